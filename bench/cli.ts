@@ -1,0 +1,217 @@
+/**
+ * The `flushbench` command line. Exit codes: 0 success, 1 the run failed (a stuck or crashed
+ * CPU), 2 bad input — with a message that names the option, the rule and the value.
+ */
+import { parseArgs } from 'node:util';
+import { type Calibration, calibrate } from '../sim/calibrate.js';
+import { invalidType } from '../sim/errors.js';
+import {
+  type CaseOptions,
+  type CaseResult,
+  checkProfileFits,
+  isFlushbenchError,
+  isInputError,
+  loadProfile,
+  Machine,
+  type MachineOptions,
+  PROTOCOLS,
+  profileNames,
+  resolveCaseOptions,
+  resolveMachineOptions,
+  type TraceEvent,
+  WORKLOADS,
+} from '../sim/index.js';
+import { formatCalibration, formatCaseResult, formatTrace } from './report.js';
+
+const VERSION = '0.1.0';
+
+const USAGE = `flushbench — measure TLB-shootdown protocols on a simulated machine
+
+Usage:
+  flushbench sim --protocol <p> --cpus <n> [--pages <n>] [--flushes <n>] [--workload <w>]
+                 [--profile <name|file>] [--seed <n>] [--trace] [--json]
+  flushbench calibrate [--rounds <n>] [--json]
+  flushbench --help | --version
+
+sim options:
+  --protocol <p>       ${PROTOCOLS.join(' | ')} (default sync)
+  --cpus <n>           simulated CPUs, 1–256, within the profile's hardware threads (default 2)
+  --pages <n>          pages zapped and flushed per iteration (default 1; above the ceiling → full flush)
+  --flushes <n>        measured flushes per initiator (default 1000)
+  --warmup-flushes <n> unmeasured flushes first (default 32)
+  --workload <w>       ${WORKLOADS.join(' | ')} (default madvise)
+  --profile <p>        ${profileNames().join(' | ')} or a JSON file (default xeon-gold-5418y-2s)
+  --seed <n>           seed of the user threads' accesses (default 1)
+  --freed-tables       the flush frees page tables (lazy CPUs flushed, async-inline waits)
+  --single-page-flush-ceiling <n>  pages above which a range becomes a full flush (default 33)
+  --shared-pages <n>   pages the user threads touch besides the zapped range (default 64)
+  --user-burst <n>     user accesses per burst on the other CPUs (default 32)
+  --tlb-sets <n>, --tlb-ways <n>   TLB geometry per CPU (default 64 × 4)
+  --wait-mode <m>      auto | spin | park (default auto: spin while CPUs ≤ cores)
+  --csd-lock-timeout-ms <n>        how long a sender waits for a csd before naming the CPU stuck (default 5000)
+  --trace              also print the modeled events of one flush, per CPU
+  --samples            with --json: include the raw wall-clock samples
+  --json               one JSON object instead of the summary
+
+Exit codes: 0 success, 1 the run failed (a stuck or crashed CPU), 2 bad input.`;
+
+/** Numbers stay strings when they do not parse, so validation can quote what was typed. */
+function numeric(value: string | undefined): number | string | undefined {
+  if (value === undefined) return undefined;
+  return /^[+-]?\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : value;
+}
+
+interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
+
+const defaultIo: Io = {
+  out: (s) => process.stdout.write(`${s}\n`),
+  err: (s) => process.stderr.write(`${s}\n`),
+};
+
+export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'sim':
+        return await simCommand(rest, io);
+      case 'calibrate':
+        return await calibrateCommand(rest, io);
+      case '--version':
+      case '-v':
+        io.out(VERSION);
+        return 0;
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        io.out(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        io.err(
+          `flushbench: unknown command ${JSON.stringify(command)}: the command must be one of sim, calibrate, help\n\n${USAGE}`,
+        );
+        return 2;
+    }
+  } catch (err) {
+    return reportError(err, io);
+  }
+}
+
+function reportError(err: unknown, io: Io): number {
+  const e = err as Error & { code?: string };
+  if (isInputError(err)) {
+    io.err(`flushbench: ${e.message}`);
+    return 2;
+  }
+  if (e?.code?.startsWith('ERR_PARSE_ARGS')) {
+    io.err(`flushbench: ${e.message} (see flushbench --help)`);
+    return 2;
+  }
+  if (isFlushbenchError(err)) {
+    io.err(`flushbench: the run failed: ${e.message} [${e.code}]`);
+    return 1;
+  }
+  io.err(`flushbench: the run failed: ${e?.stack ?? String(err)}`);
+  return 1;
+}
+
+async function simCommand(args: string[], io: Io): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      protocol: { type: 'string' },
+      cpus: { type: 'string' },
+      pages: { type: 'string' },
+      flushes: { type: 'string' },
+      'warmup-flushes': { type: 'string' },
+      workload: { type: 'string' },
+      profile: { type: 'string' },
+      seed: { type: 'string' },
+      'freed-tables': { type: 'boolean' },
+      'single-page-flush-ceiling': { type: 'string' },
+      'shared-pages': { type: 'string' },
+      'user-burst': { type: 'string' },
+      'tlb-sets': { type: 'string' },
+      'tlb-ways': { type: 'string' },
+      'wait-mode': { type: 'string' },
+      'csd-lock-timeout-ms': { type: 'string' },
+      trace: { type: 'boolean' },
+      samples: { type: 'boolean' },
+      json: { type: 'boolean' },
+    },
+  });
+  const machineOptions = {
+    cpus: numeric(values.cpus),
+    tlbSets: numeric(values['tlb-sets']),
+    tlbWays: numeric(values['tlb-ways']),
+    waitMode: values['wait-mode'],
+    csdLockTimeoutMs: numeric(values['csd-lock-timeout-ms']),
+  } as MachineOptions;
+  const caseOptions = {
+    protocol: values.protocol,
+    workload: values.workload,
+    pages: numeric(values.pages),
+    flushes: numeric(values.flushes),
+    warmupFlushes: numeric(values['warmup-flushes']),
+    profile: values.profile,
+    seed: numeric(values.seed),
+    trace: values.trace ?? false,
+    freedTables: values['freed-tables'] ?? false,
+    singlePageFlushCeiling: numeric(values['single-page-flush-ceiling']),
+    sharedPages: numeric(values['shared-pages']),
+    userBurst: numeric(values['user-burst']),
+  } as CaseOptions;
+  // Validate everything before a single worker starts.
+  const mo = resolveMachineOptions(machineOptions);
+  const co = resolveCaseOptions(caseOptions, mo);
+  checkProfileFits(loadProfile(co.profile), mo.cpus);
+
+  const machine = await Machine.start(mo);
+  let result: CaseResult;
+  try {
+    result = await machine.run(co);
+  } finally {
+    await machine.close();
+  }
+  if (values.json) {
+    io.out(JSON.stringify(caseResultJson(result, values.samples ?? false), null, 2));
+  } else {
+    io.out(formatCaseResult(result));
+    if (result.trace) io.out(`\n${formatTrace(result.trace as TraceEvent[], result)}`);
+  }
+  return 0;
+}
+
+/** The JSON shape of a case: everything but the raw samples, unless asked for. */
+export function caseResultJson(r: CaseResult, withSamples: boolean): Record<string, unknown> {
+  const { samplesNs, ...rest } = r;
+  return withSamples ? { ...rest, samplesNs: Array.from(samplesNs) } : rest;
+}
+
+async function calibrateCommand(args: string[], io: Io): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      rounds: { type: 'string' },
+      profile: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+  });
+  const rounds = numeric(values.rounds);
+  if (rounds !== undefined && typeof rounds !== 'number') {
+    throw invalidType(
+      `--rounds must be an integer from 100 to 10000000 (got ${JSON.stringify(rounds)})`,
+    );
+  }
+  const c: Calibration = await calibrate({ rounds, profile: values.profile });
+  if (values.json) io.out(JSON.stringify(c, null, 2));
+  else io.out(formatCalibration(c));
+  return 0;
+}

@@ -1,0 +1,83 @@
+/** Text reports of the CLI: a case's summary, a traced flush, a calibration. */
+import type { Calibration } from '../sim/calibrate.js';
+import type { CaseResult, TraceEvent } from '../sim/index.js';
+
+export function formatNs(ns: number): string {
+  if (!Number.isFinite(ns)) return '–';
+  if (ns >= 1e6) return `${(ns / 1e6).toFixed(2)} ms`;
+  if (ns >= 1e3) return `${(ns / 1e3).toFixed(2)} µs`;
+  return `${ns.toFixed(0)} ns`;
+}
+
+function cycles(n: number): string {
+  return Number.isInteger(n) ? String(n) : n.toFixed(1);
+}
+
+export function formatCaseResult(r: CaseResult): string {
+  const l = r.latencyNs;
+  const m = r.modeledCycles;
+  const o = r.oracle;
+  const oversubscribed = r.cpus > r.hostCores;
+  const lines = [
+    `flushbench sim: ${r.protocol}, ${r.cpus} CPU${r.cpus === 1 ? '' : 's'}, ${r.pages} page${r.pages === 1 ? '' : 's'}, workload ${r.workload}, profile ${r.profile}${r.freedTables ? ', page tables freed' : ''}`,
+    `  flushes        ${l.count} measured (+${r.warmupFlushes} warm-up per initiator), ${r.waitMode} mode, ${r.elapsedMs.toFixed(0)} ms`,
+    `  wall latency   p50 ${formatNs(l.p50)}  p90 ${formatNs(l.p90)}  p99 ${formatNs(l.p99)}  mean ${formatNs(l.mean)}  (min ${formatNs(l.min)}, max ${formatNs(l.max)})`,
+  ];
+  if (oversubscribed) {
+    lines.push(
+      `                 ${r.cpus} CPUs on ${r.hostCores} cores: this wall-clock is the simulator's, not hardware-like; modeled cycles are the metric that scales`,
+    );
+  }
+  lines.push(
+    `  modeled flush  p50 ${cycles(m.p50)} cycles (${formatNs(r.modeledNs.p50)})  mean ${cycles(m.mean)}  p99 ${cycles(m.p99)}`,
+    `  modeled remote handler ${cycles(r.modeledRemoteHandlerCycles.mean)} cycles mean over ${r.modeledRemoteHandlerCycles.count} handlers`,
+    `  modeled iteration (zap + flush + refault) ${cycles(r.modeledIterationCycles.mean)} cycles mean`,
+    `  counters       ${Object.entries(r.counters)
+      .filter(([, v]) => v !== 0)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+  );
+  const clean = o.staleUses === 0 && o.lostWrites === 0;
+  lines.push(
+    `  oracle         ${clean ? '✓' : '✗'} ${o.checkedAccesses} accesses checked, ${o.staleUses} stale uses, ${o.lostWrites} lost writes`,
+  );
+  const v = o.firstViolation;
+  if (v) {
+    lines.push(
+      `  first violation  ${v.kind} of page ${v.vpn}: translation generation ${v.entryGen} used after the flush for generation ${v.flushedGen} returned — ${v.step}`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/** One traced flush: a row per event in modeled time, a column per CPU. */
+export function formatTrace(events: TraceEvent[], r: CaseResult): string {
+  const sorted = [...events].sort((a, b) => a.cycles - b.cycles || a.cpu - b.cpu);
+  const cpus = [...new Set(sorted.map((e) => e.cpu))].sort((a, b) => a - b);
+  const shown = cpus.slice(0, 8);
+  const width = 26;
+  const header = `${'cycles'.padStart(8)}  ${shown.map((c) => `CPU ${c}`.padEnd(width)).join('')}`;
+  const rows = sorted
+    .filter((e) => shown.includes(e.cpu))
+    .map((e) => {
+      const label = e.peer === undefined ? e.event : `${e.event} (${e.peer})`;
+      return `${cycles(e.cycles).padStart(8)}  ${shown
+        .map((c) => (c === e.cpu ? label.padEnd(width) : ''.padEnd(width)))
+        .join('')}`;
+    });
+  const more =
+    cpus.length > shown.length ? `\n(${cpus.length - shown.length} more CPUs in --json)` : '';
+  return `trace of one ${r.protocol} flush (modeled cycles, profile ${r.profile})\n${header}\n${rows.join('\n')}${more}`;
+}
+
+export function formatCalibration(c: Calibration): string {
+  const verdict = c.ratio <= 2 ? 'within' : 'above';
+  return [
+    `flushbench calibrate: ${c.rounds} rounds each`,
+    `  SAB ping-pong, 2 workers     p50 ${formatNs(c.pingPongNs.p50)}  p99 ${formatNs(c.pingPongNs.p99)}`,
+    `  sync flush, 2 CPUs (spin)    p50 ${formatNs(c.syncFlushNs.p50)}  p99 ${formatNs(c.syncFlushNs.p99)}`,
+    `  async-inline flush, 2 CPUs   p50 ${formatNs(c.asyncInlineFlushNs.p50)}  p99 ${formatNs(c.asyncInlineFlushNs.p99)}`,
+    `  ratio sync / ping-pong       ${c.ratio.toFixed(2)} (${verdict} the 2.0 goal)`,
+    `  async-inline / sync          ${c.asyncInlineVsSync.toFixed(2)}`,
+  ].join('\n');
+}

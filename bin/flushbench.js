@@ -1,0 +1,5 @@
+#!/usr/bin/env node
+// The compiled CLI (npm ci builds it through the `prepare` script).
+import { main } from '../dist/bench/cli.js';
+
+process.exitCode = await main(process.argv.slice(2));

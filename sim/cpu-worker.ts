@@ -1,0 +1,35 @@
+/**
+ * Worker entry: one simulated CPU. Between cases the thread sits in its event loop (no spinning);
+ * a `run` message runs a whole case synchronously and answers with `result` or `error`.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { Cpu, type CpuInit, errorCodeOf } from './cpu.js';
+import { abortRun } from './machine-state.js';
+import type { ErrorMessage, FromCpu, ToCpu } from './messages.js';
+
+const init = workerData as CpuInit;
+const cpu = new Cpu(init);
+const port = parentPort!;
+
+port.on('message', (msg: ToCpu) => {
+  if (msg.type !== 'run') return;
+  try {
+    const result = cpu.runCase(msg.config);
+    const transfer: ArrayBuffer[] = [result.counters.buffer as ArrayBuffer];
+    for (const a of [result.samplesNs, result.modeledCycles, result.iterationCycles]) {
+      if (a) transfer.push(a.buffer as ArrayBuffer);
+    }
+    port.postMessage(result satisfies FromCpu, transfer);
+  } catch (err) {
+    abortRun(cpu.i32, cpu.layout);
+    const code = errorCodeOf(err);
+    const message =
+      code === 'FLUSHBENCH_ERR_CPU_CRASHED'
+        ? `CPU ${init.cpu} crashed: ${(err as Error)?.stack ?? String(err)}`
+        : (err as Error).message;
+    const reply: ErrorMessage = { type: 'error', cpu: init.cpu, code, message };
+    port.postMessage(reply satisfies FromCpu);
+  }
+});
+
+port.postMessage({ type: 'ready', cpu: init.cpu } satisfies FromCpu);

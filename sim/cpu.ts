@@ -1,0 +1,1115 @@
+/**
+ * One simulated CPU: the code that runs inside a worker thread. It owns its TLB, its
+ * cpu_tlbstate line and its call_single_queue, runs user accesses between which it takes
+ * interrupts (its doorbell), and — on initiators — runs the workload's zap → flush → refault loop
+ * under one of the five protocols.
+ *
+ * Vocabulary (as in arch/x86/mm/tlb.c):
+ *   mm tlb_gen     kMmTlbGen: bumped once per flush request, after the PTE change
+ *   new_tlb_gen    the value of that bump, carried in the flush info
+ *   local tlb_gen  kCpuLocalTlbGen: the mm generation this CPU's TLB is current with
+ * A CPU does a partial flush only when it is exactly one generation behind and that generation
+ * is the latest; otherwise it flushes everything and catches up to the mm's tlb_gen.
+ *
+ * Nothing on the flush path allocates or posts a message: targets, samples and scratch live in
+ * typed arrays set up once per case.
+ */
+import {
+  CROSSCALL_READS,
+  FlushCostModel,
+  type ModelProtocol,
+  type TraceEvent,
+} from './cost-model.js';
+import { ringAdvance, ringPeek, ringPush } from './csd-ring.js';
+import { cpuStuck, ErrorCodes, isFlushbenchError, runAborted } from './errors.js';
+import {
+  CSD_CALL_AFTER,
+  CSD_CALL_BEFORE,
+  CSD_FLAG_LOCK,
+  CSD_FLUSH,
+  CSD_KINDS,
+  CSD_TYPE_SYNC,
+  computeLayout,
+  csdIndex,
+  FLUSH_FULL,
+  FLUSH_NONE,
+  FLUSH_PARTIAL,
+  FRAME_POOL,
+  FRAME_WORDS,
+  FUNC_FLUSH_TLB_INLINE,
+  FUNC_FLUSH_TLB_REF,
+  FUNC_READ_USER,
+  infoLine,
+  irqBlock,
+  kAbort,
+  kCpuAccessSeq,
+  kCpuDoorbell,
+  kCpuIrqsEnabled,
+  kCpuIsLazy,
+  kCpuLoadedMm,
+  kCpuLocalTlbGen,
+  kCpuParked,
+  kCpuWakeSeq,
+  kCsdFlags,
+  kCsdFlushKind,
+  kCsdFunc,
+  kCsdInfoEnd,
+  kCsdInfoFreedTables,
+  kCsdInfoMm,
+  kCsdInfoNewTlbGen,
+  kCsdInfoStart,
+  kCsdSrc,
+  kDoneCount,
+  kFrameData,
+  kFrameLastGen,
+  kFrameLastWriter,
+  kFrameWrites,
+  kInfoEnd,
+  kInfoFreedTables,
+  kInfoInitiator,
+  kInfoMm,
+  kInfoNewTlbGen,
+  kInfoStart,
+  kInitiatorsDone,
+  kMmTlbGen,
+  kReadyCount,
+  kStop,
+  kViolationSeq,
+  type Layout,
+  type LayoutParams,
+  LINE,
+  MM_ID,
+  PTE_GEN_SHIFT,
+  PTE_PRESENT,
+  PTE_SLOT_MASK,
+  PTE_SLOT_SHIFT,
+  privateLine,
+  TLB_FLUSH_ALL,
+  tlbBase,
+  tlbstateLine,
+} from './layout.js';
+import {
+  C_BROADCAST_INVALIDATIONS,
+  C_CATCH_UP_FLUSHES,
+  C_CROSSCALLS,
+  C_CSDS_HANDLED,
+  C_DEFERRED_FLUSHES,
+  C_FULL_FLUSHES,
+  C_INVLPGS,
+  C_IPIS_NOT_NEEDED,
+  C_IPIS_SENT,
+  C_LAZY_SKIPPED,
+  C_MODELED_LINE_TRANSFERS,
+  C_PAGE_FAULTS,
+  C_PAGE_WALKS,
+  C_PARTIAL_FLUSHES,
+  C_TLB_HITS,
+  C_TLB_MISSES,
+  C_TLBSYNC_WAITS,
+  type CaseConfig,
+  COUNTER_NAMES,
+  type CpuResult,
+  type Violation,
+} from './messages.js';
+import type { FaultOptions, ResolvedCaseOptions } from './options.js';
+import { distance } from './profile.js';
+import { Tlb } from './tlb.js';
+
+export interface CpuInit {
+  sab: SharedArrayBuffer;
+  layout: LayoutParams;
+  cpu: number;
+}
+
+const P_SYNC = 0;
+const P_CONCURRENT = 1;
+const P_ASYNC_INLINE = 2;
+const P_BROADCAST = 3;
+const P_ASYNC_UNSAFE = 4;
+const PROTOCOL_CODES: Record<ModelProtocol, number> = {
+  sync: P_SYNC,
+  concurrent: P_CONCURRENT,
+  'async-inline': P_ASYNC_INLINE,
+  broadcast: P_BROADCAST,
+  'async-unsafe': P_ASYNC_UNSAFE,
+};
+
+/** Spin mode: polls between looks at the clock and the abort flag (≈ tens of µs). */
+const SPIN_POLLS = 4096;
+/** Park mode: polls before parking; a wake costs ≈ 25 µs here, so a short spin pays first. */
+const PARK_POLLS = 256;
+/** Longest single Atomics.wait: deadlines and the abort flag are looked at this often. */
+const PARK_SLICE_MS = 5;
+/** A user CPU in park mode sleeps this long between bursts when no IPI comes. */
+const USER_IDLE_SLICE_MS = 1;
+/** A walk that keeps racing PTE changes gives up (as a fault) after this many tries. */
+const WALK_RETRIES = 64;
+
+/**
+ * async-unsafe: after acknowledging, the target goes back to user work and flushes only after
+ * this many user accesses (or when it next idles or takes an IPI) — exactly what the RFC's
+ * condition 2 forbids.
+ */
+const UNSAFE_DEFER_ACCESSES = 16;
+
+/** irqs-off workload: of every IRQS_OFF_EVERY user accesses, the first IRQS_OFF_FOR run with
+ * interrupts disabled (the doorbell is not looked at). */
+const IRQS_OFF_EVERY = 64;
+const IRQS_OFF_FOR = 8;
+
+/** Where an access was made, for violation reports. */
+const WHERE_USER = 0;
+const WHERE_CROSSCALL = 1;
+const WHERE_REFAULT = 2;
+const WHERE_END = 3;
+const WHERE_NAMES = [
+  'user access',
+  'cross-call reading user memory',
+  'refault on the initiator',
+  'user access after the run (lazy CPUs back on the mm)',
+];
+
+export class Cpu {
+  readonly i32: Int32Array;
+  readonly layout: Layout;
+  readonly id: number;
+  readonly n: number;
+  /** cpu_tlbstate_shared (read by initiators), the owner's private line, the interrupt block. */
+  private readonly shared: number;
+  private readonly priv: number;
+  private readonly irq: number;
+  readonly tlb: Tlb;
+  /** Every CPU's TLB, for broadcast invalidation. */
+  readonly tlbs: Tlb[];
+  private readonly doorbellIdx: number;
+  private readonly wakeSeqIdx: number;
+  private readonly parkedIdx: number;
+  private readonly accessSeqIdx: number;
+  private readonly ringCap: number;
+  private readonly pt: number;
+  private readonly fgen: number;
+  private readonly frames: number;
+
+  // ── per case ──
+  private opts!: ResolvedCaseOptions;
+  private cfg!: CaseConfig;
+  private proto = P_SYNC;
+  private spin = true;
+  private pollBudget = SPIN_POLLS;
+  private initiator = false;
+  private userWork = false;
+  private idleLoaded = false;
+  private crosscall = false;
+  private irqsOffWorkload = false;
+  private tracksAccess = false;
+  private model!: FlushCostModel;
+  private counters = new Float64Array(COUNTER_NAMES.length);
+
+  private zapStart = 0;
+  private zapTotal = 0;
+  private sharedLo = 0;
+  private sharedN = 0;
+  private zapGen = new Int32Array(0);
+  private oldSlot = new Int32Array(0);
+  private snapshots = new Int32Array(0);
+  private snapshotGen = new Int32Array(0);
+  private ipiMask = new Int32Array(0);
+  private callTargets = new Int32Array(0);
+
+  /** The doorbell value the last handleIpi drained up to. */
+  private seenDoorbell = 0;
+  private rng = 1;
+  private accessCount = 0;
+  private irqsEnabled = true;
+  private sink = 0;
+
+  private deferredPending = false;
+  private deferredStart = 0;
+  private deferredEnd = 0;
+  private deferredGen = 0;
+  private deferredSrc = 0;
+  private deferredViaIpi = false;
+  private deferredCountdown = 0;
+
+  private fault: FaultOptions | null = null;
+  private csdsSeen = 0;
+
+  private checked = 0;
+  private stale = 0;
+  private lost = 0;
+  private firstViolation: Violation | null = null;
+  private remoteHandlerCycles = 0;
+  private remoteHandlers = 0;
+
+  constructor(init: CpuInit) {
+    this.i32 = new Int32Array(init.sab);
+    this.layout = computeLayout(init.layout);
+    this.id = init.cpu;
+    this.n = this.layout.cpus;
+    this.shared = tlbstateLine(this.layout, this.id);
+    this.priv = privateLine(this.layout, this.id);
+    this.irq = irqBlock(this.layout, this.id);
+    this.doorbellIdx = this.irq + kCpuDoorbell;
+    this.wakeSeqIdx = this.irq + kCpuWakeSeq;
+    this.parkedIdx = this.irq + kCpuParked;
+    this.accessSeqIdx = this.priv + kCpuAccessSeq;
+    this.ringCap = this.layout.ringCapacity;
+    this.pt = this.layout.pageTable;
+    this.fgen = this.layout.flushedGen;
+    this.frames = this.layout.frames;
+    this.tlbs = [];
+    for (let c = 0; c < this.n; c++) {
+      this.tlbs.push(
+        new Tlb(this.i32, tlbBase(this.layout, c), this.layout.tlbSets, this.layout.tlbWays),
+      );
+    }
+    this.tlb = this.tlbs[this.id];
+  }
+
+  /** Runs one case to the end and returns this CPU's results. Throws on a failure. */
+  runCase(cfg: CaseConfig): CpuResult {
+    this.setupCase(cfg);
+    const i32 = this.i32;
+    // Every CPU starts with the mm loaded and its TLB warm.
+    Atomics.store(i32, this.shared + kCpuLoadedMm, MM_ID);
+    Atomics.store(i32, this.priv + kCpuIrqsEnabled, 1);
+    if (!this.initiator) this.warmPass(WHERE_USER);
+    const lazy = !this.initiator && this.opts.workload === 'idle';
+    // Idle in lazy TLB mode: the mm stays loaded, but flushes skip this CPU.
+    if (lazy) Atomics.store(i32, this.shared + kCpuIsLazy, 1);
+    this.barrier(kReadyCount, 'start');
+
+    let samplesNs: Float64Array | null = null;
+    let modeled: Float64Array | null = null;
+    let iterations: Float64Array | null = null;
+    let trace: TraceEvent[] | null = null;
+    if (this.initiator) {
+      samplesNs = new Float64Array(this.opts.flushes);
+      modeled = new Float64Array(this.opts.flushes);
+      iterations = new Float64Array(this.opts.flushes);
+      trace = this.opts.trace && this.id === 0 ? [] : null;
+      this.runInitiator(samplesNs, modeled, iterations, trace);
+      // The last initiator to finish stops everyone.
+      if (Atomics.add(i32, kInitiatorsDone, 1) + 1 === this.initiatorCount()) {
+        Atomics.store(i32, kStop, 1);
+        for (let c = 0; c < this.n; c++) this.wake(c);
+      }
+    }
+    this.respond();
+
+    // The run is over. Lazy CPUs return to the mm (catching up through tlb_gen); then every
+    // non-initiator touches its working set once more, so a flush that was wrongly skipped or
+    // deferred shows up as a stale use.
+    if (this.deferredPending) this.runDeferredFlush();
+    if (lazy) this.switchMmIrqsOff();
+    if (!this.initiator) this.warmPass(WHERE_END);
+    this.barrier(kDoneCount, 'end');
+    if (this.initiator) this.sweepLostWrites();
+
+    return {
+      type: 'result',
+      cpu: this.id,
+      initiator: this.initiator,
+      samplesNs,
+      modeledCycles: modeled,
+      iterationCycles: iterations,
+      counters: this.counters.slice(),
+      remoteHandlerCycles: this.remoteHandlerCycles,
+      remoteHandlers: this.remoteHandlers,
+      checkedAccesses: this.checked,
+      staleUses: this.stale,
+      lostWrites: this.lost,
+      firstViolation: this.firstViolation,
+      trace,
+    };
+  }
+
+  private initiatorCount(): number {
+    return this.opts.workload === 'multi' ? this.n : 1;
+  }
+
+  private setupCase(cfg: CaseConfig): void {
+    const o = cfg.options;
+    this.cfg = cfg;
+    this.opts = o;
+    this.proto = PROTOCOL_CODES[o.protocol];
+    this.spin = cfg.waitMode === 'spin';
+    this.pollBudget = this.spin ? SPIN_POLLS : PARK_POLLS;
+    this.initiator = o.workload === 'multi' || this.id === 0;
+    this.userWork = o.workload !== 'idle' && o.workload !== 'idle-loaded';
+    this.idleLoaded = o.workload === 'idle-loaded';
+    this.crosscall = o.workload === 'crosscall';
+    this.irqsOffWorkload = o.workload === 'irqs-off';
+    this.tracksAccess = this.proto === P_BROADCAST;
+    this.counters.fill(0);
+    const initiators = this.initiatorCount();
+    this.zapStart = o.workload === 'multi' ? this.id * o.pages : 0;
+    this.zapTotal = initiators * o.pages;
+    this.sharedLo = this.zapTotal;
+    this.sharedN = o.sharedPages;
+    this.zapGen = new Int32Array(o.pages);
+    this.oldSlot = new Int32Array(o.pages);
+    this.snapshots = new Int32Array(o.pages * FRAME_POOL).fill(-1);
+    this.snapshotGen = new Int32Array(o.pages * FRAME_POOL);
+    this.ipiMask = new Int32Array(this.n);
+    this.callTargets = new Int32Array(this.n);
+    this.rng = (Math.imul(o.seed ^ 0x5bd1e995, this.id + 1) ^ (this.id * 0x9e3779b9)) | 1;
+    this.accessCount = 0;
+    this.seenDoorbell = 0;
+    this.irqsEnabled = true;
+    this.deferredPending = false;
+    this.fault = o.fault && o.fault.cpu === this.id ? o.fault : null;
+    this.csdsSeen = 0;
+    this.checked = 0;
+    this.stale = 0;
+    this.lost = 0;
+    this.firstViolation = null;
+    this.remoteHandlerCycles = 0;
+    this.remoteHandlers = 0;
+    this.tlb.clock = 0;
+    const distances = new Uint8Array(this.n);
+    for (let c = 0; c < this.n; c++) distances[c] = distance(cfg.profile.topology, this.id, c);
+    this.model = new FlushCostModel({
+      profile: cfg.profile,
+      cpus: this.n,
+      self: this.id,
+      distances,
+      protocol: o.protocol,
+      pages: o.pages,
+      seed: o.seed,
+      crosscall: this.crosscall,
+      irqsOff: this.irqsOffWorkload,
+      idleTargets: this.idleLoaded,
+    });
+  }
+
+  // ── the initiator: madvise(DONTNEED) → flush → touch again ──────────────────────────────────
+
+  private runInitiator(
+    samplesNs: Float64Array,
+    modeled: Float64Array,
+    iterations: Float64Array,
+    trace: TraceEvent[] | null,
+  ): void {
+    const o = this.opts;
+    const i32 = this.i32;
+    const model = this.model;
+    const total = o.warmupFlushes + o.flushes;
+    const traceAt = o.warmupFlushes + Math.floor(o.flushes / 2);
+    const sync = this.proto === P_SYNC || this.proto === P_CONCURRENT;
+    const waitForFlush = sync || o.freedTables;
+    const fullRange = o.pages > o.singlePageFlushCeiling;
+    let clock = 0;
+    for (let k = 0, j = 0; k < total; k++) {
+      if (this.crosscall) this.sendCalls(CSD_CALL_BEFORE);
+      this.zap();
+      // inc_mm_tlb_gen(): after the PTE changes, before anyone is asked to flush. Pairs with the
+      // targets' load in flushTlbFunc and with switchMmIrqsOff on a CPU leaving lazy mode.
+      const newTlbGen = Atomics.add(i32, kMmTlbGen, 1) + 1;
+      const t0 = performance.now();
+      const localKind = this.flushTlbMmRange(this.zapStart, this.zapStart + o.pages, newTlbGen);
+      const t1 = performance.now();
+      this.retire();
+      if (this.crosscall) this.sendCalls(CSD_CALL_AFTER);
+      this.refault();
+
+      // The model, outside the timed region. What each target's flush did is in its csd.
+      if (waitForFlush) {
+        for (let i = 0; i < model.nTargets; i++) {
+          const csd = this.csdAt(model.targets[i], CSD_FLUSH);
+          model.remoteKind[i] = i32[csd + kCsdFlushKind];
+        }
+      }
+      const pre = model.beginIteration();
+      const tr = trace !== null && k === traceAt ? trace : null;
+      const flushCycles = model.flush(localKind, fullRange, waitForFlush, clock + pre, tr);
+      const iterationCycles = model.endIteration(flushCycles);
+      clock += iterationCycles;
+      this.counters[C_MODELED_LINE_TRANSFERS] += model.lineTransfers;
+      if (k >= o.warmupFlushes) {
+        samplesNs[j] = (t1 - t0) * 1e6;
+        modeled[j] = flushCycles;
+        iterations[j] = iterationCycles;
+        j++;
+      }
+      if (this.userWork && o.workload === 'multi') this.userBurst(o.userBurst);
+      if (Atomics.load(i32, this.doorbellIdx) !== this.seenDoorbell) this.handleIpi();
+    }
+  }
+
+  /** Clears the PTEs of this initiator's range (not present, generation + 1). */
+  private zap(): void {
+    const i32 = this.i32;
+    for (let i = 0, n = this.opts.pages; i < n; i++) {
+      const vpn = this.zapStart + i;
+      const pte = i32[this.pt + vpn];
+      const slot = (pte >> PTE_SLOT_SHIFT) & PTE_SLOT_MASK;
+      const gen = (pte >>> PTE_GEN_SHIFT) + 1;
+      this.oldSlot[i] = slot;
+      this.zapGen[i] = gen;
+      // Pairs with the walkers' Atomics.load of the PTE.
+      Atomics.store(i32, this.pt + vpn, (gen << PTE_GEN_SHIFT) | (slot << PTE_SLOT_SHIFT));
+    }
+  }
+
+  /**
+   * The flush has returned. Write back the old frames (snapshot their write counts: any later
+   * write through the old translation is lost), then tell the oracle that translations older
+   * than the zap are dead.
+   */
+  private retire(): void {
+    const i32 = this.i32;
+    for (let i = 0, n = this.opts.pages; i < n; i++) {
+      const vpn = this.zapStart + i;
+      const slot = this.oldSlot[i];
+      const f = this.frameAt(vpn, slot);
+      // Pairs with the writers' Atomics.add: every write made before the flush returned counts.
+      this.snapshots[i * FRAME_POOL + slot] = Atomics.load(i32, f + kFrameWrites);
+      this.snapshotGen[i * FRAME_POOL + slot] = this.zapGen[i];
+      // Publishes "the flush for generation zapGen has returned"; pairs with access()'s load.
+      Atomics.store(i32, this.fgen + vpn, this.zapGen[i]);
+    }
+  }
+
+  /** Maps each page to the next frame of its pool and touches it (a write fault). */
+  private refault(): void {
+    const i32 = this.i32;
+    for (let i = 0, n = this.opts.pages; i < n; i++) {
+      const vpn = this.zapStart + i;
+      const slot = (this.oldSlot[i] + 1) & PTE_SLOT_MASK;
+      this.checkLostWrites(i, slot);
+      const pte = ((this.zapGen[i] + 1) << PTE_GEN_SHIFT) | (slot << PTE_SLOT_SHIFT) | PTE_PRESENT;
+      // Pairs with the walkers' Atomics.load of the PTE.
+      Atomics.store(i32, this.pt + vpn, pte);
+      this.access(vpn, true, WHERE_REFAULT);
+    }
+  }
+
+  /** A frame about to be reused: any write since its writeback was made through a dead entry. */
+  private checkLostWrites(i: number, slot: number): void {
+    const k = i * FRAME_POOL + slot;
+    const snap = this.snapshots[k];
+    if (snap < 0) return;
+    this.snapshots[k] = -1;
+    const f = this.frameAt(this.zapStart + i, slot);
+    const writes = Atomics.load(this.i32, f + kFrameWrites);
+    if (writes === snap) return;
+    this.lost += writes - snap;
+    if (this.firstViolation === null) {
+      const writer = Atomics.load(this.i32, f + kFrameLastWriter) - 1;
+      this.firstViolation = {
+        kind: 'lost-write',
+        seq: Atomics.add(this.i32, kViolationSeq, 1),
+        cpu: writer,
+        vpn: this.zapStart + i,
+        entryGen: Atomics.load(this.i32, f + kFrameLastGen),
+        flushedGen: this.snapshotGen[k],
+        step: `CPU ${writer} wrote the page through its old translation after the flush returned and the frame was written back`,
+      };
+    }
+  }
+
+  private sweepLostWrites(): void {
+    for (let i = 0; i < this.opts.pages; i++) {
+      for (let slot = 0; slot < FRAME_POOL; slot++) this.checkLostWrites(i, slot);
+    }
+  }
+
+  /**
+   * flush_tlb_mm_range(): flushes [start, end) of the mm on every CPU that may cache it, by the
+   * protocol under test. Returns the kind of the local flush. Fills model.targets.
+   */
+  private flushTlbMmRange(start: number, end: number, newTlbGen: number): number {
+    const i32 = this.i32;
+    const o = this.opts;
+    if (end - start > o.singlePageFlushCeiling) {
+      start = 0;
+      end = TLB_FLUSH_ALL;
+    }
+    if (this.proto === P_BROADCAST) {
+      this.model.nTargets = 0;
+      this.broadcastFlush(start, end);
+      return FLUSH_NONE;
+    }
+    const targets = this.model.targets;
+    const n = this.collectTargets(targets, o.freedTables);
+    this.model.nTargets = n;
+    const byRef = this.proto === P_SYNC || this.proto === P_CONCURRENT;
+    if (byRef) {
+      // flush_tlb_info lives on the initiator's stack; csds point at it.
+      const info = infoLine(this.layout, this.id);
+      i32[info + kInfoStart] = start;
+      i32[info + kInfoEnd] = end;
+      i32[info + kInfoNewTlbGen] = newTlbGen;
+      i32[info + kInfoMm] = MM_ID;
+      i32[info + kInfoFreedTables] = o.freedTables ? 1 : 0;
+      i32[info + kInfoInitiator] = this.id;
+    }
+    let localKind = FLUSH_NONE;
+    if (this.proto === P_SYNC) localKind = this.flushTlbFunc(start, end, newTlbGen);
+    const csdFlags = byRef || o.freedTables ? CSD_FLAG_LOCK | CSD_TYPE_SYNC : CSD_FLAG_LOCK;
+    this.queueFlushes(targets, n, byRef, csdFlags, start, end, newTlbGen);
+    if (this.proto !== P_SYNC) localKind = this.flushTlbFunc(start, end, newTlbGen);
+    for (let i = 0; i < n; i++) this.csdLockWait(this.csdAt(targets[i], CSD_FLUSH), targets[i]);
+    return localKind;
+  }
+
+  /**
+   * The flush mask, as native_flush_tlb_multi() builds it: every other CPU with the mm loaded,
+   * except lazy ones (should_flush_tlb), unless page tables were freed.
+   */
+  private collectTargets(out: Int32Array, includeLazy: boolean): number {
+    const i32 = this.i32;
+    let n = 0;
+    for (let c = 0; c < this.n; c++) {
+      if (c === this.id) continue;
+      const l = tlbstateLine(this.layout, c);
+      if (Atomics.load(i32, l + kCpuLoadedMm) !== MM_ID) continue;
+      // Pairs with switchMmIrqsOff's store: either we see the CPU awake, or it sees our tlb_gen.
+      if (!includeLazy && Atomics.load(i32, l + kCpuIsLazy) !== 0) {
+        this.counters[C_LAZY_SKIPPED]++;
+        continue;
+      }
+      out[n++] = c;
+    }
+    return n;
+  }
+
+  /** smp_call_function_many_cond(): lock, fill and queue every csd, then raise the IPIs. */
+  private queueFlushes(
+    targets: Int32Array,
+    n: number,
+    byRef: boolean,
+    flags: number,
+    start: number,
+    end: number,
+    newTlbGen: number,
+  ): void {
+    const i32 = this.i32;
+    let ipis = 0;
+    for (let i = 0; i < n; i++) {
+      const target = targets[i];
+      const csd = this.csdAt(target, CSD_FLUSH);
+      this.csdLock(csd, target, flags);
+      i32[csd + kCsdSrc] = this.id;
+      if (byRef) {
+        i32[csd + kCsdFunc] = FUNC_FLUSH_TLB_REF;
+      } else {
+        // The 2019 RFC: the info travels inside the csd's own cache line.
+        i32[csd + kCsdFunc] = FUNC_FLUSH_TLB_INLINE;
+        i32[csd + kCsdInfoStart] = start;
+        i32[csd + kCsdInfoEnd] = end;
+        i32[csd + kCsdInfoNewTlbGen] = newTlbGen;
+        i32[csd + kCsdInfoMm] = MM_ID;
+        i32[csd + kCsdInfoFreedTables] = this.opts.freedTables ? 1 : 0;
+      }
+      const number = csdIndex(this.layout, this.id, target, CSD_FLUSH);
+      if (ringPush(i32, irqBlock(this.layout, target), this.ringCap, number + 1)) {
+        this.ipiMask[ipis++] = target;
+      } else {
+        this.counters[C_IPIS_NOT_NEEDED]++;
+      }
+    }
+    for (let k = 0; k < ipis; k++) this.sendIpi(this.ipiMask[k]);
+  }
+
+  /** Queues a cross-call that reads user memory on every CPU running the mm (ASYNC csd). */
+  private sendCalls(kind: number): void {
+    const i32 = this.i32;
+    const n = this.collectTargets(this.callTargets, false);
+    for (let i = 0; i < n; i++) {
+      const target = this.callTargets[i];
+      const csd = this.csdAt(target, kind);
+      this.csdLock(csd, target, CSD_FLAG_LOCK);
+      i32[csd + kCsdFunc] = FUNC_READ_USER;
+      i32[csd + kCsdSrc] = this.id;
+      const number = csdIndex(this.layout, this.id, target, kind);
+      if (ringPush(i32, irqBlock(this.layout, target), this.ringCap, number + 1)) {
+        this.sendIpi(target);
+      } else {
+        this.counters[C_IPIS_NOT_NEEDED]++;
+      }
+    }
+  }
+
+  /**
+   * INVLPGB + TLBSYNC: the initiator invalidates the entries in every TLB itself, then waits
+   * until no CPU still has an access in flight that may have used one of them.
+   */
+  private broadcastFlush(start: number, end: number): void {
+    const i32 = this.i32;
+    const full = end === TLB_FLUSH_ALL;
+    for (let c = 0; c < this.n; c++) {
+      const tlb = this.tlbs[c];
+      if (full) tlb.invalidateRemoteMm(MM_ID);
+      else for (let vpn = start; vpn < end; vpn++) tlb.invalidateRemote(MM_ID, vpn);
+    }
+    this.counters[C_BROADCAST_INVALIDATIONS] += full ? 1 : end - start;
+    for (let c = 0; c < this.n; c++) {
+      if (c === this.id) continue;
+      const idx = privateLine(this.layout, c) + kCpuAccessSeq;
+      // Pairs with access()'s two Atomics.add: odd means an access is in flight.
+      const seq = Atomics.load(i32, idx);
+      if ((seq & 1) === 0) continue;
+      this.counters[C_TLBSYNC_WAITS]++;
+      let polls = 0;
+      let deadline = 0;
+      while (Atomics.load(i32, idx) === seq) {
+        if (++polls < this.pollBudget) continue;
+        polls = 0;
+        deadline = this.checkDeadline(deadline, c, `an access in flight during TLBSYNC`);
+        if (!this.spin) Atomics.wait(i32, idx, seq, USER_IDLE_SLICE_MS);
+      }
+    }
+  }
+
+  /**
+   * flush_tlb_func(): the flush one CPU does for one request, by the tlb_gen rule. Returns what
+   * it did.
+   */
+  private flushTlbFunc(start: number, end: number, newTlbGen: number): number {
+    const i32 = this.i32;
+    const localIdx = this.priv + kCpuLocalTlbGen;
+    const local = i32[localIdx];
+    if (Atomics.load(i32, this.shared + kCpuIsLazy) !== 0) {
+      // A lazy CPU is flushed only when page tables were freed: it leaves the mm (Linux switches
+      // it to init_mm), which here means dropping everything and catching up.
+      this.tlb.flushAll();
+      this.counters[C_FULL_FLUSHES]++;
+      i32[localIdx] = Atomics.load(i32, kMmTlbGen);
+      return FLUSH_FULL;
+    }
+    // Already flushed by a later full flush that caught up past this request.
+    if (newTlbGen <= local) return FLUSH_NONE;
+    // Pairs with the initiator's inc_mm_tlb_gen Atomics.add.
+    const mmTlbGen = Atomics.load(i32, kMmTlbGen);
+    if (local === mmTlbGen) return FLUSH_NONE;
+    if (end !== TLB_FLUSH_ALL && newTlbGen === local + 1 && newTlbGen === mmTlbGen) {
+      for (let vpn = start; vpn < end; vpn++) this.tlb.invlpg(MM_ID, vpn);
+      this.counters[C_INVLPGS] += end - start;
+      this.counters[C_PARTIAL_FLUSHES]++;
+      i32[localIdx] = newTlbGen;
+      return FLUSH_PARTIAL;
+    }
+    this.tlb.flushAll();
+    this.counters[C_FULL_FLUSHES]++;
+    i32[localIdx] = mmTlbGen;
+    return FLUSH_FULL;
+  }
+
+  /** switch_mm_irqs_off() back to the mm from lazy mode: catch up if the TLB went stale. */
+  private switchMmIrqsOff(): void {
+    const i32 = this.i32;
+    // Leave lazy mode before reading tlb_gen; pairs with collectTargets' load of kCpuIsLazy.
+    Atomics.store(i32, this.shared + kCpuIsLazy, 0);
+    const mmTlbGen = Atomics.load(i32, kMmTlbGen);
+    if (i32[this.priv + kCpuLocalTlbGen] < mmTlbGen) {
+      this.tlb.flushAll();
+      this.counters[C_FULL_FLUSHES]++;
+      this.counters[C_CATCH_UP_FLUSHES]++;
+      i32[this.priv + kCpuLocalTlbGen] = mmTlbGen;
+    }
+  }
+
+  // ── csds, IPIs and waiting ───────────────────────────────────────────────────────────────
+
+  private csdAt(target: number, kind: number): number {
+    return this.layout.csds + csdIndex(this.layout, this.id, target, kind) * LINE;
+  }
+
+  /** csd_lock(): wait until the target unlocked our previous use of this csd, then lock it. */
+  private csdLock(csd: number, target: number, flags: number): void {
+    this.csdLockWait(csd, target);
+    // Only the owner sets LOCK and only the target clears it, so a plain store suffices: the
+    // ring push's compareExchange that follows publishes it with the rest of the csd.
+    this.i32[csd + kCsdFlags] = flags;
+  }
+
+  /** csd_lock_wait(): bounded; takes our own IPIs meanwhile (interrupts are on). */
+  private csdLockWait(csd: number, target: number): void {
+    const i32 = this.i32;
+    // Pairs with csdUnlock's Atomics.store on the target.
+    if ((Atomics.load(i32, csd + kCsdFlags) & CSD_FLAG_LOCK) === 0) return;
+    let polls = 0;
+    let deadline = 0;
+    for (;;) {
+      // Another initiator may be waiting on us (workload multi): take our IPIs.
+      if (Atomics.load(i32, this.doorbellIdx) !== this.seenDoorbell) this.handleIpi();
+      if ((Atomics.load(i32, csd + kCsdFlags) & CSD_FLAG_LOCK) === 0) return;
+      if (++polls < this.pollBudget) continue;
+      polls = 0;
+      deadline = this.checkDeadline(deadline, target, this.describeCsd(csd));
+      if (!this.spin) {
+        // Read the wake sequence before the last look, so an unlock in between is not missed.
+        const seq = Atomics.load(i32, this.wakeSeqIdx);
+        if ((Atomics.load(i32, csd + kCsdFlags) & CSD_FLAG_LOCK) === 0) return;
+        if (Atomics.load(i32, this.doorbellIdx) !== this.seenDoorbell) continue;
+        this.park(seq, PARK_SLICE_MS);
+      }
+    }
+  }
+
+  /** csd_unlock(): the acknowledgement. */
+  private csdUnlock(csd: number, src: number): void {
+    // Store-release of 0; pairs with the sender's csd_lock_wait load.
+    Atomics.store(this.i32, csd + kCsdFlags, 0);
+    if (!this.spin) this.wake(src);
+  }
+
+  private sendIpi(target: number): void {
+    this.counters[C_IPIS_SENT]++;
+    // The doorbell; pairs with the target's polling load and handleIpi's load of it.
+    Atomics.add(this.i32, irqBlock(this.layout, target) + kCpuDoorbell, 1);
+    if (!this.spin) this.wake(target);
+  }
+
+  /** Gives `cpu` a reason to look again, and wakes it if it is parked. */
+  private wake(cpu: number): void {
+    const l = irqBlock(this.layout, cpu);
+    // Pairs with park(): a parked CPU's Atomics.wait compares against this sequence.
+    Atomics.add(this.i32, l + kCpuWakeSeq, 1);
+    // Dekker with park()'s store of kCpuParked: either we see it parked, or it sees the new seq.
+    if (Atomics.load(this.i32, l + kCpuParked) !== 0) Atomics.notify(this.i32, l + kCpuWakeSeq);
+  }
+
+  private park(seq: number, sliceMs: number): void {
+    // Announce the park first; pairs with wake()'s load of kCpuParked.
+    Atomics.store(this.i32, this.parkedIdx, 1);
+    // Returns at once if the sequence moved since `seq` was read; pairs with wake()'s add.
+    Atomics.wait(this.i32, this.wakeSeqIdx, seq, sliceMs);
+    Atomics.store(this.i32, this.parkedIdx, 0);
+  }
+
+  /** Throws when the run was aborted or the deadline passed; returns the deadline. */
+  private checkDeadline(deadline: number, cpu: number, what: string): number {
+    // Pairs with the machine's (or a failing CPU's) store of kAbort.
+    if (Atomics.load(this.i32, kAbort) !== 0) throw runAborted(this.id);
+    const now = performance.now();
+    if (deadline === 0) return now + this.cfg.csdLockTimeoutMs;
+    if (now > deadline) {
+      throw cpuStuck(
+        `CPU ${cpu} is stuck: CPU ${this.id} waited ${this.cfg.csdLockTimeoutMs} ms for ${what}`,
+        cpu,
+      );
+    }
+    return deadline;
+  }
+
+  private describeCsd(csd: number): string {
+    const number = (csd - this.layout.csds) / LINE;
+    const kind = number % CSD_KINDS;
+    const target = Math.floor(number / CSD_KINDS) % this.n;
+    const names = ['flush', 'cross-call (before the flush)', 'cross-call (after the flush)'];
+    return `it to unlock csd ${number} (CPU ${this.id} → CPU ${target}, ${names[kind]})`;
+  }
+
+  // ── the target side ──────────────────────────────────────────────────────────────────────
+
+  /** The IPI handler: flush_smp_call_function_queue(). */
+  private handleIpi(): void {
+    const i32 = this.i32;
+    // Note the doorbell before draining: a push that finds the queue empty after our last look
+    // bumps it again. Pairs with sendIpi's Atomics.add.
+    this.seenDoorbell = Atomics.load(i32, this.doorbellIdx);
+    if (this.deferredPending) this.runDeferredFlush();
+    let viaIpi = true;
+    for (;;) {
+      const v = ringPeek(i32, this.irq, this.ringCap);
+      if (v === 0) return;
+      this.handleCsd(v - 1, viaIpi);
+      ringAdvance(i32, this.irq, this.ringCap);
+      viaIpi = false;
+    }
+  }
+
+  private handleCsd(number: number, viaIpi: boolean): void {
+    const i32 = this.i32;
+    const csd = this.layout.csds + number * LINE;
+    // Pairs with the sender's csdLock store (ordered before its ring push).
+    const flags = Atomics.load(i32, csd + kCsdFlags);
+    const func = i32[csd + kCsdFunc];
+    const src = i32[csd + kCsdSrc];
+    this.counters[C_CSDS_HANDLED]++;
+    if (this.fault !== null && ++this.csdsSeen >= this.fault.afterCsds) this.injectFault();
+    if (func === FUNC_FLUSH_TLB_REF) {
+      // The info is read from the sender's stack while the csd is still locked (SYNC).
+      const info = infoLine(this.layout, src);
+      const kind = this.flushTlbFunc(
+        i32[info + kInfoStart],
+        i32[info + kInfoEnd],
+        i32[info + kInfoNewTlbGen],
+      );
+      i32[csd + kCsdFlushKind] = kind;
+      this.csdUnlock(csd, src);
+      this.accountHandler(src, true, kind, viaIpi);
+    } else if (func === FUNC_FLUSH_TLB_INLINE) {
+      // Copy the info to our stack: once unlocked, the sender may refill the csd.
+      const start = i32[csd + kCsdInfoStart];
+      const end = i32[csd + kCsdInfoEnd];
+      const newTlbGen = i32[csd + kCsdInfoNewTlbGen];
+      if ((flags & CSD_TYPE_SYNC) !== 0) {
+        // Page tables were freed (condition 1): the sender waits for the flush itself.
+        const kind = this.flushTlbFunc(start, end, newTlbGen);
+        i32[csd + kCsdFlushKind] = kind;
+        this.csdUnlock(csd, src);
+        this.accountHandler(src, false, kind, viaIpi);
+      } else if (this.proto === P_ASYNC_UNSAFE) {
+        // The negative control: acknowledge, and go back to user work with the flush pending.
+        this.csdUnlock(csd, src);
+        this.deferredStart = start;
+        this.deferredEnd = end;
+        this.deferredGen = newTlbGen;
+        this.deferredSrc = src;
+        this.deferredViaIpi = viaIpi;
+        this.deferredCountdown = UNSAFE_DEFER_ACCESSES;
+        this.deferredPending = true;
+        this.counters[C_DEFERRED_FLUSHES]++;
+      } else {
+        // async-inline: acknowledge, then flush before anything else runs on this CPU — before
+        // the next queued csd (a cross-call touching user memory) and before user code.
+        this.csdUnlock(csd, src);
+        const kind = this.flushTlbFunc(start, end, newTlbGen);
+        this.accountHandler(src, false, kind, viaIpi);
+      }
+    } else if (func === FUNC_READ_USER) {
+      // An ASYNC cross-call: unlocked first, then run.
+      this.csdUnlock(csd, src);
+      this.counters[C_CROSSCALLS]++;
+      for (let k = 0; k < CROSSCALL_READS; k++) {
+        const r = this.nextRandom();
+        this.access(this.pickVpn(r), false, WHERE_CROSSCALL);
+      }
+    }
+  }
+
+  private runDeferredFlush(): void {
+    this.deferredPending = false;
+    const kind = this.flushTlbFunc(this.deferredStart, this.deferredEnd, this.deferredGen);
+    this.accountHandler(this.deferredSrc, false, kind, this.deferredViaIpi);
+  }
+
+  private accountHandler(src: number, byRef: boolean, kind: number, viaIpi: boolean): void {
+    this.remoteHandlerCycles += this.model.remoteHandler(src, byRef, kind, viaIpi);
+    this.remoteHandlers++;
+    this.counters[C_MODELED_LINE_TRANSFERS] += this.model.remoteHandlerTransfers(byRef);
+  }
+
+  private injectFault(): void {
+    const f = this.fault!;
+    this.fault = null;
+    if (f.kind === 'throw')
+      throw new Error(`injected fault: CPU ${this.id} threw in its IPI handler`);
+    if (f.kind === 'exit') process.exit(70);
+    // hang: interrupts off, never unlock; only the abort flag (or our own limit) ends it.
+    Atomics.store(this.i32, this.priv + kCpuIrqsEnabled, 0);
+    const limit = performance.now() + 4 * this.cfg.csdLockTimeoutMs;
+    while (Atomics.load(this.i32, kAbort) === 0) {
+      if (performance.now() > limit) {
+        throw cpuStuck(`CPU ${this.id} hung with interrupts off (injected fault)`, this.id);
+      }
+      Atomics.wait(
+        this.i32,
+        this.wakeSeqIdx,
+        Atomics.load(this.i32, this.wakeSeqIdx),
+        PARK_SLICE_MS,
+      );
+    }
+    throw runAborted(this.id);
+  }
+
+  /** Until every initiator is done: user work (if the workload has it), taking IPIs. */
+  private respond(): void {
+    const i32 = this.i32;
+    let polls = 0;
+    for (;;) {
+      // Pairs with the last initiator's store of kStop.
+      if (Atomics.load(i32, kStop) !== 0) return;
+      if (Atomics.load(i32, this.doorbellIdx) !== this.seenDoorbell) this.handleIpi();
+      if (this.userWork) {
+        this.userBurst(this.opts.userBurst);
+        if (this.spin) {
+          if (++polls >= 64) {
+            polls = 0;
+            this.checkAbort();
+          }
+          continue;
+        }
+      } else if (this.spin) {
+        // An idle CPU in spin mode polls its doorbell.
+        if (++polls >= this.pollBudget) {
+          polls = 0;
+          this.checkAbort();
+        }
+        continue;
+      }
+      // Park mode: sleep until an IPI, the stop, or (with user work) the next burst is due.
+      if (this.deferredPending) this.runDeferredFlush();
+      const seq = Atomics.load(i32, this.wakeSeqIdx);
+      if (
+        Atomics.load(i32, this.doorbellIdx) !== this.seenDoorbell ||
+        Atomics.load(i32, kStop) !== 0
+      )
+        continue;
+      this.park(seq, this.userWork ? USER_IDLE_SLICE_MS : PARK_SLICE_MS);
+      this.checkAbort();
+    }
+  }
+
+  private checkAbort(): void {
+    if (Atomics.load(this.i32, kAbort) !== 0) throw runAborted(this.id);
+  }
+
+  /** A barrier around the case, bounded; the last CPU to arrive wakes the others. */
+  private barrier(idx: number, what: string): void {
+    const i32 = this.i32;
+    if (Atomics.add(i32, idx, 1) + 1 >= this.n) {
+      Atomics.notify(i32, idx);
+      return;
+    }
+    const deadline = performance.now() + this.cfg.barrierTimeoutMs;
+    for (;;) {
+      const arrived = Atomics.load(i32, idx);
+      if (arrived >= this.n) return;
+      this.checkAbort();
+      if (performance.now() > deadline) {
+        throw cpuStuck(
+          `CPU ${this.id} waited ${this.cfg.barrierTimeoutMs} ms at the ${what} barrier: only ${arrived} of ${this.n} CPUs arrived`,
+          this.id,
+        );
+      }
+      // Pairs with the last arriver's notify.
+      Atomics.wait(i32, idx, arrived, PARK_SLICE_MS);
+    }
+  }
+
+  // ── user work and the oracle ─────────────────────────────────────────────────────────────
+
+  private userBurst(count: number): void {
+    const i32 = this.i32;
+    for (let k = 0; k < count; k++) {
+      if (this.irqsOffWorkload) {
+        const off = this.accessCount % IRQS_OFF_EVERY < IRQS_OFF_FOR;
+        if (off === this.irqsEnabled) {
+          this.irqsEnabled = !off;
+          Atomics.store(i32, this.priv + kCpuIrqsEnabled, off ? 0 : 1);
+        }
+      }
+      // Interrupts are taken between instructions, never inside an access.
+      if (this.irqsEnabled && Atomics.load(i32, this.doorbellIdx) !== this.seenDoorbell)
+        this.handleIpi();
+      const r = this.nextRandom();
+      this.access(this.pickVpn(r), (r & 2) !== 0, WHERE_USER);
+      this.accessCount++;
+      if (this.deferredPending && --this.deferredCountdown <= 0) this.runDeferredFlush();
+    }
+    if (!this.irqsEnabled) {
+      this.irqsEnabled = true;
+      Atomics.store(i32, this.priv + kCpuIrqsEnabled, 1);
+    }
+  }
+
+  /** One read of every page of the working set (bounded by the TLB's size). */
+  private warmPass(where: number): void {
+    const limit = Math.min(this.zapTotal + this.sharedN, this.tlb.entries);
+    for (let k = 0; k < limit; k++) {
+      const vpn = k < this.zapTotal ? k : this.sharedLo + (k - this.zapTotal);
+      this.access(vpn, false, where);
+    }
+  }
+
+  private nextRandom(): number {
+    // xorshift32, seeded per CPU.
+    let x = this.rng;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.rng = x;
+    return x >>> 0;
+  }
+
+  /** Half the accesses go to the zapped range(s), half to the shared pages. */
+  private pickVpn(r: number): number {
+    if ((r & 1) === 0 || this.sharedN === 0) return (r >>> 2) % this.zapTotal;
+    return this.sharedLo + ((r >>> 2) % this.sharedN);
+  }
+
+  /**
+   * One user access through the TLB, checked by the oracle: it reads the flushed generation of
+   * the page *before* it translates, so a flush that had returned before the access began and
+   * killed the translation it uses is caught — and never one that returned during it.
+   */
+  private access(vpn: number, write: boolean, where: number): void {
+    const i32 = this.i32;
+    // Pairs with retire()'s Atomics.store on the initiator.
+    const flushedGen = Atomics.load(i32, this.fgen + vpn);
+    // Odd while in flight; pairs with broadcastFlush's TLBSYNC load.
+    if (this.tracksAccess) Atomics.add(i32, this.accessSeqIdx, 1);
+    const tlb = this.tlb;
+    let pte = 0;
+    const e = tlb.lookup(MM_ID, vpn);
+    if (e >= 0) {
+      pte = tlb.pteOf(e);
+      this.counters[C_TLB_HITS]++;
+    } else {
+      this.counters[C_TLB_MISSES]++;
+      for (let tries = 0; tries < WALK_RETRIES; tries++) {
+        // The page walk; pairs with zap()/refault()'s Atomics.store.
+        pte = Atomics.load(i32, this.pt + vpn);
+        this.counters[C_PAGE_WALKS]++;
+        if ((pte & PTE_PRESENT) === 0) break;
+        const filled = tlb.fill(MM_ID, vpn, pte);
+        // A walk that raced a PTE change must not leave the old translation behind (hardware
+        // drops such fills; broadcast invalidation could not see an entry not yet written).
+        if (Atomics.load(i32, this.pt + vpn) === pte) break;
+        tlb.drop(filled);
+        pte = 0;
+      }
+      if ((pte & PTE_PRESENT) === 0) {
+        // Not present: a page fault; the user thread waits for the refault.
+        this.counters[C_PAGE_FAULTS]++;
+        if (this.tracksAccess) Atomics.add(i32, this.accessSeqIdx, 1);
+        return;
+      }
+    }
+    this.checked++;
+    const gen = pte >>> PTE_GEN_SHIFT;
+    if (gen < flushedGen) this.staleUse(vpn, gen, flushedGen, where);
+    const f = this.frameAt(vpn, (pte >> PTE_SLOT_SHIFT) & PTE_SLOT_MASK);
+    if (write) {
+      // Lands in the frame the translation names; pairs with retire()'s writeback snapshot.
+      Atomics.add(i32, f + kFrameWrites, 1);
+      i32[f + kFrameLastWriter] = this.id + 1;
+      i32[f + kFrameLastGen] = gen;
+      i32[f + kFrameData] = this.accessCount;
+    } else {
+      this.sink ^= i32[f + kFrameData];
+    }
+    if (this.tracksAccess) Atomics.add(i32, this.accessSeqIdx, 1);
+  }
+
+  private staleUse(vpn: number, gen: number, flushedGen: number, where: number): void {
+    this.stale++;
+    if (this.firstViolation !== null) return;
+    const deferred = this.deferredPending
+      ? ', with its flush deferred after the acknowledgement'
+      : '';
+    this.firstViolation = {
+      kind: 'stale-use',
+      seq: Atomics.add(this.i32, kViolationSeq, 1),
+      cpu: this.id,
+      vpn,
+      entryGen: gen,
+      flushedGen,
+      step: `${WHERE_NAMES[where]} on CPU ${this.id}${deferred}`,
+    };
+  }
+
+  private frameAt(vpn: number, slot: number): number {
+    return this.frames + (vpn * FRAME_POOL + slot) * FRAME_WORDS;
+  }
+}
+
+/** Error codes a CPU may report for itself (anything else is a crash). */
+export function errorCodeOf(err: unknown): (typeof ErrorCodes)[keyof typeof ErrorCodes] {
+  return isFlushbenchError(err) ? err.code : ErrorCodes.CPU_CRASHED;
+}

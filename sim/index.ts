@@ -1,0 +1,22 @@
+/** flushbench's simulated machine: the public surface that bench/ and tests use. */
+
+export type { TraceEvent } from './cost-model.js';
+export { ErrorCodes, type FlushbenchError, isFlushbenchError, isInputError } from './errors.js';
+export { type CaseResult, Machine, type ModeledSummary, type Oracle } from './machine.js';
+export { COUNTER_NAMES, type CounterName, type Violation } from './messages.js';
+export {
+  CASE_DEFAULTS,
+  type CaseOptions,
+  MACHINE_DEFAULTS,
+  MAX_CPUS,
+  type MachineOptions,
+  PROTOCOLS,
+  type Protocol,
+  resolveCaseOptions,
+  resolveMachineOptions,
+  SAFE_PROTOCOLS,
+  WORKLOADS,
+  type Workload,
+} from './options.js';
+export { checkProfileFits, loadProfile, type Profile, profileNames } from './profile.js';
+export { type Summary, summarize } from './stats.js';

@@ -1,0 +1,408 @@
+/**
+ * The machine side: spawns one worker per simulated CPU once, runs cases on them (resetting the
+ * shared state between cases), and turns the CPUs' reports into one result. A CPU that throws,
+ * exits or hangs ends the case with an error naming it; no worker is left behind.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { TraceEvent } from './cost-model.js';
+import {
+  cpuCrashed,
+  ErrorCodes,
+  type FlushbenchError,
+  machineUnusable,
+  reviveError,
+} from './errors.js';
+import { computeLayout, type Layout } from './layout.js';
+import { abortRun, resetMachineState } from './machine-state.js';
+import {
+  type CaseConfig,
+  COUNTER_NAMES,
+  type CounterName,
+  type CpuResult,
+  type ErrorMessage,
+  type FromCpu,
+  type Violation,
+} from './messages.js';
+import {
+  type CaseOptions,
+  type MachineOptions,
+  type Protocol,
+  type ResolvedCaseOptions,
+  type ResolvedMachineOptions,
+  resolveCaseOptions,
+  resolveMachineOptions,
+  type Workload,
+} from './options.js';
+import { checkProfileFits, loadProfile, type Profile } from './profile.js';
+import { type Summary, summarize } from './stats.js';
+
+/** How long the other CPUs get to report once one has failed (the 5 s promise). */
+const FAILURE_GRACE_MS = 4000;
+/** Startup: a worker loads a few small modules; 64 of them on 2 cores take a few seconds. */
+const START_TIMEOUT_BASE_MS = 15_000;
+const START_TIMEOUT_PER_CPU_MS = 250;
+
+export interface ModeledSummary {
+  mean: number;
+  p50: number;
+  p99: number;
+  min: number;
+  max: number;
+}
+
+export interface Oracle {
+  checkedAccesses: number;
+  staleUses: number;
+  lostWrites: number;
+  firstViolation: Violation | null;
+}
+
+export interface CaseResult {
+  state: 'completed';
+  protocol: Protocol;
+  cpus: number;
+  pages: number;
+  workload: Workload;
+  profile: string;
+  flushes: number;
+  warmupFlushes: number;
+  seed: number;
+  freedTables: boolean;
+  waitMode: 'spin' | 'park';
+  /** Cores of the machine that ran the simulation: more CPUs than this is not hardware-like. */
+  hostCores: number;
+  /** Wall-clock of each flush call on the initiator(s). */
+  latencyNs: Summary;
+  /** The raw wall-clock samples, ns, in the order they were taken. */
+  samplesNs: Float64Array;
+  modeledCycles: ModeledSummary;
+  /** The same at the profile's clock. */
+  modeledNs: ModeledSummary;
+  modeledIterationCycles: { mean: number };
+  modeledRemoteHandlerCycles: { mean: number; count: number };
+  counters: Record<CounterName, number>;
+  oracle: Oracle;
+  trace: TraceEvent[] | null;
+  elapsedMs: number;
+}
+
+interface PendingCase {
+  reports: (CpuResult | ErrorMessage | null)[];
+  remaining: number;
+  failed: boolean;
+  graceTimer: NodeJS.Timeout | null;
+  deadlineTimer: NodeJS.Timeout | null;
+  done: () => void;
+}
+
+export class Machine {
+  readonly options: ResolvedMachineOptions;
+  readonly layout: Layout;
+  private readonly i32: Int32Array;
+  private readonly workers: Worker[] = [];
+  private pending: PendingCase | null = null;
+  private state: 'starting' | 'ready' | 'running' | 'broken' | 'closed' = 'starting';
+  private brokenBy: Error | null = null;
+
+  private constructor(options: ResolvedMachineOptions) {
+    this.options = options;
+    this.layout = computeLayout(options);
+    this.i32 = new Int32Array(new SharedArrayBuffer(this.layout.words * 4));
+  }
+
+  /** Spawns the CPUs and resolves once every one of them is ready. */
+  static async start(opts: MachineOptions = {}): Promise<Machine> {
+    const m = new Machine(resolveMachineOptions(opts));
+    await m.spawn();
+    return m;
+  }
+
+  get cpus(): number {
+    return this.options.cpus;
+  }
+
+  private spawn(): Promise<void> {
+    const n = this.options.cpus;
+    const url = new URL('./cpu-worker.js', import.meta.url);
+    return new Promise<void>((resolve, reject) => {
+      let ready = 0;
+      const timeoutMs = START_TIMEOUT_BASE_MS + START_TIMEOUT_PER_CPU_MS * n;
+      const timer = setTimeout(() => {
+        fail(machineUnusable(`only ${ready} of ${n} CPUs started within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const fail = (err: Error) => {
+        clearTimeout(timer);
+        this.state = 'broken';
+        this.brokenBy = err;
+        void this.terminateAll();
+        reject(err);
+      };
+      for (let cpu = 0; cpu < n; cpu++) {
+        const w = new Worker(url, {
+          workerData: { sab: this.i32.buffer, layout: paramsOf(this.layout), cpu },
+        });
+        w.on('message', (msg: FromCpu) => {
+          if (msg.type === 'ready') {
+            if (++ready === n) {
+              clearTimeout(timer);
+              this.state = 'ready';
+              resolve();
+            }
+          } else {
+            this.onReport(msg);
+          }
+        });
+        w.on('error', (err) => {
+          if (this.state === 'starting')
+            fail(cpuCrashed(`CPU ${cpu} failed to start: ${err.message}`, cpu, err));
+          else this.onCrash(cpu, `CPU ${cpu} crashed: ${err.message}`);
+        });
+        w.on('exit', (code) => {
+          if (this.state === 'closed') return;
+          if (this.state === 'starting')
+            fail(cpuCrashed(`CPU ${cpu}'s worker exited with code ${code} while starting`, cpu));
+          else this.onCrash(cpu, `CPU ${cpu}'s worker exited with code ${code}`);
+        });
+        this.workers.push(w);
+      }
+    });
+  }
+
+  /**
+   * Runs one case. Rejects with a FLUSHBENCH_ERR_INVALID_OPTION error for bad options (nothing
+   * ran), or with the error of the CPU that failed (CPU_STUCK, CPU_CRASHED).
+   */
+  async run(opts: CaseOptions = {}): Promise<CaseResult> {
+    if (this.state !== 'ready') {
+      throw machineUnusable(
+        this.state === 'running'
+          ? 'the machine is already running a case'
+          : `the machine is ${this.state}${this.brokenBy ? `: ${this.brokenBy.message}` : ''}`,
+      );
+    }
+    const options = resolveCaseOptions(opts, this.options);
+    const profile = loadProfile(options.profile);
+    checkProfileFits(profile, this.options.cpus);
+    const waitMode = this.resolveWaitMode();
+    const initiators = options.workload === 'multi' ? this.options.cpus : 1;
+    resetMachineState(this.i32, this.layout, initiators * options.pages + options.sharedPages);
+    const config: CaseConfig = {
+      options,
+      profile,
+      waitMode,
+      csdLockTimeoutMs: this.options.csdLockTimeoutMs,
+      barrierTimeoutMs: 10_000 + 200 * this.options.cpus,
+    };
+    this.state = 'running';
+    const started = performance.now();
+    const reports = await this.collect(config);
+    const elapsedMs = performance.now() - started;
+    if (this.state === 'running') this.state = 'ready';
+    const failure = this.failureOf(reports);
+    if (failure) throw failure;
+    return assemble(options, profile, waitMode, reports as CpuResult[], elapsedMs);
+  }
+
+  private resolveWaitMode(): 'spin' | 'park' {
+    if (this.options.waitMode !== 'auto') return this.options.waitMode;
+    // Spinning pays only while every runnable worker has a core; beyond that a spinning worker
+    // holds the core a descheduled one needs, and each round costs a scheduler tick.
+    return this.options.cpus <= availableParallelism() ? 'spin' : 'park';
+  }
+
+  private collect(config: CaseConfig): Promise<(CpuResult | ErrorMessage | null)[]> {
+    const n = this.options.cpus;
+    const o = config.options;
+    const caseTimeoutMs =
+      60_000 + (o.warmupFlushes + o.flushes) * n * 2 + 4 * this.options.csdLockTimeoutMs;
+    return new Promise((resolve) => {
+      const p: PendingCase = {
+        reports: new Array(n).fill(null),
+        remaining: n,
+        failed: false,
+        graceTimer: null,
+        deadlineTimer: null,
+        done: () => {
+          if (p.graceTimer) clearTimeout(p.graceTimer);
+          if (p.deadlineTimer) clearTimeout(p.deadlineTimer);
+          this.pending = null;
+          resolve(p.reports);
+        },
+      };
+      this.pending = p;
+      p.deadlineTimer = setTimeout(() => {
+        this.fail(p);
+        for (let cpu = 0; cpu < n; cpu++) {
+          if (p.reports[cpu] === null) {
+            p.reports[cpu] = {
+              type: 'error',
+              cpu,
+              code: ErrorCodes.CPU_STUCK,
+              message: `CPU ${cpu} did not finish the case within ${caseTimeoutMs} ms`,
+            };
+          }
+        }
+      }, caseTimeoutMs);
+      for (const w of this.workers) w.postMessage({ type: 'run', config });
+    });
+  }
+
+  private onReport(msg: CpuResult | ErrorMessage): void {
+    const p = this.pending;
+    if (!p || p.reports[msg.cpu] !== null) return;
+    p.reports[msg.cpu] = msg;
+    p.remaining--;
+    if (msg.type === 'error') this.fail(p);
+    if (p.remaining === 0) p.done();
+  }
+
+  private onCrash(cpu: number, message: string): void {
+    this.state = 'broken';
+    this.brokenBy ??= new Error(message);
+    const p = this.pending;
+    if (!p || p.reports[cpu] !== null) return;
+    p.reports[cpu] = { type: 'error', cpu, code: ErrorCodes.CPU_CRASHED, message };
+    p.remaining--;
+    this.fail(p);
+    if (p.remaining === 0) p.done();
+  }
+
+  /** One CPU failed: stop the others and give them FAILURE_GRACE_MS to report. */
+  private fail(p: PendingCase): void {
+    if (p.failed) return;
+    p.failed = true;
+    abortRun(this.i32, this.layout);
+    p.graceTimer = setTimeout(() => {
+      // Whoever has not reported by now is beyond saving: end the machine.
+      this.state = 'broken';
+      this.brokenBy ??= new Error('a CPU did not stop after the run was aborted');
+      for (let cpu = 0; cpu < p.reports.length; cpu++) {
+        if (p.reports[cpu] === null) {
+          p.reports[cpu] = {
+            type: 'error',
+            cpu,
+            code: ErrorCodes.CPU_STUCK,
+            message: `CPU ${cpu} did not stop within ${FAILURE_GRACE_MS} ms of the abort`,
+          };
+        }
+      }
+      void this.terminateAll();
+      p.done();
+    }, FAILURE_GRACE_MS);
+  }
+
+  /** The root cause: the first error that is not "stopped because another CPU failed". */
+  private failureOf(reports: (CpuResult | ErrorMessage | null)[]): FlushbenchError | null {
+    const errors = reports.filter((r): r is ErrorMessage => r !== null && r.type === 'error');
+    if (errors.length === 0) return null;
+    const order = [ErrorCodes.CPU_CRASHED, ErrorCodes.CPU_STUCK];
+    errors.sort((a, b) => rank(a.code) - rank(b.code));
+    function rank(code: string): number {
+      const i = order.indexOf(code as (typeof order)[number]);
+      return i < 0 ? order.length : i;
+    }
+    if (this.state === 'broken') void this.close();
+    return reviveError(errors[0]);
+  }
+
+  private async terminateAll(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate().catch(() => undefined)));
+  }
+
+  /** Ends every worker. Safe to call more than once. */
+  async close(): Promise<void> {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    abortRun(this.i32, this.layout);
+    await this.terminateAll();
+  }
+}
+
+function paramsOf(l: Layout) {
+  return { cpus: l.cpus, tlbSets: l.tlbSets, tlbWays: l.tlbWays, vaPages: l.vaPages };
+}
+
+function modeledSummary(s: Summary): ModeledSummary {
+  return { mean: s.mean, p50: s.p50, p99: s.p99, min: s.min, max: s.max };
+}
+
+function concat(parts: Float64Array[]): Float64Array {
+  const out = new Float64Array(parts.reduce((n, a) => n + a.length, 0));
+  let at = 0;
+  for (const a of parts) {
+    out.set(a, at);
+    at += a.length;
+  }
+  return out;
+}
+
+function assemble(
+  o: ResolvedCaseOptions,
+  profile: Profile,
+  waitMode: 'spin' | 'park',
+  reports: CpuResult[],
+  elapsedMs: number,
+): CaseResult {
+  const initiators = reports.filter((r) => r.initiator);
+  const samplesNs = concat(initiators.map((r) => r.samplesNs!));
+  const modeled = summarize(concat(initiators.map((r) => r.modeledCycles!)));
+  const iterations = summarize(concat(initiators.map((r) => r.iterationCycles!)));
+  const counters = Object.fromEntries(COUNTER_NAMES.map((k) => [k, 0])) as Record<
+    CounterName,
+    number
+  >;
+  let checkedAccesses = 0;
+  let staleUses = 0;
+  let lostWrites = 0;
+  let firstViolation: Violation | null = null;
+  let handlerCycles = 0;
+  let handlers = 0;
+  for (const r of reports) {
+    COUNTER_NAMES.forEach((k, i) => {
+      counters[k] += r.counters[i];
+    });
+    checkedAccesses += r.checkedAccesses;
+    staleUses += r.staleUses;
+    lostWrites += r.lostWrites;
+    if (r.firstViolation && (!firstViolation || r.firstViolation.seq < firstViolation.seq)) {
+      firstViolation = r.firstViolation;
+    }
+    handlerCycles += r.remoteHandlerCycles;
+    handlers += r.remoteHandlers;
+  }
+  const toNs = (s: ModeledSummary): ModeledSummary => ({
+    mean: s.mean / profile.ghz,
+    p50: s.p50 / profile.ghz,
+    p99: s.p99 / profile.ghz,
+    min: s.min / profile.ghz,
+    max: s.max / profile.ghz,
+  });
+  return {
+    state: 'completed',
+    protocol: o.protocol,
+    cpus: reports.length,
+    pages: o.pages,
+    workload: o.workload,
+    profile: profile.name,
+    flushes: o.flushes,
+    warmupFlushes: o.warmupFlushes,
+    seed: o.seed,
+    freedTables: o.freedTables,
+    waitMode,
+    hostCores: availableParallelism(),
+    latencyNs: summarize(samplesNs),
+    samplesNs,
+    modeledCycles: modeledSummary(modeled),
+    modeledNs: toNs(modeledSummary(modeled)),
+    modeledIterationCycles: { mean: iterations.mean },
+    modeledRemoteHandlerCycles: {
+      mean: handlers > 0 ? handlerCycles / handlers : 0,
+      count: handlers,
+    },
+    counters,
+    oracle: { checkedAccesses, staleUses, lostWrites, firstViolation },
+    trace: reports[0].trace,
+    elapsedMs,
+  };
+}

@@ -1,0 +1,113 @@
+/**
+ * Every message that crosses between the machine (main thread) and a CPU (worker). None of them
+ * is sent on the flush path: one `run` per case in, one `result` or `error` per case out.
+ */
+import type { TraceEvent } from './cost-model.js';
+import type { ErrorCode } from './errors.js';
+import type { ResolvedCaseOptions } from './options.js';
+import type { Profile } from './profile.js';
+
+/** Counter slots of a CPU's Float64Array, in this order. */
+export const COUNTER_NAMES = Object.freeze([
+  'ipisSent',
+  'ipisNotNeeded',
+  'csdsHandled',
+  'lazySkipped',
+  'partialFlushes',
+  'fullFlushes',
+  'invlpgs',
+  'tlbHits',
+  'tlbMisses',
+  'pageWalks',
+  'pageFaults',
+  'crosscalls',
+  'deferredFlushes',
+  'catchUpFlushes',
+  'broadcastInvalidations',
+  'tlbsyncWaits',
+  'modeledLineTransfers',
+] as const);
+export type CounterName = (typeof COUNTER_NAMES)[number];
+
+export const C_IPIS_SENT = 0;
+export const C_IPIS_NOT_NEEDED = 1;
+export const C_CSDS_HANDLED = 2;
+export const C_LAZY_SKIPPED = 3;
+export const C_PARTIAL_FLUSHES = 4;
+export const C_FULL_FLUSHES = 5;
+export const C_INVLPGS = 6;
+export const C_TLB_HITS = 7;
+export const C_TLB_MISSES = 8;
+export const C_PAGE_WALKS = 9;
+export const C_PAGE_FAULTS = 10;
+export const C_CROSSCALLS = 11;
+export const C_DEFERRED_FLUSHES = 12;
+export const C_CATCH_UP_FLUSHES = 13;
+export const C_BROADCAST_INVALIDATIONS = 14;
+export const C_TLBSYNC_WAITS = 15;
+export const C_MODELED_LINE_TRANSFERS = 16;
+
+export interface Violation {
+  kind: 'stale-use' | 'lost-write';
+  /** Order of detection across CPUs (kViolationSeq). */
+  seq: number;
+  /** The CPU whose access used the old translation (or whose write was lost). */
+  cpu: number;
+  vpn: number;
+  /** The generation of the translation the access used. */
+  entryGen: number;
+  /** The generation whose flush had returned before the access began. */
+  flushedGen: number;
+  /** What the CPU was doing, and where the protocol was. */
+  step: string;
+}
+
+export interface CaseConfig {
+  options: ResolvedCaseOptions;
+  profile: Profile;
+  /** The wait strategy for this case, decided by the machine. */
+  waitMode: 'spin' | 'park';
+  csdLockTimeoutMs: number;
+  /** Deadline for the barriers around the case. */
+  barrierTimeoutMs: number;
+}
+
+export interface RunMessage {
+  type: 'run';
+  config: CaseConfig;
+}
+
+export type ToCpu = RunMessage;
+
+export interface ReadyMessage {
+  type: 'ready';
+  cpu: number;
+}
+
+export interface CpuResult {
+  type: 'result';
+  cpu: number;
+  initiator: boolean;
+  /** Wall-clock of each measured flush call, ns (initiators only). */
+  samplesNs: Float64Array | null;
+  /** Modeled cycles of each measured flush call and of each iteration (initiators only). */
+  modeledCycles: Float64Array | null;
+  iterationCycles: Float64Array | null;
+  counters: Float64Array;
+  remoteHandlerCycles: number;
+  remoteHandlers: number;
+  checkedAccesses: number;
+  staleUses: number;
+  lostWrites: number;
+  firstViolation: Violation | null;
+  trace: TraceEvent[] | null;
+}
+
+export interface ErrorMessage {
+  type: 'error';
+  cpu: number;
+  code: ErrorCode;
+  message: string;
+}
+
+export type FromCpu = ReadyMessage | CpuResult | ErrorMessage;

@@ -1,0 +1,268 @@
+/**
+ * Options of the simulated machine and of one case run on it: all-optional interfaces, frozen
+ * defaults, explicit validation, then a merge. Every message names the option, the rule and the
+ * value, in the CLI's spelling (`--cpus`), so the CLI can print it as it is.
+ */
+import { invalidRange, invalidType } from './errors.js';
+
+export const PROTOCOLS = Object.freeze([
+  'sync',
+  'concurrent',
+  'async-inline',
+  'broadcast',
+  'async-unsafe',
+] as const);
+export type Protocol = (typeof PROTOCOLS)[number];
+
+/** The protocols that must never break the oracle. */
+export const SAFE_PROTOCOLS: readonly Protocol[] = Object.freeze([
+  'sync',
+  'concurrent',
+  'async-inline',
+  'broadcast',
+]);
+
+export const WORKLOADS = Object.freeze([
+  'madvise',
+  'idle',
+  'idle-loaded',
+  'irqs-off',
+  'crosscall',
+  'multi',
+] as const);
+export type Workload = (typeof WORKLOADS)[number];
+
+export const WAIT_MODES = Object.freeze(['auto', 'spin', 'park'] as const);
+export type WaitMode = (typeof WAIT_MODES)[number];
+
+export const MAX_CPUS = 256;
+
+/**
+ * Linux's tlb_single_page_flush_ceiling: one INVLPG costs about 100 ns, so flushing more than 33
+ * pages one by one would cost more than the ≈3 µs a full flush (and its refills) is worth.
+ */
+export const DEFAULT_SINGLE_PAGE_FLUSH_CEILING = 33;
+
+export interface MachineOptions {
+  /** Simulated CPUs, one worker thread each. */
+  cpus?: number;
+  /** TLB sets per CPU (a power of two). */
+  tlbSets?: number;
+  /** TLB ways per set. */
+  tlbWays?: number;
+  /** Virtual pages in the address space (page-table entries). */
+  vaPages?: number;
+  /** `spin` while runnable workers fit the cores, `park` otherwise; `auto` decides. */
+  waitMode?: WaitMode;
+  /** How long a sender waits for a csd unlock before it names the CPU as stuck (Linux: 5 s). */
+  csdLockTimeoutMs?: number;
+}
+
+export interface ResolvedMachineOptions {
+  cpus: number;
+  tlbSets: number;
+  tlbWays: number;
+  vaPages: number;
+  waitMode: WaitMode;
+  csdLockTimeoutMs: number;
+}
+
+export const MACHINE_DEFAULTS: Readonly<ResolvedMachineOptions> = Object.freeze({
+  cpus: 2,
+  tlbSets: 64,
+  tlbWays: 4,
+  vaPages: 65536,
+  waitMode: 'auto' as WaitMode,
+  csdLockTimeoutMs: 5000,
+});
+
+/** Injected failures, to show that a broken CPU ends the run with an error naming it. */
+export interface FaultOptions {
+  cpu: number;
+  /** `hang`: stop answering IPIs; `throw`: throw in the IPI handler; `exit`: end the worker. */
+  kind: 'hang' | 'throw' | 'exit';
+  /** The fault fires when the CPU handles this many csds (≥ 1). */
+  afterCsds: number;
+}
+
+export interface CaseOptions {
+  protocol?: Protocol;
+  workload?: Workload;
+  /** Pages zapped and flushed per iteration (per initiator in `multi`). */
+  pages?: number;
+  /** Measured flushes per initiator. */
+  flushes?: number;
+  /** Flushes run before measuring, not recorded. */
+  warmupFlushes?: number;
+  /** A profile name under sim/profiles/ or a path to a profile JSON file. */
+  profile?: string;
+  seed?: number;
+  /** Record the modeled per-CPU events of one flush. */
+  trace?: boolean;
+  /** The flush frees page tables: lazy CPUs are flushed too and async-inline waits for flushes. */
+  freedTables?: boolean;
+  singlePageFlushCeiling?: number;
+  /** Pages the user threads touch besides the zapped range. */
+  sharedPages?: number;
+  /** User accesses a remote CPU makes per burst (between parks, or between doorbell checks). */
+  userBurst?: number;
+  fault?: FaultOptions | null;
+}
+
+export interface ResolvedCaseOptions {
+  protocol: Protocol;
+  workload: Workload;
+  pages: number;
+  flushes: number;
+  warmupFlushes: number;
+  profile: string;
+  seed: number;
+  trace: boolean;
+  freedTables: boolean;
+  singlePageFlushCeiling: number;
+  sharedPages: number;
+  userBurst: number;
+  fault: FaultOptions | null;
+}
+
+export const CASE_DEFAULTS: Readonly<ResolvedCaseOptions> = Object.freeze({
+  protocol: 'sync' as Protocol,
+  workload: 'madvise' as Workload,
+  pages: 1,
+  flushes: 1000,
+  warmupFlushes: 32,
+  profile: 'xeon-gold-5418y-2s',
+  seed: 1,
+  trace: false,
+  freedTables: false,
+  singlePageFlushCeiling: DEFAULT_SINGLE_PAGE_FLUSH_CEILING,
+  sharedPages: 64,
+  userBurst: 32,
+  fault: null,
+});
+
+function flagName(key: string): string {
+  return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+function show(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : String(value);
+}
+
+function checkInt(key: string, value: unknown, min: number, max: number): number {
+  const name = flagName(key);
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw invalidType(`${name} must be an integer from ${min} to ${max} (got ${show(value)})`);
+  }
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw invalidRange(`${name} must be an integer from ${min} to ${max} (got ${show(value)})`);
+  }
+  return value;
+}
+
+function checkPowerOfTwo(key: string, value: unknown, min: number, max: number): number {
+  const n = checkInt(key, value, min, max);
+  if ((n & (n - 1)) !== 0) {
+    throw invalidRange(
+      `${flagName(key)} must be a power of two from ${min} to ${max} (got ${show(value)})`,
+    );
+  }
+  return n;
+}
+
+function checkOneOf<T extends string>(key: string, value: unknown, allowed: readonly T[]): T {
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
+    const err = typeof value === 'string' ? invalidRange : invalidType;
+    throw err(`${flagName(key)} must be one of ${allowed.join(', ')} (got ${show(value)})`);
+  }
+  return value as T;
+}
+
+function checkBool(key: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') {
+    throw invalidType(`${flagName(key)} must be true or false (got ${show(value)})`);
+  }
+  return value;
+}
+
+function checkKnownKeys(what: string, opts: object, known: object): void {
+  for (const key of Object.keys(opts)) {
+    if (!(key in known)) throw invalidRange(`unknown ${what} option ${show(key)}`);
+  }
+}
+
+export function resolveMachineOptions(opts: MachineOptions = {}): ResolvedMachineOptions {
+  if (typeof opts !== 'object' || opts === null) {
+    throw invalidType(`machine options must be an object (got ${show(opts)})`);
+  }
+  checkKnownKeys('machine', opts, MACHINE_DEFAULTS);
+  const o = { ...MACHINE_DEFAULTS, ...stripUndefined(opts) };
+  return {
+    cpus: checkInt('cpus', o.cpus, 1, MAX_CPUS),
+    tlbSets: checkPowerOfTwo('tlbSets', o.tlbSets, 1, 4096),
+    tlbWays: checkInt('tlbWays', o.tlbWays, 1, 64),
+    // The TLB tag packs the page number into 20 bits (see tlb.ts).
+    vaPages: checkInt('vaPages', o.vaPages, 64, (1 << 20) - 2),
+    waitMode: checkOneOf('waitMode', o.waitMode, WAIT_MODES),
+    csdLockTimeoutMs: checkInt('csdLockTimeoutMs', o.csdLockTimeoutMs, 10, 600_000),
+  };
+}
+
+export function resolveCaseOptions(
+  opts: CaseOptions,
+  machine: ResolvedMachineOptions,
+): ResolvedCaseOptions {
+  if (typeof opts !== 'object' || opts === null) {
+    throw invalidType(`case options must be an object (got ${show(opts)})`);
+  }
+  checkKnownKeys('case', opts, CASE_DEFAULTS);
+  const o = { ...CASE_DEFAULTS, ...stripUndefined(opts) };
+  const profile = o.profile;
+  if (typeof profile !== 'string' || profile.length === 0) {
+    throw invalidType(`--profile must be a profile name or a file path (got ${show(profile)})`);
+  }
+  const r: ResolvedCaseOptions = {
+    protocol: checkOneOf('protocol', o.protocol, PROTOCOLS),
+    workload: checkOneOf('workload', o.workload, WORKLOADS),
+    pages: checkInt('pages', o.pages, 1, 4096),
+    flushes: checkInt('flushes', o.flushes, 1, 10_000_000),
+    warmupFlushes: checkInt('warmupFlushes', o.warmupFlushes, 0, 1_000_000),
+    profile,
+    seed: checkInt('seed', o.seed, 0, 0xffff_ffff),
+    trace: checkBool('trace', o.trace),
+    freedTables: checkBool('freedTables', o.freedTables),
+    singlePageFlushCeiling: checkInt('singlePageFlushCeiling', o.singlePageFlushCeiling, 0, 4096),
+    sharedPages: checkInt('sharedPages', o.sharedPages, 0, 65536),
+    userBurst: checkInt('userBurst', o.userBurst, 1, 1_000_000),
+    fault: o.fault === null ? null : checkFault(o.fault, machine.cpus),
+  };
+  const initiators = r.workload === 'multi' ? machine.cpus : 1;
+  const needed = initiators * r.pages + r.sharedPages;
+  if (needed > machine.vaPages) {
+    throw invalidRange(
+      `--pages × initiators + --shared-pages must fit the machine's ${machine.vaPages} virtual pages (got ${initiators} × ${r.pages} + ${r.sharedPages} = ${needed})`,
+    );
+  }
+  return r;
+}
+
+function checkFault(value: unknown, cpus: number): FaultOptions {
+  if (typeof value !== 'object' || value === null) {
+    throw invalidType(`--fault must be an object {cpu, kind, afterCsds} (got ${show(value)})`);
+  }
+  const f = value as Record<string, unknown>;
+  if (cpus < 2) throw invalidRange(`--fault needs at least 2 CPUs (got --cpus ${cpus})`);
+  return {
+    cpu: checkInt('faultCpu', f.cpu, 1, cpus - 1),
+    kind: checkOneOf('faultKind', f.kind, ['hang', 'throw', 'exit'] as const),
+    afterCsds: checkInt('faultAfterCsds', f.afterCsds, 1, 1_000_000_000),
+  };
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(o)) {
+    if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  }
+  return out;
+}

@@ -1,0 +1,207 @@
+/**
+ * Cost profiles: one JSON file per machine model under sim/profiles/, each primitive cost with
+ * its source. Loading turns every cost into a whole number of cycles once, so that modeled
+ * results are sums of integers and come out bit-identical run after run.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { invalidProfile, invalidRange } from './errors.js';
+
+export const COST_KEYS = Object.freeze([
+  'ipiSend',
+  'ipiReceive',
+  'lineTransferSmt',
+  'lineTransferLlc',
+  'lineTransferSocket',
+  'lineTransferRemoteSocket',
+  'invlpg',
+  'fullFlush',
+  'pageWalk',
+  'tlbHit',
+  'inlineCopy',
+  'localAtomic',
+  'pteUpdate',
+  'pageFault',
+  'syscall',
+  'idleWake',
+  'invlpgb',
+  'tlbsync',
+] as const);
+export type CostKey = (typeof COST_KEYS)[number];
+
+export interface CostEntry {
+  value: number;
+  unit: 'cycles' | 'ns';
+  source: string;
+  estimate: boolean;
+}
+
+export interface Topology {
+  sockets: number;
+  coresPerSocket: number;
+  threadsPerCore: number;
+  coresPerLlc: number;
+}
+
+/** Distance classes between two CPUs, nearest first. */
+export const DIST_SELF = 0;
+export const DIST_SMT = 1;
+export const DIST_LLC = 2;
+export const DIST_SOCKET = 3;
+export const DIST_REMOTE_SOCKET = 4;
+export const DISTANCE_NAMES = Object.freeze(['self', 'smt', 'llc', 'socket', 'remote-socket']);
+
+export interface Profile {
+  name: string;
+  description: string;
+  ghz: number;
+  topology: Topology;
+  /** Every cost in whole cycles. */
+  cycles: Readonly<Record<CostKey, number>>;
+  /** One cache-line transfer, in cycles, indexed by distance class (self costs 0). */
+  lineTransferCycles: readonly number[];
+  entries: Readonly<Record<CostKey, CostEntry>>;
+}
+
+const PROFILES_DIR = fileURLToPath(new URL('../../sim/profiles/', import.meta.url));
+
+export function profileNames(): string[] {
+  return readdirSync(PROFILES_DIR)
+    .filter((f) => extname(f) === '.json')
+    .map((f) => basename(f, '.json'))
+    .sort();
+}
+
+/** Loads a profile by name (sim/profiles/NAME.json) or by path to a JSON file. */
+export function loadProfile(nameOrPath: string): Profile {
+  const isPath = nameOrPath.includes('/') || nameOrPath.endsWith('.json');
+  const file = isPath ? nameOrPath : `${PROFILES_DIR}${nameOrPath}.json`;
+  if (!existsSync(file)) {
+    throw invalidRange(
+      isPath
+        ? `--profile must name an existing JSON file (got ${JSON.stringify(nameOrPath)}: no such file)`
+        : `--profile must be one of ${profileNames().join(', ')} or a path to a JSON file (got ${JSON.stringify(nameOrPath)})`,
+    );
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (cause) {
+    throw invalidProfile(
+      `--profile file ${file} is not valid JSON: ${(cause as Error).message}`,
+      cause,
+    );
+  }
+  return parseProfile(raw, file);
+}
+
+function fail(file: string, what: string, value: unknown): never {
+  throw invalidProfile(`profile ${file}: ${what} (got ${JSON.stringify(value)})`);
+}
+
+function positive(file: string, key: string, v: unknown, integer: boolean): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0 || (integer && !Number.isInteger(v))) {
+    fail(file, `${key} must be a positive ${integer ? 'integer' : 'number'}`, v);
+  }
+  return v;
+}
+
+export function parseProfile(raw: unknown, file = '<inline>'): Profile {
+  if (typeof raw !== 'object' || raw === null) fail(file, 'the profile must be an object', raw);
+  const p = raw as Record<string, unknown>;
+  if (typeof p.name !== 'string' || p.name === '') fail(file, 'name must be a string', p.name);
+  const ghz = positive(file, 'ghz', p.ghz, false);
+  const t = p.topology as Record<string, unknown> | undefined;
+  if (typeof t !== 'object' || t === null) fail(file, 'topology must be an object', t);
+  const topology: Topology = {
+    sockets: positive(file, 'topology.sockets', t.sockets, true),
+    coresPerSocket: positive(file, 'topology.coresPerSocket', t.coresPerSocket, true),
+    threadsPerCore: positive(file, 'topology.threadsPerCore', t.threadsPerCore, true),
+    coresPerLlc: positive(file, 'topology.coresPerLlc', t.coresPerLlc, true),
+  };
+  if (topology.coresPerSocket % topology.coresPerLlc !== 0) {
+    fail(file, 'topology.coresPerLlc must divide coresPerSocket', topology.coresPerLlc);
+  }
+  const costs = p.costs as Record<string, unknown> | undefined;
+  if (typeof costs !== 'object' || costs === null) fail(file, 'costs must be an object', costs);
+  const cycles = {} as Record<CostKey, number>;
+  const entries = {} as Record<CostKey, CostEntry>;
+  for (const key of COST_KEYS) {
+    const e = costs[key] as Record<string, unknown> | undefined;
+    if (typeof e !== 'object' || e === null) fail(file, `costs.${key} is required`, e);
+    const value = positive(file, `costs.${key}.value`, e.value, false);
+    if (e.unit !== 'cycles' && e.unit !== 'ns')
+      fail(file, `costs.${key}.unit must be "cycles" or "ns"`, e.unit);
+    if (typeof e.source !== 'string' || e.source.trim() === '') {
+      fail(file, `costs.${key}.source must cite where the number comes from`, e.source);
+    }
+    if (typeof e.estimate !== 'boolean')
+      fail(file, `costs.${key}.estimate must be true or false`, e.estimate);
+    entries[key] = { value, unit: e.unit, source: e.source, estimate: e.estimate };
+    cycles[key] = Math.max(1, Math.round(e.unit === 'ns' ? value * ghz : value));
+  }
+  for (const key of Object.keys(costs)) {
+    if (!(COST_KEYS as readonly string[]).includes(key))
+      fail(file, `costs.${key} is not a known cost`, key);
+  }
+  return Object.freeze({
+    name: p.name,
+    description: typeof p.description === 'string' ? p.description : '',
+    ghz,
+    topology: Object.freeze(topology),
+    cycles: Object.freeze(cycles),
+    lineTransferCycles: Object.freeze([
+      0,
+      cycles.lineTransferSmt,
+      cycles.lineTransferLlc,
+      cycles.lineTransferSocket,
+      cycles.lineTransferRemoteSocket,
+    ]),
+    entries: Object.freeze(entries),
+  });
+}
+
+export function hardwareThreads(t: Topology): number {
+  return t.sockets * t.coresPerSocket * t.threadsPerCore;
+}
+
+/**
+ * Where CPU `cpu` sits, numbered as Linux enumerates x86 machines: the first thread of every
+ * core across all sockets, then the SMT siblings in the same order.
+ */
+export function placeCpu(t: Topology, cpu: number): { socket: number; llc: number; core: number } {
+  const cores = t.sockets * t.coresPerSocket;
+  const core = cpu % cores;
+  return {
+    core,
+    socket: Math.floor(core / t.coresPerSocket),
+    llc: Math.floor(core / t.coresPerLlc),
+  };
+}
+
+export function distance(t: Topology, a: number, b: number): number {
+  if (a === b) return DIST_SELF;
+  const pa = placeCpu(t, a);
+  const pb = placeCpu(t, b);
+  if (pa.core === pb.core) return DIST_SMT;
+  if (pa.llc === pb.llc) return DIST_LLC;
+  if (pa.socket === pb.socket) return DIST_SOCKET;
+  return DIST_REMOTE_SOCKET;
+}
+
+/** cpus × cpus distance classes, row-major. */
+export function distanceMatrix(t: Topology, cpus: number): Uint8Array {
+  const m = new Uint8Array(cpus * cpus);
+  for (let a = 0; a < cpus; a++) for (let b = 0; b < cpus; b++) m[a * cpus + b] = distance(t, a, b);
+  return m;
+}
+
+export function checkProfileFits(profile: Profile, cpus: number): void {
+  const threads = hardwareThreads(profile.topology);
+  if (cpus > threads) {
+    throw invalidRange(
+      `--cpus must be at most ${threads}, the hardware threads of profile ${profile.name} (got ${cpus})`,
+    );
+  }
+}
