@@ -21,7 +21,8 @@ import {
   type TraceEvent,
   WORKLOADS,
 } from '../sim/index.js';
-import { formatCalibration, formatCaseResult, formatTrace } from './report.js';
+import type { FaultOptions } from '../sim/options.js';
+import { formatCalibration, formatCaseResult, formatOrder, formatTrace } from './report.js';
 
 const VERSION = '0.1.0';
 
@@ -49,6 +50,8 @@ sim options:
   --tlb-sets <n>, --tlb-ways <n>   TLB geometry per CPU (default 64 × 4)
   --wait-mode <m>      auto | spin | park (default auto: spin while CPUs ≤ cores)
   --csd-lock-timeout-ms <n>        how long a sender waits for a csd before naming the CPU stuck (default 5000)
+  --fault <cpu>:<hang|throw|exit>[:<n>]  make a CPU fail at its n-th csd (default 1), to see
+                       how a failure is reported
   --trace              also print the modeled events of one flush, per CPU
   --samples            with --json: include the raw wall-clock samples
   --json               one JSON object instead of the summary
@@ -140,6 +143,7 @@ async function simCommand(args: string[], io: Io): Promise<number> {
       'tlb-ways': { type: 'string' },
       'wait-mode': { type: 'string' },
       'csd-lock-timeout-ms': { type: 'string' },
+      fault: { type: 'string' },
       trace: { type: 'boolean' },
       samples: { type: 'boolean' },
       json: { type: 'boolean' },
@@ -165,6 +169,7 @@ async function simCommand(args: string[], io: Io): Promise<number> {
     singlePageFlushCeiling: numeric(values['single-page-flush-ceiling']),
     sharedPages: numeric(values['shared-pages']),
     userBurst: numeric(values['user-burst']),
+    fault: values.fault === undefined ? undefined : parseFault(values.fault),
   } as CaseOptions;
   // Validate everything before a single worker starts.
   const mo = resolveMachineOptions(machineOptions);
@@ -183,14 +188,36 @@ async function simCommand(args: string[], io: Io): Promise<number> {
   } else {
     io.out(formatCaseResult(result));
     if (result.trace) io.out(`\n${formatTrace(result.trace as TraceEvent[], result)}`);
+    if (result.order) io.out(`\n${formatOrder(result.order)}`);
   }
   return 0;
 }
 
+/** `--fault 3:hang:10` → the fault-injection option; the machine validates the values. */
+function parseFault(text: string): FaultOptions {
+  const m = /^(\d+):(\w+)(?::(\d+))?$/.exec(text);
+  if (!m) {
+    throw invalidType(
+      `--fault must look like <cpu>:<hang|throw|exit>[:<csds>] (got ${JSON.stringify(text)})`,
+    );
+  }
+  return {
+    cpu: Number(m[1]),
+    kind: m[2] as FaultOptions['kind'],
+    afterCsds: m[3] === undefined ? 1 : Number(m[3]),
+  };
+}
+
 /** The JSON shape of a case: everything but the raw samples, unless asked for. */
 export function caseResultJson(r: CaseResult, withSamples: boolean): Record<string, unknown> {
-  const { samplesNs, ...rest } = r;
-  return withSamples ? { ...rest, samplesNs: Array.from(samplesNs) } : rest;
+  const { samplesNs, modeledCyclesSamples, ...rest } = r;
+  return withSamples
+    ? {
+        ...rest,
+        samplesNs: Array.from(samplesNs),
+        modeledCyclesSamples: Array.from(modeledCyclesSamples),
+      }
+    : rest;
 }
 
 async function calibrateCommand(args: string[], io: Io): Promise<number> {

@@ -1,6 +1,6 @@
 /** Text reports of the CLI: a case's summary, a traced flush, a calibration. */
 import type { Calibration } from '../sim/calibrate.js';
-import type { CaseResult, TraceEvent } from '../sim/index.js';
+import type { CaseResult, OrderEvent, TraceEvent } from '../sim/index.js';
 
 export function formatNs(ns: number): string {
   if (!Number.isFinite(ns)) return '–';
@@ -80,4 +80,13 @@ export function formatCalibration(c: Calibration): string {
     `  ratio sync / ping-pong       ${c.ratio.toFixed(2)} (${verdict} the 2.0 goal)`,
     `  async-inline / sync          ${c.asyncInlineVsSync.toFixed(2)}`,
   ].join('\n');
+}
+
+/** The traced flush's protocol steps as they really happened, in global order. */
+export function formatOrder(order: OrderEvent[]): string {
+  const rows = order.map(
+    (e, i) =>
+      `${String(i + 1).padStart(4)}  CPU ${String(e.cpu).padEnd(4)} ${e.step}${e.peer === undefined ? '' : ` (${e.peer})`}`,
+  );
+  return `the same flush as it ran (real order of steps)\n${rows.join('\n')}`;
 }

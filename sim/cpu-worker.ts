@@ -4,6 +4,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { Cpu, type CpuInit, errorCodeOf } from './cpu.js';
+import { isFlushbenchError } from './errors.js';
 import { abortRun } from './machine-state.js';
 import type { ErrorMessage, FromCpu, ToCpu } from './messages.js';
 
@@ -27,7 +28,8 @@ port.on('message', (msg: ToCpu) => {
       code === 'FLUSHBENCH_ERR_CPU_CRASHED'
         ? `CPU ${init.cpu} crashed: ${(err as Error)?.stack ?? String(err)}`
         : (err as Error).message;
-    const reply: ErrorMessage = { type: 'error', cpu: init.cpu, code, message };
+    const about = isFlushbenchError(err) && err.cpu !== undefined ? err.cpu : init.cpu;
+    const reply: ErrorMessage = { type: 'error', cpu: init.cpu, about, code, message };
     port.postMessage(reply satisfies FromCpu);
   }
 });

@@ -26,6 +26,7 @@ import {
   CSD_CALL_AFTER,
   CSD_CALL_BEFORE,
   CSD_FLAG_LOCK,
+  CSD_FLAG_RECORD,
   CSD_FLUSH,
   CSD_KINDS,
   CSD_TYPE_SYNC,
@@ -72,6 +73,7 @@ import {
   kInfoStart,
   kInitiatorsDone,
   kMmTlbGen,
+  kOrderSeq,
   kReadyCount,
   kStop,
   kViolationSeq,
@@ -109,11 +111,13 @@ import {
   type CaseConfig,
   COUNTER_NAMES,
   type CpuResult,
+  type OrderEvent,
   type Violation,
 } from './messages.js';
 import type { FaultOptions, ResolvedCaseOptions } from './options.js';
 import { distance } from './profile.js';
 import { Tlb } from './tlb.js';
+import { flushKindFor, rangeEnd } from './tlb-gen.js';
 
 export interface CpuInit {
   sab: SharedArrayBuffer;
@@ -230,6 +234,10 @@ export class Cpu {
   private deferredSrc = 0;
   private deferredViaIpi = false;
   private deferredCountdown = 0;
+  private deferredRecord = false;
+  /** True during the traced flush on its initiator; csds flagged RECORD on targets. */
+  private recording = false;
+  private order: OrderEvent[] | null = null;
 
   private fault: FaultOptions | null = null;
   private csdsSeen = 0;
@@ -321,7 +329,14 @@ export class Cpu {
       lostWrites: this.lost,
       firstViolation: this.firstViolation,
       trace,
+      order: this.order,
     };
+  }
+
+  /** Records a step of the traced flush in global order (allocates: traced flush only). */
+  private note(step: string, peer: number): void {
+    const seq = Atomics.add(this.i32, kOrderSeq, 1);
+    this.order?.push(peer < 0 ? { seq, cpu: this.id, step } : { seq, cpu: this.id, step, peer });
   }
 
   private initiatorCount(): number {
@@ -358,6 +373,9 @@ export class Cpu {
     this.seenDoorbell = 0;
     this.irqsEnabled = true;
     this.deferredPending = false;
+    this.deferredRecord = false;
+    this.recording = false;
+    this.order = o.trace ? [] : null;
     this.fault = o.fault && o.fault.cpu === this.id ? o.fault : null;
     this.csdsSeen = 0;
     this.checked = 0;
@@ -394,8 +412,11 @@ export class Cpu {
     const o = this.opts;
     const i32 = this.i32;
     const model = this.model;
-    const total = o.warmupFlushes + o.flushes;
-    const traceAt = o.warmupFlushes + Math.floor(o.flushes / 2);
+    // A traced flush is an extra one after the warm-up, left out of the samples: recording its
+    // steps allocates.
+    const traceAt = trace !== null ? o.warmupFlushes : -1;
+    const firstMeasured = o.warmupFlushes + (trace !== null ? 1 : 0);
+    const total = firstMeasured + o.flushes;
     const sync = this.proto === P_SYNC || this.proto === P_CONCURRENT;
     const waitForFlush = sync || o.freedTables;
     const fullRange = o.pages > o.singlePageFlushCeiling;
@@ -406,9 +427,12 @@ export class Cpu {
       // inc_mm_tlb_gen(): after the PTE changes, before anyone is asked to flush. Pairs with the
       // targets' load in flushTlbFunc and with switchMmIrqsOff on a CPU leaving lazy mode.
       const newTlbGen = Atomics.add(i32, kMmTlbGen, 1) + 1;
+      this.recording = k === traceAt;
       const t0 = performance.now();
       const localKind = this.flushTlbMmRange(this.zapStart, this.zapStart + o.pages, newTlbGen);
       const t1 = performance.now();
+      if (this.recording) this.note('flush-returned', -1);
+      this.recording = false;
       this.retire();
       if (this.crosscall) this.sendCalls(CSD_CALL_AFTER);
       this.refault();
@@ -421,12 +445,12 @@ export class Cpu {
         }
       }
       const pre = model.beginIteration();
-      const tr = trace !== null && k === traceAt ? trace : null;
+      const tr = k === traceAt ? trace : null;
       const flushCycles = model.flush(localKind, fullRange, waitForFlush, clock + pre, tr);
       const iterationCycles = model.endIteration(flushCycles);
       clock += iterationCycles;
       this.counters[C_MODELED_LINE_TRANSFERS] += model.lineTransfers;
-      if (k >= o.warmupFlushes) {
+      if (k >= firstMeasured) {
         samplesNs[j] = (t1 - t0) * 1e6;
         modeled[j] = flushCycles;
         iterations[j] = iterationCycles;
@@ -522,10 +546,9 @@ export class Cpu {
   private flushTlbMmRange(start: number, end: number, newTlbGen: number): number {
     const i32 = this.i32;
     const o = this.opts;
-    if (end - start > o.singlePageFlushCeiling) {
-      start = 0;
-      end = TLB_FLUSH_ALL;
-    }
+    end = rangeEnd(start, end, o.singlePageFlushCeiling);
+    if (end === TLB_FLUSH_ALL) start = 0;
+    if (this.recording) this.note('flush-start', -1);
     if (this.proto === P_BROADCAST) {
       this.model.nTargets = 0;
       this.broadcastFlush(start, end);
@@ -546,11 +569,21 @@ export class Cpu {
       i32[info + kInfoInitiator] = this.id;
     }
     let localKind = FLUSH_NONE;
-    if (this.proto === P_SYNC) localKind = this.flushTlbFunc(start, end, newTlbGen);
-    const csdFlags = byRef || o.freedTables ? CSD_FLAG_LOCK | CSD_TYPE_SYNC : CSD_FLAG_LOCK;
+    if (this.proto === P_SYNC) {
+      localKind = this.flushTlbFunc(start, end, newTlbGen);
+      if (this.recording) this.note('local-flush-done', -1);
+    }
+    let csdFlags = byRef || o.freedTables ? CSD_FLAG_LOCK | CSD_TYPE_SYNC : CSD_FLAG_LOCK;
+    if (this.recording) csdFlags |= CSD_FLAG_RECORD;
     this.queueFlushes(targets, n, byRef, csdFlags, start, end, newTlbGen);
-    if (this.proto !== P_SYNC) localKind = this.flushTlbFunc(start, end, newTlbGen);
-    for (let i = 0; i < n; i++) this.csdLockWait(this.csdAt(targets[i], CSD_FLUSH), targets[i]);
+    if (this.proto !== P_SYNC) {
+      localKind = this.flushTlbFunc(start, end, newTlbGen);
+      if (this.recording) this.note('local-flush-done', -1);
+    }
+    for (let i = 0; i < n; i++) {
+      this.csdLockWait(this.csdAt(targets[i], CSD_FLUSH), targets[i]);
+      if (this.recording) this.note('ack-seen', targets[i]);
+    }
     return localKind;
   }
 
@@ -604,13 +637,17 @@ export class Cpu {
         i32[csd + kCsdInfoFreedTables] = this.opts.freedTables ? 1 : 0;
       }
       const number = csdIndex(this.layout, this.id, target, CSD_FLUSH);
+      if (this.recording) this.note('csd-queued', target);
       if (ringPush(i32, irqBlock(this.layout, target), this.ringCap, number + 1)) {
         this.ipiMask[ipis++] = target;
       } else {
         this.counters[C_IPIS_NOT_NEEDED]++;
       }
     }
-    for (let k = 0; k < ipis; k++) this.sendIpi(this.ipiMask[k]);
+    for (let k = 0; k < ipis; k++) {
+      if (this.recording) this.note('ipi-sent', this.ipiMask[k]);
+      this.sendIpi(this.ipiMask[k]);
+    }
   }
 
   /** Queues a cross-call that reads user memory on every CPU running the mm (ASYNC csd). */
@@ -645,6 +682,7 @@ export class Cpu {
       else for (let vpn = start; vpn < end; vpn++) tlb.invalidateRemote(MM_ID, vpn);
     }
     this.counters[C_BROADCAST_INVALIDATIONS] += full ? 1 : end - start;
+    if (this.recording) this.note('invlpgb-done', -1);
     for (let c = 0; c < this.n; c++) {
       if (c === this.id) continue;
       const idx = privateLine(this.layout, c) + kCpuAccessSeq;
@@ -661,6 +699,7 @@ export class Cpu {
         if (!this.spin) Atomics.wait(i32, idx, seq, USER_IDLE_SLICE_MS);
       }
     }
+    if (this.recording) this.note('tlbsync-done', -1);
   }
 
   /**
@@ -679,22 +718,20 @@ export class Cpu {
       i32[localIdx] = Atomics.load(i32, kMmTlbGen);
       return FLUSH_FULL;
     }
-    // Already flushed by a later full flush that caught up past this request.
-    if (newTlbGen <= local) return FLUSH_NONE;
     // Pairs with the initiator's inc_mm_tlb_gen Atomics.add.
     const mmTlbGen = Atomics.load(i32, kMmTlbGen);
-    if (local === mmTlbGen) return FLUSH_NONE;
-    if (end !== TLB_FLUSH_ALL && newTlbGen === local + 1 && newTlbGen === mmTlbGen) {
+    const kind = flushKindFor(local, newTlbGen, mmTlbGen, end);
+    if (kind === FLUSH_PARTIAL) {
       for (let vpn = start; vpn < end; vpn++) this.tlb.invlpg(MM_ID, vpn);
       this.counters[C_INVLPGS] += end - start;
       this.counters[C_PARTIAL_FLUSHES]++;
       i32[localIdx] = newTlbGen;
-      return FLUSH_PARTIAL;
+    } else if (kind === FLUSH_FULL) {
+      this.tlb.flushAll();
+      this.counters[C_FULL_FLUSHES]++;
+      i32[localIdx] = mmTlbGen;
     }
-    this.tlb.flushAll();
-    this.counters[C_FULL_FLUSHES]++;
-    i32[localIdx] = mmTlbGen;
-    return FLUSH_FULL;
+    return kind;
   }
 
   /** switch_mm_irqs_off() back to the mm from lazy mode: catch up if the TLB went stale. */
@@ -829,8 +866,10 @@ export class Cpu {
     const flags = Atomics.load(i32, csd + kCsdFlags);
     const func = i32[csd + kCsdFunc];
     const src = i32[csd + kCsdSrc];
+    const rec = (flags & CSD_FLAG_RECORD) !== 0;
     this.counters[C_CSDS_HANDLED]++;
     if (this.fault !== null && ++this.csdsSeen >= this.fault.afterCsds) this.injectFault();
+    if (rec) this.note('handler-start', src);
     if (func === FUNC_FLUSH_TLB_REF) {
       // The info is read from the sender's stack while the csd is still locked (SYNC).
       const info = infoLine(this.layout, src);
@@ -840,6 +879,8 @@ export class Cpu {
         i32[info + kInfoNewTlbGen],
       );
       i32[csd + kCsdFlushKind] = kind;
+      if (rec) this.note('flush-done', src);
+      if (rec) this.note('ack', src);
       this.csdUnlock(csd, src);
       this.accountHandler(src, true, kind, viaIpi);
     } else if (func === FUNC_FLUSH_TLB_INLINE) {
@@ -847,15 +888,20 @@ export class Cpu {
       const start = i32[csd + kCsdInfoStart];
       const end = i32[csd + kCsdInfoEnd];
       const newTlbGen = i32[csd + kCsdInfoNewTlbGen];
+      if (rec) this.note('info-copied', src);
       if ((flags & CSD_TYPE_SYNC) !== 0) {
         // Page tables were freed (condition 1): the sender waits for the flush itself.
         const kind = this.flushTlbFunc(start, end, newTlbGen);
         i32[csd + kCsdFlushKind] = kind;
+        if (rec) this.note('flush-done', src);
+        if (rec) this.note('ack', src);
         this.csdUnlock(csd, src);
         this.accountHandler(src, false, kind, viaIpi);
       } else if (this.proto === P_ASYNC_UNSAFE) {
         // The negative control: acknowledge, and go back to user work with the flush pending.
+        if (rec) this.note('ack', src);
         this.csdUnlock(csd, src);
+        this.deferredRecord = rec;
         this.deferredStart = start;
         this.deferredEnd = end;
         this.deferredGen = newTlbGen;
@@ -867,8 +913,10 @@ export class Cpu {
       } else {
         // async-inline: acknowledge, then flush before anything else runs on this CPU — before
         // the next queued csd (a cross-call touching user memory) and before user code.
+        if (rec) this.note('ack', src);
         this.csdUnlock(csd, src);
         const kind = this.flushTlbFunc(start, end, newTlbGen);
+        if (rec) this.note('flush-done', src);
         this.accountHandler(src, false, kind, viaIpi);
       }
     } else if (func === FUNC_READ_USER) {
@@ -885,6 +933,7 @@ export class Cpu {
   private runDeferredFlush(): void {
     this.deferredPending = false;
     const kind = this.flushTlbFunc(this.deferredStart, this.deferredEnd, this.deferredGen);
+    if (this.deferredRecord) this.note('flush-done', this.deferredSrc);
     this.accountHandler(this.deferredSrc, false, kind, this.deferredViaIpi);
   }
 

@@ -48,24 +48,26 @@ export function ringPush(i32: Int32Array, base: number, capacity: number, value:
   for (let tries = 0; tries < PUSH_RETRY_LIMIT; tries++) {
     // Pairs with the CAS below (other producers) and with helpers advancing the tail.
     const t = Atomics.load(i32, tail);
+    // Entries between head and t, sign-extended from 30 bits: negative when our t is stale.
+    const inFlight = (((t - Atomics.load(i32, base + kRingHead)) & POS_MASK) << 2) >> 2;
+    if (inFlight < 0) continue;
+    if (inFlight >= capacity) {
+      // Every slot holds an entry not yet consumed: the ring's sizing forbids this.
+      throw new Error(`csd ring overflow at position ${t} (capacity ${capacity})`);
+    }
     const slot = base + kRingSlots + (t & mask);
-    // Claims and publishes in one step; pairs with ringPop's Atomics.load of the slot.
+    // Claims and publishes in one step; pairs with ringPeek's Atomics.load of the slot.
     const seen = Atomics.compareExchange(i32, slot, ~t, value);
     if (seen === ~t) {
       // Advance the tail past our slot, unless a helper already did.
       Atomics.compareExchange(i32, tail, t, (t + 1) & POS_MASK);
-      // Dekker with ringPop's store of head: if the consumer has not moved past t, it may have
-      // looked at our slot before we filled it, so it needs the IPI.
+      // Dekker with ringAdvance's store of head: if the consumer has not moved past t, it may
+      // have looked at our slot before we filled it, so it needs the IPI.
       return Atomics.load(i32, base + kRingHead) === t;
     }
-    if (seen > 0) {
-      // Another producer filled slot t and has not advanced the tail yet: help it.
-      Atomics.compareExchange(i32, tail, t, (t + 1) & POS_MASK);
-    } else if (seen === ~((t - capacity) & POS_MASK)) {
-      // The slot still waits for the previous lap: the ring is full, which its sizing forbids.
-      throw new Error(`csd ring overflow at position ${t} (capacity ${capacity})`);
-    }
-    // Otherwise our t was stale (the slot moved on a lap): read the tail again.
+    // Another producer filled slot t and has not advanced the tail yet: help it. (Had our t
+    // been stale, the slot's marker moved on a lap and the CAS on the tail fails: read again.)
+    if (seen > 0) Atomics.compareExchange(i32, tail, t, (t + 1) & POS_MASK);
   }
   throw new Error(`csd ring push did not complete after ${PUSH_RETRY_LIMIT} tries`);
 }
@@ -75,7 +77,7 @@ export function ringPeek(i32: Int32Array, base: number, capacity: number): numbe
   const h = i32[base + kRingHead];
   // Pairs with ringPush's compareExchange that filled the slot.
   const value = Atomics.load(i32, base + kRingSlots + (h & (capacity - 1)));
-  return value > 0 ? value : 0;
+  return Math.max(value, 0);
 }
 
 /** Retires the entry ringPeek returned. Only the owner may call it. */

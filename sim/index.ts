@@ -3,7 +3,7 @@
 export type { TraceEvent } from './cost-model.js';
 export { ErrorCodes, type FlushbenchError, isFlushbenchError, isInputError } from './errors.js';
 export { type CaseResult, Machine, type ModeledSummary, type Oracle } from './machine.js';
-export { COUNTER_NAMES, type CounterName, type Violation } from './messages.js';
+export { COUNTER_NAMES, type CounterName, type OrderEvent, type Violation } from './messages.js';
 export {
   CASE_DEFAULTS,
   type CaseOptions,

@@ -34,6 +34,8 @@ export const kInitiatorsDone = 4 * LINE;
 export const kViolationSeq = 5 * LINE;
 /** The mm's tlb_gen (the simulation has one mm, id MM_ID). */
 export const kMmTlbGen = 6 * LINE;
+/** Orders the protocol steps of a traced flush across CPUs (--trace only). */
+export const kOrderSeq = 7 * LINE;
 const HEADER_LINES = 8;
 
 /** The address space the workloads run in; 0 means "no mm" (init_mm). */
@@ -91,6 +93,8 @@ export const kCsdInvlpgs = 9;
 export const CSD_FLAG_LOCK = 1;
 /** Unlock after the function ran (SYNC); without it the target unlocks first (ASYNC). */
 export const CSD_TYPE_SYNC = 2;
+/** The flush is the traced one: the target records the order of its steps. */
+export const CSD_FLAG_RECORD = 4;
 
 /** flush_tlb_func with the info on the sender's stack (csd->info points at it). */
 export const FUNC_FLUSH_TLB_REF = 1;

@@ -22,6 +22,7 @@ import {
   type CpuResult,
   type ErrorMessage,
   type FromCpu,
+  type OrderEvent,
   type Violation,
 } from './messages.js';
 import {
@@ -83,7 +84,12 @@ export interface CaseResult {
   modeledRemoteHandlerCycles: { mean: number; count: number };
   counters: Record<CounterName, number>;
   oracle: Oracle;
+  /** The modeled cycles of each measured flush, in order (bit-identical across runs). */
+  modeledCyclesSamples: Float64Array;
+  /** The modeled events of one flush (--trace). */
   trace: TraceEvent[] | null;
+  /** The protocol steps of that flush as they really happened, in global order (--trace). */
+  order: OrderEvent[] | null;
   elapsedMs: number;
 }
 
@@ -104,6 +110,7 @@ export class Machine {
   private pending: PendingCase | null = null;
   private state: 'starting' | 'ready' | 'running' | 'broken' | 'closed' = 'starting';
   private brokenBy: Error | null = null;
+  private closing: Promise<void> | null = null;
 
   private constructor(options: ResolvedMachineOptions) {
     this.options = options;
@@ -120,6 +127,12 @@ export class Machine {
 
   get cpus(): number {
     return this.options.cpus;
+  }
+
+  /** Worker threads still alive (0 once closed: none is left behind). */
+  get runningWorkers(): number {
+    // A worker's threadId turns -1 once its thread has exited.
+    return this.workers.filter((w) => w.threadId !== -1).length;
   }
 
   private spawn(): Promise<void> {
@@ -238,6 +251,7 @@ export class Machine {
             p.reports[cpu] = {
               type: 'error',
               cpu,
+              about: cpu,
               code: ErrorCodes.CPU_STUCK,
               message: `CPU ${cpu} did not finish the case within ${caseTimeoutMs} ms`,
             };
@@ -262,7 +276,7 @@ export class Machine {
     this.brokenBy ??= new Error(message);
     const p = this.pending;
     if (!p || p.reports[cpu] !== null) return;
-    p.reports[cpu] = { type: 'error', cpu, code: ErrorCodes.CPU_CRASHED, message };
+    p.reports[cpu] = { type: 'error', cpu, about: cpu, code: ErrorCodes.CPU_CRASHED, message };
     p.remaining--;
     this.fail(p);
     if (p.remaining === 0) p.done();
@@ -282,6 +296,7 @@ export class Machine {
           p.reports[cpu] = {
             type: 'error',
             cpu,
+            about: cpu,
             code: ErrorCodes.CPU_STUCK,
             message: `CPU ${cpu} did not stop within ${FAILURE_GRACE_MS} ms of the abort`,
           };
@@ -303,7 +318,8 @@ export class Machine {
       return i < 0 ? order.length : i;
     }
     if (this.state === 'broken') void this.close();
-    return reviveError(errors[0]);
+    const first = errors[0];
+    return reviveError({ code: first.code, message: first.message, cpu: first.about });
   }
 
   private async terminateAll(): Promise<void> {
@@ -311,11 +327,13 @@ export class Machine {
   }
 
   /** Ends every worker. Safe to call more than once. */
-  async close(): Promise<void> {
-    if (this.state === 'closed') return;
-    this.state = 'closed';
-    abortRun(this.i32, this.layout);
-    await this.terminateAll();
+  close(): Promise<void> {
+    if (this.closing === null) {
+      this.state = 'closed';
+      abortRun(this.i32, this.layout);
+      this.closing = this.terminateAll();
+    }
+    return this.closing;
   }
 }
 
@@ -346,7 +364,8 @@ function assemble(
 ): CaseResult {
   const initiators = reports.filter((r) => r.initiator);
   const samplesNs = concat(initiators.map((r) => r.samplesNs!));
-  const modeled = summarize(concat(initiators.map((r) => r.modeledCycles!)));
+  const modeledCyclesSamples = concat(initiators.map((r) => r.modeledCycles!));
+  const modeled = summarize(modeledCyclesSamples);
   const iterations = summarize(concat(initiators.map((r) => r.iterationCycles!)));
   const counters = Object.fromEntries(COUNTER_NAMES.map((k) => [k, 0])) as Record<
     CounterName,
@@ -402,7 +421,9 @@ function assemble(
     },
     counters,
     oracle: { checkedAccesses, staleUses, lostWrites, firstViolation },
+    modeledCyclesSamples,
     trace: reports[0].trace,
+    order: o.trace ? reports.flatMap((r) => r.order ?? []).sort((a, b) => a.seq - b.seq) : null,
     elapsedMs,
   };
 }

@@ -62,6 +62,14 @@ export interface Violation {
   step: string;
 }
 
+/** One protocol step of the traced flush, as it really happened, in global order. */
+export interface OrderEvent {
+  seq: number;
+  cpu: number;
+  step: string;
+  peer?: number;
+}
+
 export interface CaseConfig {
   options: ResolvedCaseOptions;
   profile: Profile;
@@ -101,11 +109,15 @@ export interface CpuResult {
   lostWrites: number;
   firstViolation: Violation | null;
   trace: TraceEvent[] | null;
+  order: OrderEvent[] | null;
 }
 
 export interface ErrorMessage {
   type: 'error';
+  /** The CPU that reports. */
   cpu: number;
+  /** The CPU the error is about (the stuck one, for a csd that was never unlocked). */
+  about: number;
   code: ErrorCode;
   message: string;
 }

@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { Machine, type OrderEvent } from '../sim/index.js';
+
+/** The global position of a step: `cpu`'s `step` (about `peer`, when given). */
+function at(order: OrderEvent[], cpu: number, step: string, peer?: number): number {
+  const i = order.findIndex(
+    (e) => e.cpu === cpu && e.step === step && (peer === undefined || e.peer === peer),
+  );
+  assert.ok(
+    i >= 0,
+    `no ${step} on CPU ${cpu}${peer === undefined ? '' : ` about ${peer}`}: ${JSON.stringify(order)}`,
+  );
+  return i;
+}
+
+let machine: Machine;
+before(async () => {
+  machine = await Machine.start({ cpus: 3 });
+});
+after(() => machine.close());
+
+async function traced(
+  protocol: 'sync' | 'concurrent' | 'async-inline' | 'broadcast' | 'async-unsafe',
+  freedTables = false,
+) {
+  const r = await machine.run({
+    protocol,
+    workload: 'idle-loaded',
+    flushes: 10,
+    trace: true,
+    freedTables,
+  });
+  assert.ok(r.order && r.order.length > 0);
+  return r.order;
+}
+
+test('sync (≤ 5.12): local flush first; each target flushes before it unlocks; return after every unlock', async () => {
+  const o = await traced('sync');
+  assert.ok(at(o, 0, 'local-flush-done') < at(o, 0, 'csd-queued', 1));
+  for (const t of [1, 2]) {
+    assert.ok(at(o, 0, 'ipi-sent', t) < at(o, t, 'handler-start', 0));
+    assert.ok(at(o, t, 'flush-done', 0) < at(o, t, 'ack', 0));
+    assert.ok(at(o, t, 'ack', 0) < at(o, 0, 'ack-seen', t));
+    assert.ok(at(o, 0, 'ack-seen', t) < at(o, 0, 'flush-returned'));
+  }
+});
+
+test('concurrent (≥ 5.13): queue and send first, local flush while the targets work, then wait', async () => {
+  const o = await traced('concurrent');
+  for (const t of [1, 2]) assert.ok(at(o, 0, 'ipi-sent', t) < at(o, 0, 'local-flush-done'));
+  for (const t of [1, 2]) {
+    assert.ok(at(o, t, 'flush-done', 0) < at(o, t, 'ack', 0));
+    assert.ok(at(o, t, 'ack', 0) < at(o, 0, 'flush-returned'));
+  }
+});
+
+test('async-inline: the target copies the info, acknowledges, then flushes; the initiator waits for acks only', async () => {
+  const o = await traced('async-inline');
+  for (const t of [1, 2]) assert.ok(at(o, 0, 'ipi-sent', t) < at(o, 0, 'local-flush-done'));
+  for (const t of [1, 2]) {
+    assert.ok(at(o, t, 'info-copied', 0) < at(o, t, 'ack', 0));
+    assert.ok(at(o, t, 'ack', 0) < at(o, t, 'flush-done', 0), 'the flush comes after the ack');
+    assert.ok(at(o, t, 'ack', 0) < at(o, 0, 'ack-seen', t));
+  }
+});
+
+test('async-inline with freed page tables waits for completed flushes (condition 1)', async () => {
+  const o = await traced('async-inline', true);
+  for (const t of [1, 2]) {
+    assert.ok(at(o, t, 'flush-done', 0) < at(o, t, 'ack', 0));
+    assert.ok(at(o, t, 'ack', 0) < at(o, 0, 'flush-returned'));
+  }
+});
+
+test('broadcast: no IPI and no code on the targets; invalidate, then TLBSYNC, then return', async () => {
+  const o = await traced('broadcast');
+  assert.deepEqual(
+    o.map((e) => e.step),
+    ['flush-start', 'invlpgb-done', 'tlbsync-done', 'flush-returned'],
+  );
+  assert.ok(o.every((e) => e.cpu === 0));
+});
+
+test('async-unsafe acknowledges without flushing in the handler', async () => {
+  const o = await traced('async-unsafe');
+  for (const t of [1, 2]) {
+    assert.ok(at(o, t, 'ack', 0) < at(o, 0, 'ack-seen', t));
+    const handler = o
+      .slice(at(o, t, 'handler-start', 0), at(o, t, 'ack', 0) + 1)
+      .filter((e) => e.cpu === t);
+    assert.ok(!handler.some((e) => e.step === 'flush-done'), 'no flush before the ack');
+  }
+});
