@@ -39,7 +39,8 @@ sim options:
   --cpus <n>           simulated CPUs, 1–256, within the profile's hardware threads (default 2)
   --pages <n>          pages zapped and flushed per iteration (default 1; above the ceiling → full flush)
   --flushes <n>        measured flushes per initiator (default 1000)
-  --warmup-flushes <n> unmeasured flushes first (default 32)
+  --warmup-flushes <n> at most this many unmeasured flushes first (default 5000)...
+  --warmup-ms <n>      ...and none after this many ms (default 250)
   --workload <w>       ${WORKLOADS.join(' | ')} (default madvise)
   --profile <p>        ${profileNames().join(' | ')} or a JSON file (default xeon-gold-5418y-2s)
   --seed <n>           seed of the user threads' accesses (default 1)
@@ -132,6 +133,7 @@ async function simCommand(args: string[], io: Io): Promise<number> {
       pages: { type: 'string' },
       flushes: { type: 'string' },
       'warmup-flushes': { type: 'string' },
+      'warmup-ms': { type: 'string' },
       workload: { type: 'string' },
       profile: { type: 'string' },
       seed: { type: 'string' },
@@ -162,6 +164,7 @@ async function simCommand(args: string[], io: Io): Promise<number> {
     pages: numeric(values.pages),
     flushes: numeric(values.flushes),
     warmupFlushes: numeric(values['warmup-flushes']),
+    warmupMs: numeric(values['warmup-ms']),
     profile: values.profile,
     seed: numeric(values.seed),
     trace: values.trace ?? false,

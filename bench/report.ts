@@ -20,7 +20,7 @@ export function formatCaseResult(r: CaseResult): string {
   const oversubscribed = r.cpus > r.hostCores;
   const lines = [
     `flushbench sim: ${r.protocol}, ${r.cpus} CPU${r.cpus === 1 ? '' : 's'}, ${r.pages} page${r.pages === 1 ? '' : 's'}, workload ${r.workload}, profile ${r.profile}${r.freedTables ? ', page tables freed' : ''}`,
-    `  flushes        ${l.count} measured (+${r.warmupFlushes} warm-up per initiator), ${r.waitMode} mode, ${r.elapsedMs.toFixed(0)} ms`,
+    `  flushes        ${l.count} measured (+${r.warmupFlushes} warm-up), ${r.waitMode} mode, ${r.elapsedMs.toFixed(0)} ms`,
     `  wall latency   p50 ${formatNs(l.p50)}  p90 ${formatNs(l.p90)}  p99 ${formatNs(l.p99)}  mean ${formatNs(l.mean)}  (min ${formatNs(l.min)}, max ${formatNs(l.max)})`,
   ];
   if (oversubscribed) {

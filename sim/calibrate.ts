@@ -41,7 +41,6 @@ export async function calibrate(opts: CalibrateOptions = {}): Promise<Calibratio
     const common = {
       workload: 'idle-loaded' as const,
       flushes: rounds,
-      warmupFlushes: Math.min(1000, rounds),
       profile: opts.profile,
     };
     const sync = await machine.run({ ...common, protocol: 'sync' });

@@ -146,6 +146,8 @@ const PARK_POLLS = 256;
 const PARK_SLICE_MS = 5;
 /** A user CPU in park mode sleeps this long between bursts when no IPI comes. */
 const USER_IDLE_SLICE_MS = 1;
+/** Flushes every warm-up makes, however short its time budget. */
+const MIN_WARMUP_FLUSHES = 8;
 /** A walk that keeps racing PTE changes gives up (as a fault) after this many tries. */
 const WALK_RETRIES = 64;
 
@@ -223,6 +225,11 @@ export class Cpu {
   /** The doorbell value the last handleIpi drained up to. */
   private seenDoorbell = 0;
   private rng = 1;
+  /** The initiator's modeled clock, cycles since its first measured flush. */
+  private modeledClock = 0;
+  /** Flushes this initiator ran, warm-up and traced one included (counters cover them all). */
+  private flushesRun = 0;
+  private warmupRun = 0;
   private accessCount = 0;
   private irqsEnabled = true;
   private sink = 0;
@@ -318,6 +325,8 @@ export class Cpu {
       type: 'result',
       cpu: this.id,
       initiator: this.initiator,
+      flushesRun: this.flushesRun,
+      warmupFlushes: this.warmupRun,
       samplesNs,
       modeledCycles: modeled,
       iterationCycles: iterations,
@@ -371,6 +380,8 @@ export class Cpu {
     this.rng = (Math.imul(o.seed ^ 0x5bd1e995, this.id + 1) ^ (this.id * 0x9e3779b9)) | 1;
     this.accessCount = 0;
     this.seenDoorbell = 0;
+    this.flushesRun = 0;
+    this.warmupRun = 0;
     this.irqsEnabled = true;
     this.deferredPending = false;
     this.deferredRecord = false;
@@ -410,55 +421,75 @@ export class Cpu {
     trace: TraceEvent[] | null,
   ): void {
     const o = this.opts;
+    // Warm-up until V8 has optimized the flush path (a few thousand flushes here) or the time
+    // budget is spent, whichever comes first: parked CPUs make each flush slow at high counts.
+    const warmEnd = performance.now() + o.warmupMs;
+    let k = 0;
+    for (; k < o.warmupFlushes && (k < MIN_WARMUP_FLUSHES || performance.now() < warmEnd); k++) {
+      this.iteration(null, null, null, -1, null);
+    }
+    this.warmupRun = k;
+    // A traced flush comes after the warm-up and stays out of the samples: recording allocates.
+    if (trace !== null) this.iteration(null, null, null, -1, trace);
+    // Modeled time starts at the first measured flush, so the model sees the same environment
+    // (interrupt-disabled windows) however long the warm-up ran.
+    this.modeledClock = 0;
+    for (let j = 0; j < o.flushes; j++) this.iteration(samplesNs, modeled, iterations, j, null);
+  }
+
+  /** One zap → flush → refault, measured into slot j of the arrays when they are given. */
+  private iteration(
+    samplesNs: Float64Array | null,
+    modeled: Float64Array | null,
+    iterations: Float64Array | null,
+    j: number,
+    trace: TraceEvent[] | null,
+  ): void {
+    const o = this.opts;
     const i32 = this.i32;
     const model = this.model;
-    // A traced flush is an extra one after the warm-up, left out of the samples: recording its
-    // steps allocates.
-    const traceAt = trace !== null ? o.warmupFlushes : -1;
-    const firstMeasured = o.warmupFlushes + (trace !== null ? 1 : 0);
-    const total = firstMeasured + o.flushes;
-    const sync = this.proto === P_SYNC || this.proto === P_CONCURRENT;
-    const waitForFlush = sync || o.freedTables;
-    const fullRange = o.pages > o.singlePageFlushCeiling;
-    let clock = 0;
-    for (let k = 0, j = 0; k < total; k++) {
-      if (this.crosscall) this.sendCalls(CSD_CALL_BEFORE);
-      this.zap();
-      // inc_mm_tlb_gen(): after the PTE changes, before anyone is asked to flush. Pairs with the
-      // targets' load in flushTlbFunc and with switchMmIrqsOff on a CPU leaving lazy mode.
-      const newTlbGen = Atomics.add(i32, kMmTlbGen, 1) + 1;
-      this.recording = k === traceAt;
-      const t0 = performance.now();
-      const localKind = this.flushTlbMmRange(this.zapStart, this.zapStart + o.pages, newTlbGen);
-      const t1 = performance.now();
-      if (this.recording) this.note('flush-returned', -1);
-      this.recording = false;
-      this.retire();
-      if (this.crosscall) this.sendCalls(CSD_CALL_AFTER);
-      this.refault();
+    const waitForFlush = this.proto === P_SYNC || this.proto === P_CONCURRENT || o.freedTables;
+    this.flushesRun++;
+    if (this.crosscall) this.sendCalls(CSD_CALL_BEFORE);
+    this.zap();
+    // inc_mm_tlb_gen(): after the PTE changes, before anyone is asked to flush. Pairs with the
+    // targets' load in flushTlbFunc and with switchMmIrqsOff on a CPU leaving lazy mode.
+    const newTlbGen = Atomics.add(i32, kMmTlbGen, 1) + 1;
+    this.recording = trace !== null;
+    const t0 = performance.now();
+    const localKind = this.flushTlbMmRange(this.zapStart, this.zapStart + o.pages, newTlbGen);
+    const t1 = performance.now();
+    if (this.recording) this.note('flush-returned', -1);
+    this.recording = false;
+    this.retire();
+    if (this.crosscall) this.sendCalls(CSD_CALL_AFTER);
+    this.refault();
 
-      // The model, outside the timed region. What each target's flush did is in its csd.
-      if (waitForFlush) {
-        for (let i = 0; i < model.nTargets; i++) {
-          const csd = this.csdAt(model.targets[i], CSD_FLUSH);
-          model.remoteKind[i] = i32[csd + kCsdFlushKind];
-        }
+    // The model, outside the timed region. What each target's flush did is in its csd.
+    if (waitForFlush) {
+      for (let i = 0; i < model.nTargets; i++) {
+        model.remoteKind[i] = i32[this.csdAt(model.targets[i], CSD_FLUSH) + kCsdFlushKind];
       }
-      const pre = model.beginIteration();
-      const tr = k === traceAt ? trace : null;
-      const flushCycles = model.flush(localKind, fullRange, waitForFlush, clock + pre, tr);
-      const iterationCycles = model.endIteration(flushCycles);
-      clock += iterationCycles;
-      this.counters[C_MODELED_LINE_TRANSFERS] += model.lineTransfers;
-      if (k >= firstMeasured) {
-        samplesNs[j] = (t1 - t0) * 1e6;
-        modeled[j] = flushCycles;
-        iterations[j] = iterationCycles;
-        j++;
-      }
-      if (this.userWork && o.workload === 'multi') this.userBurst(o.userBurst);
-      if (Atomics.load(i32, this.doorbellIdx) !== this.seenDoorbell) this.handleIpi();
     }
+    const pre = model.beginIteration();
+    const fullRange = o.pages > o.singlePageFlushCeiling;
+    const flushCycles = model.flush(
+      localKind,
+      fullRange,
+      waitForFlush,
+      this.modeledClock + pre,
+      trace,
+    );
+    const iterationCycles = model.endIteration(flushCycles);
+    this.modeledClock += iterationCycles;
+    if (samplesNs !== null && modeled !== null && iterations !== null) {
+      samplesNs[j] = (t1 - t0) * 1e6;
+      modeled[j] = flushCycles;
+      iterations[j] = iterationCycles;
+      this.counters[C_MODELED_LINE_TRANSFERS] += model.lineTransfers;
+    }
+    if (this.userWork && o.workload === 'multi') this.userBurst(o.userBurst);
+    if (Atomics.load(i32, this.doorbellIdx) !== this.seenDoorbell) this.handleIpi();
   }
 
   /** Clears the PTEs of this initiator's range (not present, generation + 1). */

@@ -67,7 +67,10 @@ export interface CaseResult {
   workload: Workload;
   profile: string;
   flushes: number;
+  /** Warm-up flushes actually run (all initiators). */
   warmupFlushes: number;
+  /** Flushes run in all by all initiators: warm-up, the traced one, measured. Counters cover them. */
+  flushesRun: number;
   seed: number;
   freedTables: boolean;
   waitMode: 'spin' | 'park';
@@ -228,7 +231,7 @@ export class Machine {
     const n = this.options.cpus;
     const o = config.options;
     const caseTimeoutMs =
-      60_000 + (o.warmupFlushes + o.flushes) * n * 2 + 4 * this.options.csdLockTimeoutMs;
+      60_000 + o.warmupMs + o.flushes * n * 2 + 4 * this.options.csdLockTimeoutMs;
     return new Promise((resolve) => {
       const p: PendingCase = {
         reports: new Array(n).fill(null),
@@ -405,7 +408,8 @@ function assemble(
     workload: o.workload,
     profile: profile.name,
     flushes: o.flushes,
-    warmupFlushes: o.warmupFlushes,
+    warmupFlushes: initiators.reduce((n, r) => n + r.warmupFlushes, 0),
+    flushesRun: initiators.reduce((n, r) => n + r.flushesRun, 0),
     seed: o.seed,
     freedTables: o.freedTables,
     waitMode,

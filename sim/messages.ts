@@ -96,6 +96,9 @@ export interface CpuResult {
   type: 'result';
   cpu: number;
   initiator: boolean;
+  /** Flushes run in all (warm-up and traced included) and of them the warm-up. */
+  flushesRun: number;
+  warmupFlushes: number;
   /** Wall-clock of each measured flush call, ns (initiators only). */
   samplesNs: Float64Array | null;
   /** Modeled cycles of each measured flush call and of each iteration (initiators only). */
