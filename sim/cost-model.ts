@@ -285,11 +285,6 @@ export class FlushCostModel {
     );
   }
 
-  /** Line transfers a target's handler touches (for the counters). */
-  remoteHandlerTransfers(byRef: boolean): number {
-    return byRef ? 4 : 3;
-  }
-
   private ipiNeeded(i: number): boolean {
     // The queue is non-empty (no IPI) while the earlier cross-call is still queued.
     return !(this.queued[i] < this.dequeuedAt[i]);

@@ -3,8 +3,8 @@
  * a `run` message runs a whole case synchronously and answers with `result` or `error`.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { Cpu, type CpuInit, errorCodeOf } from './cpu.js';
-import { isFlushbenchError } from './errors.js';
+import { Cpu, type CpuInit } from './cpu.js';
+import { errorCodeOf, isFlushbenchError } from './errors.js';
 import { abortRun } from './machine-state.js';
 import type { ErrorMessage, FromCpu, ToCpu } from './messages.js';
 

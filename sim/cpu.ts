@@ -21,7 +21,7 @@ import {
   type TraceEvent,
 } from './cost-model.js';
 import { ringAdvance, ringPeek, ringPush } from './csd-ring.js';
-import { cpuStuck, ErrorCodes, isFlushbenchError, runAborted } from './errors.js';
+import { cpuStuck, runAborted } from './errors.js';
 import {
   CSD_CALL_AFTER,
   CSD_CALL_BEFORE,
@@ -971,7 +971,6 @@ export class Cpu {
   private accountHandler(src: number, byRef: boolean, kind: number, viaIpi: boolean): void {
     this.remoteHandlerCycles += this.model.remoteHandler(src, byRef, kind, viaIpi);
     this.remoteHandlers++;
-    this.counters[C_MODELED_LINE_TRANSFERS] += this.model.remoteHandlerTransfers(byRef);
   }
 
   private injectFault(): void {
@@ -1187,9 +1186,4 @@ export class Cpu {
   private frameAt(vpn: number, slot: number): number {
     return this.frames + (vpn * FRAME_POOL + slot) * FRAME_WORDS;
   }
-}
-
-/** Error codes a CPU may report for itself (anything else is a crash). */
-export function errorCodeOf(err: unknown): (typeof ErrorCodes)[keyof typeof ErrorCodes] {
-  return isFlushbenchError(err) ? err.code : ErrorCodes.CPU_CRASHED;
 }

@@ -48,15 +48,9 @@ export function ringPush(i32: Int32Array, base: number, capacity: number, value:
   for (let tries = 0; tries < PUSH_RETRY_LIMIT; tries++) {
     // Pairs with the CAS below (other producers) and with helpers advancing the tail.
     const t = Atomics.load(i32, tail);
-    // Entries between head and t, sign-extended from 30 bits: negative when our t is stale.
-    const inFlight = (((t - Atomics.load(i32, base + kRingHead)) & POS_MASK) << 2) >> 2;
-    if (inFlight < 0) continue;
-    if (inFlight >= capacity) {
-      // Every slot holds an entry not yet consumed: the ring's sizing forbids this.
-      throw new Error(`csd ring overflow at position ${t} (capacity ${capacity})`);
-    }
     const slot = base + kRingSlots + (t & mask);
-    // Claims and publishes in one step; pairs with ringPeek's Atomics.load of the slot.
+    // Claims and publishes in one step; pairs with ringPeek's Atomics.load of the slot. Tried
+    // before anything else reads the line, so the line comes over once, owned.
     const seen = Atomics.compareExchange(i32, slot, ~t, value);
     if (seen === ~t) {
       // Advance the tail past our slot, unless a helper already did.
@@ -65,9 +59,16 @@ export function ringPush(i32: Int32Array, base: number, capacity: number, value:
       // have looked at our slot before we filled it, so it needs the IPI.
       return Atomics.load(i32, base + kRingHead) === t;
     }
-    // Another producer filled slot t and has not advanced the tail yet: help it. (Had our t
-    // been stale, the slot's marker moved on a lap and the CAS on the tail fails: read again.)
-    if (seen > 0) Atomics.compareExchange(i32, tail, t, (t + 1) & POS_MASK);
+    if (seen > 0) {
+      // The slot holds an entry: either another producer just filled it (help it advance the
+      // tail) or the ring is full — every slot unconsumed, which its sizing forbids.
+      const inFlight = (((t - Atomics.load(i32, base + kRingHead)) & POS_MASK) << 2) >> 2;
+      if (inFlight >= capacity) {
+        throw new Error(`csd ring overflow at position ${t} (capacity ${capacity})`);
+      }
+      Atomics.compareExchange(i32, tail, t, (t + 1) & POS_MASK);
+    }
+    // Otherwise our t was stale (the slot's marker moved on a lap): read the tail again.
   }
   throw new Error(`csd ring push did not complete after ${PUSH_RETRY_LIMIT} tries`);
 }

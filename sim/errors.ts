@@ -92,3 +92,8 @@ export function isInputError(err: unknown): boolean {
     (err.code === ErrorCodes.INVALID_OPTION || err.code === ErrorCodes.INVALID_PROFILE)
   );
 }
+
+/** The code a CPU reports for an error of its own: anything unexpected is a crash. */
+export function errorCodeOf(err: unknown): ErrorCode {
+  return isFlushbenchError(err) ? err.code : ErrorCodes.CPU_CRASHED;
+}

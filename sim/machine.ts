@@ -99,7 +99,8 @@ export interface CaseResult {
 interface PendingCase {
   reports: (CpuResult | ErrorMessage | null)[];
   remaining: number;
-  failed: boolean;
+  /** What made the case fail, once something did. */
+  cause: ErrorMessage | null;
   graceTimer: NodeJS.Timeout | null;
   deadlineTimer: NodeJS.Timeout | null;
   done: () => void;
@@ -212,12 +213,12 @@ export class Machine {
     };
     this.state = 'running';
     const started = performance.now();
-    const reports = await this.collect(config);
+    const p = await this.collect(config);
     const elapsedMs = performance.now() - started;
     if (this.state === 'running') this.state = 'ready';
-    const failure = this.failureOf(reports);
+    const failure = this.failureOf(p);
     if (failure) throw failure;
-    return assemble(options, profile, waitMode, reports as CpuResult[], elapsedMs);
+    return assemble(options, profile, waitMode, p.reports as CpuResult[], elapsedMs);
   }
 
   private resolveWaitMode(): 'spin' | 'park' {
@@ -227,39 +228,36 @@ export class Machine {
     return this.options.cpus <= availableParallelism() ? 'spin' : 'park';
   }
 
-  private collect(config: CaseConfig): Promise<(CpuResult | ErrorMessage | null)[]> {
+  private collect(config: CaseConfig): Promise<PendingCase> {
     const n = this.options.cpus;
     const o = config.options;
+    // A backstop only: every wait inside the CPUs is bounded on its own.
     const caseTimeoutMs =
       60_000 + o.warmupMs + o.flushes * n * 2 + 4 * this.options.csdLockTimeoutMs;
     return new Promise((resolve) => {
       const p: PendingCase = {
         reports: new Array(n).fill(null),
         remaining: n,
-        failed: false,
+        cause: null,
         graceTimer: null,
         deadlineTimer: null,
         done: () => {
           if (p.graceTimer) clearTimeout(p.graceTimer);
           if (p.deadlineTimer) clearTimeout(p.deadlineTimer);
           this.pending = null;
-          resolve(p.reports);
+          resolve(p);
         },
       };
       this.pending = p;
       p.deadlineTimer = setTimeout(() => {
-        this.fail(p);
-        for (let cpu = 0; cpu < n; cpu++) {
-          if (p.reports[cpu] === null) {
-            p.reports[cpu] = {
-              type: 'error',
-              cpu,
-              about: cpu,
-              code: ErrorCodes.CPU_STUCK,
-              message: `CPU ${cpu} did not finish the case within ${caseTimeoutMs} ms`,
-            };
-          }
-        }
+        this.fail(
+          p,
+          errorReport(
+            0,
+            ErrorCodes.CPU_STUCK,
+            `the case did not finish within ${caseTimeoutMs} ms`,
+          ),
+        );
       }, caseTimeoutMs);
       for (const w of this.workers) w.postMessage({ type: 'run', config });
     });
@@ -270,7 +268,7 @@ export class Machine {
     if (!p || p.reports[msg.cpu] !== null) return;
     p.reports[msg.cpu] = msg;
     p.remaining--;
-    if (msg.type === 'error') this.fail(p);
+    if (msg.type === 'error') this.fail(p, msg);
     if (p.remaining === 0) p.done();
   }
 
@@ -279,50 +277,30 @@ export class Machine {
     this.brokenBy ??= new Error(message);
     const p = this.pending;
     if (!p || p.reports[cpu] !== null) return;
-    p.reports[cpu] = { type: 'error', cpu, about: cpu, code: ErrorCodes.CPU_CRASHED, message };
-    p.remaining--;
-    this.fail(p);
-    if (p.remaining === 0) p.done();
+    this.onReport(errorReport(cpu, ErrorCodes.CPU_CRASHED, message));
   }
 
-  /** One CPU failed: stop the others and give them FAILURE_GRACE_MS to report. */
-  private fail(p: PendingCase): void {
-    if (p.failed) return;
-    p.failed = true;
+  /**
+   * The case failed: stop every CPU and give them FAILURE_GRACE_MS to report. The first error
+   * that is not "stopped because another CPU failed" is the cause.
+   */
+  private fail(p: PendingCase, error: ErrorMessage): void {
+    if (p.cause === null || p.cause.code === ErrorCodes.RUN_ABORTED) p.cause = error;
+    if (p.graceTimer !== null) return;
     abortRun(this.i32, this.layout);
     p.graceTimer = setTimeout(() => {
       // Whoever has not reported by now is beyond saving: end the machine.
       this.state = 'broken';
       this.brokenBy ??= new Error('a CPU did not stop after the run was aborted');
-      for (let cpu = 0; cpu < p.reports.length; cpu++) {
-        if (p.reports[cpu] === null) {
-          p.reports[cpu] = {
-            type: 'error',
-            cpu,
-            about: cpu,
-            code: ErrorCodes.CPU_STUCK,
-            message: `CPU ${cpu} did not stop within ${FAILURE_GRACE_MS} ms of the abort`,
-          };
-        }
-      }
       void this.terminateAll();
       p.done();
     }, FAILURE_GRACE_MS);
   }
 
-  /** The root cause: the first error that is not "stopped because another CPU failed". */
-  private failureOf(reports: (CpuResult | ErrorMessage | null)[]): FlushbenchError | null {
-    const errors = reports.filter((r): r is ErrorMessage => r !== null && r.type === 'error');
-    if (errors.length === 0) return null;
-    const order = [ErrorCodes.CPU_CRASHED, ErrorCodes.CPU_STUCK];
-    errors.sort((a, b) => rank(a.code) - rank(b.code));
-    function rank(code: string): number {
-      const i = order.indexOf(code as (typeof order)[number]);
-      return i < 0 ? order.length : i;
-    }
+  private failureOf(p: PendingCase): FlushbenchError | null {
+    if (p.cause === null) return null;
     if (this.state === 'broken') void this.close();
-    const first = errors[0];
-    return reviveError({ code: first.code, message: first.message, cpu: first.about });
+    return reviveError({ code: p.cause.code, message: p.cause.message, cpu: p.cause.about });
   }
 
   private async terminateAll(): Promise<void> {
@@ -338,6 +316,10 @@ export class Machine {
     }
     return this.closing;
   }
+}
+
+function errorReport(cpu: number, code: ErrorMessage['code'], message: string): ErrorMessage {
+  return { type: 'error', cpu, about: cpu, code, message };
 }
 
 function paramsOf(l: Layout) {
