@@ -14,6 +14,7 @@
  * Nothing on the flush path allocates or posts a message: targets, samples and scratch live in
  * typed arrays set up once per case.
  */
+import { Bench } from 'tinybench';
 import {
   CROSSCALL_READS,
   FlushCostModel,
@@ -146,6 +147,9 @@ const PARK_POLLS = 256;
 const PARK_SLICE_MS = 5;
 /** A user CPU in park mode sleeps this long between bursts when no IPI comes. */
 const USER_IDLE_SLICE_MS = 1;
+/** tinybench's own warm-up, after ours has had V8 optimize the flush path. */
+const TINYBENCH_WARMUP_ITERATIONS = 16;
+const TINYBENCH_WARMUP_MS = 10;
 /** Flushes every warm-up makes, however short its time budget. */
 const MIN_WARMUP_FLUSHES = 8;
 /** A walk that keeps racing PTE changes gives up (as a fault) after this many tries. */
@@ -227,6 +231,11 @@ export class Cpu {
   private rng = 1;
   /** The initiator's modeled clock, cycles since its first measured flush. */
   private modeledClock = 0;
+  /** Handed from beforeFlush to flushOnce to afterFlush. */
+  private newTlbGen = 0;
+  private localKind = FLUSH_NONE;
+  /** tinybench's relative margin of error of the mean, % (NaN in fixed-count mode). */
+  private tinybenchRme = Number.NaN;
   /** Flushes this initiator ran, warm-up and traced one included (counters cover them all). */
   private flushesRun = 0;
   private warmupRun = 0;
@@ -303,7 +312,7 @@ export class Cpu {
       modeled = new Float64Array(this.opts.flushes);
       iterations = new Float64Array(this.opts.flushes);
       trace = this.opts.trace && this.id === 0 ? [] : null;
-      this.runInitiator(samplesNs, modeled, iterations, trace);
+      samplesNs = this.runInitiator(samplesNs, modeled, iterations, trace);
       // The last initiator to finish stops everyone.
       if (Atomics.add(i32, kInitiatorsDone, 1) + 1 === this.initiatorCount()) {
         Atomics.store(i32, kStop, 1);
@@ -328,6 +337,7 @@ export class Cpu {
       flushesRun: this.flushesRun,
       warmupFlushes: this.warmupRun,
       samplesNs,
+      rme: this.tinybenchRme,
       modeledCycles: modeled,
       iterationCycles: iterations,
       counters: this.counters.slice(),
@@ -382,6 +392,7 @@ export class Cpu {
     this.seenDoorbell = 0;
     this.flushesRun = 0;
     this.warmupRun = 0;
+    this.tinybenchRme = Number.NaN;
     this.irqsEnabled = true;
     this.deferredPending = false;
     this.deferredRecord = false;
@@ -419,7 +430,7 @@ export class Cpu {
     modeled: Float64Array,
     iterations: Float64Array,
     trace: TraceEvent[] | null,
-  ): void {
+  ): Float64Array {
     const o = this.opts;
     // Warm-up until V8 has optimized the flush path (a few thousand flushes here) or the time
     // budget is spent, whichever comes first: parked CPUs make each flush slow at high counts.
@@ -434,7 +445,49 @@ export class Cpu {
     // Modeled time starts at the first measured flush, so the model sees the same environment
     // (interrupt-disabled windows) however long the warm-up ran.
     this.modeledClock = 0;
+    if (o.timeMs > 0) return this.measureWithTinybench(modeled, iterations);
     for (let j = 0; j < o.flushes; j++) this.iteration(samplesNs, modeled, iterations, j, null);
+    return samplesNs;
+  }
+
+  /**
+   * tinybench times the flush call alone, here in the initiating CPU's worker: the zap runs in
+   * beforeEach, the writeback, refault and model in afterEach. It runs at least `flushes`
+   * iterations and at least `timeMs` of flush time; the modeled cycles of the first `flushes`
+   * measured flushes are kept, so they stay the same however many the time budget adds.
+   */
+  private measureWithTinybench(modeled: Float64Array, iterations: Float64Array): Float64Array {
+    const o = this.opts;
+    let measured = 0;
+    let warming = true;
+    const bench = new Bench({
+      time: o.timeMs,
+      iterations: o.flushes,
+      warmup: true,
+      warmupIterations: TINYBENCH_WARMUP_ITERATIONS,
+      warmupTime: TINYBENCH_WARMUP_MS,
+      retainSamples: true,
+      throws: true,
+      now: () => performance.now(),
+    });
+    bench.add('flush', () => this.flushOnce(), {
+      beforeAll: (mode) => {
+        warming = mode === 'warmup';
+      },
+      beforeEach: () => this.beforeFlush(),
+      afterEach: () => {
+        const j = !warming && measured < o.flushes ? measured++ : -1;
+        this.afterFlush(j >= 0 ? modeled : null, j >= 0 ? iterations : null, j, null);
+        this.flushesRun++;
+      },
+    });
+    const [task] = bench.runSync();
+    const result = task.result;
+    if (result.state !== 'completed') {
+      throw result.state === 'errored' ? result.error : new Error(`tinybench ended in state ${result.state}`);
+    }
+    this.tinybenchRme = result.latency.rme;
+    return Float64Array.from(result.latency.samples ?? [], (ms) => ms * 1e6);
   }
 
   /** One zap → flush → refault, measured into slot j of the arrays when they are given. */
@@ -445,27 +498,48 @@ export class Cpu {
     j: number,
     trace: TraceEvent[] | null,
   ): void {
-    const o = this.opts;
-    const i32 = this.i32;
-    const model = this.model;
-    const waitForFlush = this.proto === P_SYNC || this.proto === P_CONCURRENT || o.freedTables;
     this.flushesRun++;
+    this.beforeFlush();
+    this.recording = trace !== null;
+    const t0 = performance.now();
+    this.flushOnce();
+    const t1 = performance.now();
+    if (this.recording) this.note('flush-returned', -1);
+    this.recording = false;
+    if (samplesNs !== null) samplesNs[j] = (t1 - t0) * 1e6;
+    this.afterFlush(modeled, iterations, j, trace);
+  }
+
+  /** madvise(DONTNEED)'s zap, and the cross-call queued ahead of the flush (crosscall). */
+  private beforeFlush(): void {
     if (this.crosscall) this.sendCalls(CSD_CALL_BEFORE);
     this.zap();
     // inc_mm_tlb_gen(): after the PTE changes, before anyone is asked to flush. Pairs with the
     // targets' load in flushTlbFunc and with switchMmIrqsOff on a CPU leaving lazy mode.
-    const newTlbGen = Atomics.add(i32, kMmTlbGen, 1) + 1;
-    this.recording = trace !== null;
-    const t0 = performance.now();
-    const localKind = this.flushTlbMmRange(this.zapStart, this.zapStart + o.pages, newTlbGen);
-    const t1 = performance.now();
-    if (this.recording) this.note('flush-returned', -1);
-    this.recording = false;
+    this.newTlbGen = Atomics.add(this.i32, kMmTlbGen, 1) + 1;
+  }
+
+  /** The timed part: flush_tlb_mm_range() of the zapped range. */
+  private flushOnce(): void {
+    this.localKind = this.flushTlbMmRange(this.zapStart, this.zapStart + this.opts.pages, this.newTlbGen);
+  }
+
+  /** Writeback, the cross-call behind the flush, the refault; then the model, untimed. */
+  private afterFlush(
+    modeled: Float64Array | null,
+    iterations: Float64Array | null,
+    j: number,
+    trace: TraceEvent[] | null,
+  ): void {
+    const o = this.opts;
+    const i32 = this.i32;
+    const model = this.model;
     this.retire();
     if (this.crosscall) this.sendCalls(CSD_CALL_AFTER);
     this.refault();
-
-    // The model, outside the timed region. What each target's flush did is in its csd.
+    // What each target's flush did is in its csd (SYNC csds only: an ASYNC one is the
+    // sender's again once unlocked).
+    const waitForFlush = this.proto === P_SYNC || this.proto === P_CONCURRENT || o.freedTables;
     if (waitForFlush) {
       for (let i = 0; i < model.nTargets; i++) {
         model.remoteKind[i] = i32[this.csdAt(model.targets[i], CSD_FLUSH) + kCsdFlushKind];
@@ -473,17 +547,10 @@ export class Cpu {
     }
     const pre = model.beginIteration();
     const fullRange = o.pages > o.singlePageFlushCeiling;
-    const flushCycles = model.flush(
-      localKind,
-      fullRange,
-      waitForFlush,
-      this.modeledClock + pre,
-      trace,
-    );
+    const flushCycles = model.flush(this.localKind, fullRange, waitForFlush, this.modeledClock + pre, trace);
     const iterationCycles = model.endIteration(flushCycles);
     this.modeledClock += iterationCycles;
-    if (samplesNs !== null && modeled !== null && iterations !== null) {
-      samplesNs[j] = (t1 - t0) * 1e6;
+    if (modeled !== null && iterations !== null) {
       modeled[j] = flushCycles;
       iterations[j] = iterationCycles;
       this.counters[C_MODELED_LINE_TRANSFERS] += model.lineTransfers;

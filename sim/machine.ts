@@ -78,6 +78,11 @@ export interface CaseResult {
   hostCores: number;
   /** Wall-clock of each flush call on the initiator(s). */
   latencyNs: Summary;
+  /**
+   * tinybench's relative margin of error of the mean, % (the largest over the initiators), or
+   * null when the case ran a fixed number of flushes without tinybench.
+   */
+  rme: number | null;
   /** The raw wall-clock samples, ns, in the order they were taken. */
   samplesNs: Float64Array;
   modeledCycles: ModeledSummary;
@@ -233,7 +238,7 @@ export class Machine {
     const o = config.options;
     // A backstop only: every wait inside the CPUs is bounded on its own.
     const caseTimeoutMs =
-      60_000 + o.warmupMs + o.flushes * n * 2 + 4 * this.options.csdLockTimeoutMs;
+      60_000 + o.warmupMs + 20 * o.timeMs + o.flushes * n * 2 + 4 * this.options.csdLockTimeoutMs;
     return new Promise((resolve) => {
       const p: PendingCase = {
         reports: new Array(n).fill(null),
@@ -397,6 +402,7 @@ function assemble(
     waitMode,
     hostCores: availableParallelism(),
     latencyNs: summarize(samplesNs),
+    rme: o.timeMs > 0 ? Math.max(...initiators.map((r) => r.rme)) : null,
     samplesNs,
     modeledCycles: modeledSummary(modeled),
     modeledNs: toNs(modeledSummary(modeled)),

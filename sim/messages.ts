@@ -101,6 +101,8 @@ export interface CpuResult {
   warmupFlushes: number;
   /** Wall-clock of each measured flush call, ns (initiators only). */
   samplesNs: Float64Array | null;
+  /** tinybench's relative margin of error of the mean, % (NaN without tinybench). */
+  rme: number;
   /** Modeled cycles of each measured flush call and of each iteration (initiators only). */
   modeledCycles: Float64Array | null;
   iterationCycles: Float64Array | null;

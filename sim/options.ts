@@ -90,8 +90,10 @@ export interface CaseOptions {
   workload?: Workload;
   /** Pages zapped and flushed per iteration (per initiator in `multi`). */
   pages?: number;
-  /** Measured flushes per initiator. */
+  /** Measured flushes per initiator (with timeMs: at least this many). */
   flushes?: number;
+  /** Measure with tinybench for at least this much flush time, ms; 0: exactly `flushes`. */
+  timeMs?: number;
   /** At most this many flushes run before measuring, not recorded... */
   warmupFlushes?: number;
   /** ...and no more once this much time has passed (after at least 8 flushes). */
@@ -116,6 +118,7 @@ export interface ResolvedCaseOptions {
   workload: Workload;
   pages: number;
   flushes: number;
+  timeMs: number;
   warmupFlushes: number;
   warmupMs: number;
   profile: string;
@@ -133,6 +136,7 @@ export const CASE_DEFAULTS: Readonly<ResolvedCaseOptions> = Object.freeze({
   workload: 'madvise' as Workload,
   pages: 1,
   flushes: 1000,
+  timeMs: 0,
   // V8 optimizes the flush path after a few thousand calls (≈ 5000 at 1 CPU here); at high CPU
   // counts each flush waits for parked CPUs, so the time budget ends the warm-up first.
   warmupFlushes: 5000,
@@ -232,6 +236,7 @@ export function resolveCaseOptions(
     workload: checkOneOf('workload', o.workload, WORKLOADS),
     pages: checkInt('pages', o.pages, 1, 4096),
     flushes: checkInt('flushes', o.flushes, 1, 10_000_000),
+    timeMs: checkInt('timeMs', o.timeMs, 0, 3_600_000),
     warmupFlushes: checkInt('warmupFlushes', o.warmupFlushes, 0, 1_000_000),
     warmupMs: checkInt('warmupMs', o.warmupMs, 0, 600_000),
     profile,
