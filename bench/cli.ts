@@ -3,6 +3,7 @@
  * CPU), 2 bad input — with a message that names the option, the rule and the value.
  */
 import { parseArgs } from 'node:util';
+import { StoreError, UnknownRefError } from '../data/store.js';
 import { type Calibration, calibrate } from '../sim/calibrate.js';
 import { invalidType } from '../sim/errors.js';
 import {
@@ -22,9 +23,10 @@ import {
   WORKLOADS,
 } from '../sim/index.js';
 import type { FaultOptions } from '../sim/options.js';
+import { benchCommand, compareCommand, exportCommand, runsCommand } from './cli-store.js';
 import { formatCalibration, formatCaseResult, formatOrder, formatTrace } from './report.js';
-
-const VERSION = '0.1.0';
+import { suiteNames } from './suites.js';
+import { VERSION } from './version.js';
 
 const USAGE = `flushbench — measure TLB-shootdown protocols on a simulated machine
 
@@ -32,7 +34,23 @@ Usage:
   flushbench sim --protocol <p> --cpus <n> [--pages <n>] [--flushes <n>] [--workload <w>]
                  [--profile <name|file>] [--seed <n>] [--trace] [--json]
   flushbench calibrate [--rounds <n>] [--json]
+  flushbench bench [--suite <s>] [--protocols <p,…>] [--cpus <n,…>] [--pages <n,…>]
+                   [--workloads <w,…>] [--profile <p>] [--time <ms>] [--iterations <n>]
+                   [--db <file>] [--json] [--trace]
+  flushbench runs [--limit <n>] [--json] [--db <file>]
+  flushbench compare [--base <ref>] [--head <ref>] [--metric modeled|wall|both]
+                     [--threshold <percent>] [--alpha <p>] [--format text|markdown|json] [--db <file>]
+  flushbench export --run <ref> --format json|csv|bmf|gab [--db <file>]
   flushbench --help | --version
+
+bench: suites ${suiteNames().join(', ')} (default: default); --time is the least flush time per case
+  in ms and --iterations the least sample count (tinybench); the run is stored in --db, else
+  $FLUSHBENCH_DB, else data/flushbench.db, in one transaction once every case has run.
+compare: a ref is a run id, a commit sha or a unique prefix, or a branch (its latest run); head
+  defaults to the latest run, base to the latest run of another commit. Modeled cycles are
+  compared exactly (default threshold 2 %); wall-clock with Mann–Whitney U, Holm-adjusted, and a
+  regression only when p < --alpha (default 0.01) and the median moved ≥ threshold (default 5 %).
+  Exit 1 when the gating --metric (default modeled) regressed.
 
 sim options:
   --protocol <p>       ${PROTOCOLS.join(' | ')} (default sync)
@@ -83,6 +101,14 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         return await simCommand(rest, io);
       case 'calibrate':
         return await calibrateCommand(rest, io);
+      case 'bench':
+        return await benchCommand(rest, io);
+      case 'runs':
+        return runsCommand(rest, io);
+      case 'compare':
+        return compareCommand(rest, io);
+      case 'export':
+        return exportCommand(rest, io);
       case '--version':
       case '-v':
         io.out(VERSION);
@@ -95,7 +121,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         return command === undefined ? 2 : 0;
       default:
         io.err(
-          `flushbench: unknown command ${JSON.stringify(command)}: the command must be one of sim, calibrate, help\n\n${USAGE}`,
+          `flushbench: unknown command ${JSON.stringify(command)}: the command must be one of sim, calibrate, bench, runs, compare, export, help\n\n${USAGE}`,
         );
         return 2;
     }
@@ -106,9 +132,13 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
 
 function reportError(err: unknown, io: Io): number {
   const e = err as Error & { code?: string };
-  if (isInputError(err)) {
+  if (isInputError(err) || err instanceof UnknownRefError) {
     io.err(`flushbench: ${e.message}`);
     return 2;
+  }
+  if (err instanceof StoreError) {
+    io.err(`flushbench: ${e.message} [${e.code}]`);
+    return 1;
   }
   if (e?.code?.startsWith('ERR_PARSE_ARGS')) {
     io.err(`flushbench: ${e.message} (see flushbench --help)`);

@@ -484,7 +484,9 @@ export class Cpu {
     const [task] = bench.runSync();
     const result = task.result;
     if (result.state !== 'completed') {
-      throw result.state === 'errored' ? result.error : new Error(`tinybench ended in state ${result.state}`);
+      throw result.state === 'errored'
+        ? result.error
+        : new Error(`tinybench ended in state ${result.state}`);
     }
     this.tinybenchRme = result.latency.rme;
     return Float64Array.from(result.latency.samples ?? [], (ms) => ms * 1e6);
@@ -521,7 +523,11 @@ export class Cpu {
 
   /** The timed part: flush_tlb_mm_range() of the zapped range. */
   private flushOnce(): void {
-    this.localKind = this.flushTlbMmRange(this.zapStart, this.zapStart + this.opts.pages, this.newTlbGen);
+    this.localKind = this.flushTlbMmRange(
+      this.zapStart,
+      this.zapStart + this.opts.pages,
+      this.newTlbGen,
+    );
   }
 
   /** Writeback, the cross-call behind the flush, the refault; then the model, untimed. */
@@ -547,7 +553,13 @@ export class Cpu {
     }
     const pre = model.beginIteration();
     const fullRange = o.pages > o.singlePageFlushCeiling;
-    const flushCycles = model.flush(this.localKind, fullRange, waitForFlush, this.modeledClock + pre, trace);
+    const flushCycles = model.flush(
+      this.localKind,
+      fullRange,
+      waitForFlush,
+      this.modeledClock + pre,
+      trace,
+    );
     const iterationCycles = model.endIteration(flushCycles);
     this.modeledClock += iterationCycles;
     if (modeled !== null && iterations !== null) {

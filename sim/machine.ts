@@ -138,6 +138,11 @@ export class Machine {
     return this.options.cpus;
   }
 
+  /** True when the machine can run another case (not running, broken or closed). */
+  get usable(): boolean {
+    return this.state === 'ready';
+  }
+
   /** Worker threads still alive (0 once closed: none is left behind). */
   get runningWorkers(): number {
     // A worker's threadId turns -1 once its thread has exited.

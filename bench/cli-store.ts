@@ -1,0 +1,385 @@
+/**
+ * The commands that work on stored runs and the one that makes them: `bench`, `runs`,
+ * `compare`, `export`.
+ */
+import { parseArgs } from 'node:util';
+import type { RunRecord } from '../data/run-record.js';
+import { dbPath, Store } from '../data/store.js';
+import { invalidRange, invalidType } from '../sim/errors.js';
+import { PROTOCOLS, type Protocol, WORKLOADS, type Workload } from '../sim/index.js';
+import {
+  compareRuns,
+  FORMATS,
+  type Format,
+  formatComparison,
+  METRICS,
+  type Metric,
+} from './compare.js';
+import { EXPORT_FORMATS, type ExportFormat, exportRun } from './export.js';
+import { progressFor } from './progress.js';
+import { formatNs } from './report.js';
+import { type BenchConfig, runBench, validateBench } from './runner.js';
+import { expandCases, SUITES, suiteNames } from './suites.js';
+
+export interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
+
+function oneOf<T extends string>(
+  flag: string,
+  value: string | undefined,
+  allowed: readonly T[],
+  fallback: T,
+): T {
+  if (value === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw invalidRange(
+      `${flag} must be one of ${allowed.join(', ')} (got ${JSON.stringify(value)})`,
+    );
+  }
+  return value as T;
+}
+
+function intFlag(
+  flag: string,
+  value: string | undefined,
+  min: number,
+  max: number,
+): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || n < min || n > max) {
+    const err = /^[+-]?\d+(\.\d+)?$/.test(value.trim()) ? invalidRange : invalidType;
+    throw err(`${flag} must be an integer from ${min} to ${max} (got ${JSON.stringify(value)})`);
+  }
+  return n;
+}
+
+function numberFlag(
+  flag: string,
+  value: string | undefined,
+  min: number,
+  max: number,
+  rule: string,
+): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max) {
+    throw (Number.isFinite(n) ? invalidRange : invalidType)(
+      `${flag} must be ${rule} (got ${JSON.stringify(value)})`,
+    );
+  }
+  return n;
+}
+
+function listFlag<T>(
+  flag: string,
+  value: string | undefined,
+  parse: (item: string) => T | undefined,
+  rule: string,
+): T[] | undefined {
+  if (value === undefined) return undefined;
+  const items = value.split(',').map((s) => s.trim());
+  const out: T[] = [];
+  for (const item of items) {
+    const v = parse(item);
+    if (v === undefined) {
+      throw invalidRange(
+        `${flag} must be a comma-separated list of ${rule} (got ${JSON.stringify(item)} in ${JSON.stringify(value)})`,
+      );
+    }
+    out.push(v);
+  }
+  return out;
+}
+
+const intItem = (min: number, max: number) => (s: string) =>
+  /^\d+$/.test(s) && Number(s) >= min && Number(s) <= max ? Number(s) : undefined;
+
+// ── bench ────────────────────────────────────────────────────────────────────────────────────
+
+export async function benchCommand(args: string[], io: Io): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      suite: { type: 'string' },
+      protocols: { type: 'string' },
+      cpus: { type: 'string' },
+      pages: { type: 'string' },
+      workloads: { type: 'string' },
+      profile: { type: 'string' },
+      time: { type: 'string' },
+      iterations: { type: 'string' },
+      seed: { type: 'string' },
+      db: { type: 'string' },
+      json: { type: 'boolean' },
+      trace: { type: 'boolean' },
+    },
+  });
+  const suite = SUITES[oneOf('--suite', values.suite, suiteNames(), 'default')];
+  const protocols = listFlag(
+    '--protocols',
+    values.protocols,
+    (s) => (PROTOCOLS.includes(s as Protocol) ? (s as Protocol) : undefined),
+    PROTOCOLS.join(', '),
+  );
+  const workloads = listFlag(
+    '--workloads',
+    values.workloads,
+    (s) => (WORKLOADS.includes(s as Workload) ? (s as Workload) : undefined),
+    WORKLOADS.join(', '),
+  );
+  const cpus = listFlag('--cpus', values.cpus, intItem(1, 256), 'integers from 1 to 256');
+  const pages = listFlag('--pages', values.pages, intItem(1, 4096), 'integers from 1 to 4096');
+  // A flag that narrows the cross product drops the suite's extra cases: the user asked for these.
+  const narrowed = protocols || workloads || cpus || pages;
+  const config: BenchConfig = {
+    suite: suite.name,
+    cases: expandCases({
+      protocols: protocols ?? suite.protocols,
+      workloads: workloads ?? suite.workloads,
+      cpus: cpus ?? suite.cpus,
+      pages: pages ?? suite.pages,
+      extra: narrowed ? [] : suite.extra,
+    }),
+    profile: values.profile ?? 'xeon-gold-5418y-2s',
+    timeMs: intFlag('--time', values.time, 1, 3_600_000) ?? suite.timeMs,
+    iterations: intFlag('--iterations', values.iterations, 1, 10_000_000) ?? suite.iterations,
+    seed: intFlag('--seed', values.seed, 0, 0xffff_ffff) ?? 1,
+    trace: values.trace ?? false,
+  };
+  validateBench(config);
+  const file = dbPath(values.db);
+  // Open (and migrate) the store before measuring, so a bad --db fails in a second, not after the run.
+  const store = Store.open(file);
+  try {
+    const progress = progressFor(process.stderr);
+    let run: RunRecord;
+    try {
+      run = await runBench(config, progress);
+    } finally {
+      progress.stop();
+    }
+    const runId = store.insertRun(run);
+    const failed = run.cases.filter((c) => c.status !== 'completed').length;
+    if (values.json) {
+      io.out(JSON.stringify({ id: runId, ...run }, null, 2));
+    } else {
+      io.out(formatRunTables(run));
+      io.out(
+        [
+          '',
+          `run ${runId} stored in ${file}${failed ? ` — ${failed} case${failed === 1 ? '' : 's'} failed` : ''}`,
+          `  list runs:      npx flushbench runs${values.db ? ` --db ${values.db}` : ''}`,
+          `  compare:        npx flushbench compare --head ${runId}${values.db ? ` --db ${values.db}` : ''}`,
+          `  export:         npx flushbench export --run ${runId} --format csv${values.db ? ` --db ${values.db}` : ''}`,
+        ].join('\n'),
+      );
+    }
+    return failed > 0 ? 1 : 0;
+  } finally {
+    store.close();
+  }
+}
+
+/** A table per workload: protocol × CPUs × pages, with the speedup against sync. */
+export function formatRunTables(run: RunRecord): string {
+  const out: string[] = [];
+  const workloads = [...new Set(run.cases.map((c) => c.workload))];
+  const cores = run.host.cores;
+  for (const workload of workloads) {
+    const cases = run.cases
+      .filter((c) => c.workload === workload)
+      .sort(
+        (a, b) =>
+          a.cpus - b.cpus ||
+          a.pages - b.pages ||
+          PROTOCOLS.indexOf(a.protocol as Protocol) - PROTOCOLS.indexOf(b.protocol as Protocol),
+      );
+    const header = [
+      'protocol',
+      'cpus',
+      'pages',
+      'wall p50',
+      '±rme',
+      'wall p99',
+      'modeled',
+      'vs sync (modeled)',
+      'vs sync (wall)',
+      'oracle',
+    ];
+    const rows = cases.map((c) => {
+      const sync = cases.find(
+        (s) =>
+          s.protocol === 'sync' &&
+          s.cpus === c.cpus &&
+          s.pages === c.pages &&
+          s.status !== 'errored',
+      );
+      if (c.status === 'errored')
+        return [
+          c.protocol,
+          String(c.cpus),
+          String(c.pages),
+          'error',
+          '',
+          '',
+          '',
+          '',
+          '',
+          `✗ ${c.error?.code ?? ''}`,
+        ];
+      const speed = (base: number | undefined, x: number) =>
+        base === undefined ? '–' : `${(base / x).toFixed(2)}×`;
+      return [
+        c.protocol,
+        `${c.cpus}${c.cpus > cores ? '*' : ''}`,
+        String(c.pages),
+        formatNs(c.wallNs!.p50),
+        c.wallNs!.rme === null ? '' : `±${c.wallNs!.rme.toFixed(1)}%`,
+        formatNs(c.wallNs!.p99),
+        `${c.modeledCycles!.mean.toFixed(0)} cy`,
+        speed(sync?.modeledCycles?.mean, c.modeledCycles!.mean),
+        speed(sync?.wallNs?.p50, c.wallNs!.p50),
+        c.status === 'violated'
+          ? '✗'
+          : c.oracle && c.oracle.staleUses + c.oracle.lostWrites > 0
+            ? '✗ (expected: negative control)'
+            : '✓',
+      ];
+    });
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+    const line = (cells: string[]) =>
+      cells
+        .map((x, i) => x.padEnd(widths[i]))
+        .join('  ')
+        .trimEnd();
+    out.push(`\nworkload ${workload} (profile ${run.profile})`, line(header), ...rows.map(line));
+  }
+  if (run.cases.some((c) => c.cpus > cores)) {
+    out.push(
+      `\n* more CPUs than this machine's ${cores} cores: the wall-clock is the simulator's, not hardware-like; modeled cycles are the metric that scales`,
+    );
+  }
+  return out.join('\n');
+}
+
+// ── runs ─────────────────────────────────────────────────────────────────────────────────────
+
+export function runsCommand(args: string[], io: Io): number {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    allowPositionals: false,
+    options: { limit: { type: 'string' }, json: { type: 'boolean' }, db: { type: 'string' } },
+  });
+  const limit = intFlag('--limit', values.limit, 1, 100_000) ?? 20;
+  const store = Store.open(dbPath(values.db));
+  try {
+    const runs = store.listRuns({ limit });
+    if (values.json) {
+      io.out(JSON.stringify(runs, null, 2));
+      return 0;
+    }
+    if (runs.length === 0) {
+      io.out(`no runs stored in ${store.file} yet: run npm run bench`);
+      return 0;
+    }
+    const header = ['id', 'time', 'commit', 'subject', 'branch', 'suite', 'cases', 'failures'];
+    const rows = runs.map((r) => [
+      String(r.id),
+      r.startedAt.replace('T', ' ').slice(0, 19),
+      r.commitSha ? `${r.commitSha.slice(0, 10)}${r.dirty ? '+' : ''}` : '–',
+      (r.commitSubject ?? '').slice(0, 50),
+      r.branch ?? '–',
+      r.suite,
+      String(r.cases),
+      String(r.failures),
+    ]);
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+    const line = (cells: string[]) =>
+      cells
+        .map((x, i) => x.padEnd(widths[i]))
+        .join('  ')
+        .trimEnd();
+    io.out([line(header), ...rows.map(line)].join('\n'));
+    return 0;
+  } finally {
+    store.close();
+  }
+}
+
+// ── compare ──────────────────────────────────────────────────────────────────────────────────
+
+export function compareCommand(args: string[], io: Io): number {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      base: { type: 'string' },
+      head: { type: 'string' },
+      metric: { type: 'string' },
+      threshold: { type: 'string' },
+      alpha: { type: 'string' },
+      format: { type: 'string' },
+      db: { type: 'string' },
+    },
+  });
+  const metric = oneOf<Metric>('--metric', values.metric, METRICS, 'modeled');
+  const format = oneOf<Format>('--format', values.format, FORMATS, 'text');
+  const threshold = numberFlag(
+    '--threshold',
+    values.threshold,
+    0,
+    1000,
+    'a percentage from 0 to 1000',
+  );
+  const alpha = numberFlag('--alpha', values.alpha, 0, 1, 'a probability from 0 to 1');
+  const store = Store.open(dbPath(values.db));
+  try {
+    const headId =
+      values.head === undefined ? store.latestRunId() : store.resolveRef(values.head, 'head');
+    if (headId === null)
+      throw invalidRange(`--head: no run is stored in ${store.file} yet (run npm run bench)`);
+    const baseId =
+      values.base === undefined
+        ? store.latestRunOfOtherCommit(headId)
+        : store.resolveRef(values.base, 'base');
+    if (baseId === null) {
+      throw invalidRange(
+        `--base: no run of another commit is stored to compare run ${headId} against; name one with --base`,
+      );
+    }
+    const comparison = compareRuns(store, baseId, headId, { metric, threshold, alpha });
+    io.out(formatComparison(comparison, format));
+    return comparison.failed ? 1 : 0;
+  } finally {
+    store.close();
+  }
+}
+
+// ── export ───────────────────────────────────────────────────────────────────────────────────
+
+export function exportCommand(args: string[], io: Io): number {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    allowPositionals: false,
+    options: { run: { type: 'string' }, format: { type: 'string' }, db: { type: 'string' } },
+  });
+  const format = oneOf<ExportFormat>('--format', values.format, EXPORT_FORMATS, 'json');
+  const store = Store.open(dbPath(values.db));
+  try {
+    const id = values.run === undefined ? store.latestRunId() : store.resolveRef(values.run, 'run');
+    if (id === null)
+      throw invalidRange(`--run: no run is stored in ${store.file} yet (run npm run bench)`);
+    io.out(exportRun(store.getRunRecord(id)!, format).trimEnd());
+    return 0;
+  } finally {
+    store.close();
+  }
+}

@@ -1,0 +1,289 @@
+/**
+ * Compares two stored runs case by case. Modeled cycles are deterministic, so they are compared
+ * exactly against a threshold. Wall-clock is noisy, so a change counts only when the Mann–Whitney
+ * U test on the stored samples, Holm-adjusted across every compared case, is significant *and*
+ * the median moved by at least the threshold: a noisy runner does not cry wolf.
+ */
+import type { Store, StoredCase } from '../data/store.js';
+import { holm, mannWhitneyU } from './statistics.js';
+
+export const METRICS = Object.freeze(['modeled', 'wall', 'both'] as const);
+export type Metric = (typeof METRICS)[number];
+export const FORMATS = Object.freeze(['text', 'markdown', 'json'] as const);
+export type Format = (typeof FORMATS)[number];
+
+export type Verdict = 'faster' | 'slower' | 'same' | 'new' | 'missing' | 'failed';
+
+export interface CompareOptions {
+  metric?: Metric;
+  /** Percent; default 2 for modeled cycles, 5 for wall-clock. */
+  threshold?: number;
+  alpha?: number;
+}
+
+export const COMPARE_DEFAULTS = Object.freeze({
+  metric: 'modeled' as Metric,
+  modeledThresholdPct: 2,
+  wallThresholdPct: 5,
+  alpha: 0.01,
+});
+
+export interface MetricComparison {
+  base: number;
+  head: number;
+  changePct: number;
+  verdict: Verdict;
+}
+
+export interface WallComparison extends MetricComparison {
+  p: number;
+  pAdjusted: number;
+}
+
+export interface CaseComparison {
+  key: string;
+  verdict: Verdict;
+  modeled: MetricComparison | null;
+  wall: WallComparison | null;
+  note?: string;
+}
+
+export interface RunSide {
+  id: number;
+  commit: string | null;
+  subject: string | null;
+  branch: string | null;
+}
+
+export interface Comparison {
+  base: RunSide;
+  head: RunSide;
+  metric: Metric;
+  modeledThresholdPct: number;
+  wallThresholdPct: number;
+  alpha: number;
+  cases: CaseComparison[];
+  regressions: number;
+  improvements: number;
+  /** True when the gating metric has a regression: the CI job fails. */
+  failed: boolean;
+}
+
+function changePct(base: number, head: number): number {
+  return base === 0 ? (head === 0 ? 0 : Number.POSITIVE_INFINITY) : ((head - base) / base) * 100;
+}
+
+function byThreshold(change: number, threshold: number): Verdict {
+  if (change > threshold) return 'slower';
+  if (change < -threshold) return 'faster';
+  return 'same';
+}
+
+export function compareRuns(
+  store: Store,
+  baseId: number,
+  headId: number,
+  opts: CompareOptions = {},
+): Comparison {
+  const metric = opts.metric ?? COMPARE_DEFAULTS.metric;
+  const modeledThresholdPct = opts.threshold ?? COMPARE_DEFAULTS.modeledThresholdPct;
+  const wallThresholdPct = opts.threshold ?? COMPARE_DEFAULTS.wallThresholdPct;
+  const alpha = opts.alpha ?? COMPARE_DEFAULTS.alpha;
+  const base = store.getRun(baseId)!;
+  const head = store.getRun(headId)!;
+  const baseCases = new Map(base.cases.map((c) => [c.key, c]));
+  const headCases = new Map(head.cases.map((c) => [c.key, c]));
+  const keys = [...new Set([...headCases.keys(), ...baseCases.keys()])];
+
+  const cases: CaseComparison[] = [];
+  const wallTests: { index: number; p: number }[] = [];
+  for (const key of keys) {
+    const b = baseCases.get(key);
+    const h = headCases.get(key);
+    if (!b) {
+      cases.push({ key, verdict: 'new', modeled: null, wall: null });
+      continue;
+    }
+    if (!h) {
+      cases.push({ key, verdict: 'missing', modeled: null, wall: null });
+      continue;
+    }
+    if (b.status === 'errored' || h.status === 'errored') {
+      const side = h.status === 'errored' ? 'head' : 'base';
+      cases.push({
+        key,
+        verdict: 'failed',
+        modeled: null,
+        wall: null,
+        note: `the case errored in the ${side} run`,
+      });
+      continue;
+    }
+    const c: CaseComparison = {
+      key,
+      verdict: 'same',
+      modeled: modeledOf(b, h, modeledThresholdPct),
+      wall: null,
+    };
+    const bs = store.getSamples(b.id);
+    const hs = store.getSamples(h.id);
+    if (b.wallNs && h.wallNs && bs && hs && bs.samplesNs.length > 0 && hs.samplesNs.length > 0) {
+      const { p } = mannWhitneyU(hs.samplesNs, bs.samplesNs);
+      c.wall = {
+        base: b.wallNs.p50,
+        head: h.wallNs.p50,
+        changePct: changePct(b.wallNs.p50, h.wallNs.p50),
+        p,
+        pAdjusted: p,
+        verdict: 'same',
+      };
+      wallTests.push({ index: cases.length, p });
+    }
+    cases.push(c);
+  }
+  // Holm across every compared case, then the effect-size gate.
+  const adjusted = holm(wallTests.map((t) => t.p));
+  wallTests.forEach((t, k) => {
+    const w = cases[t.index].wall!;
+    w.pAdjusted = adjusted[k];
+    w.verdict = w.pAdjusted < alpha ? byThreshold(w.changePct, wallThresholdPct) : 'same';
+  });
+  let regressions = 0;
+  let improvements = 0;
+  for (const c of cases) {
+    if (c.verdict !== 'same') continue;
+    const gated = [
+      metric !== 'wall' ? c.modeled?.verdict : undefined,
+      metric !== 'modeled' ? c.wall?.verdict : undefined,
+    ];
+    if (gated.includes('slower')) c.verdict = 'slower';
+    else if (gated.includes('faster')) c.verdict = 'faster';
+    if (c.verdict === 'slower') regressions++;
+    if (c.verdict === 'faster') improvements++;
+  }
+  return {
+    base: sideOf(base.id, base.commit),
+    head: sideOf(head.id, head.commit),
+    metric,
+    modeledThresholdPct,
+    wallThresholdPct,
+    alpha,
+    cases,
+    regressions,
+    improvements,
+    failed: regressions > 0,
+  };
+}
+
+function modeledOf(b: StoredCase, h: StoredCase, threshold: number): MetricComparison | null {
+  if (!b.modeledCycles || !h.modeledCycles) return null;
+  const change = changePct(b.modeledCycles.mean, h.modeledCycles.mean);
+  return {
+    base: b.modeledCycles.mean,
+    head: h.modeledCycles.mean,
+    changePct: change,
+    verdict: byThreshold(change, threshold),
+  };
+}
+
+function sideOf(
+  id: number,
+  commit: { sha: string; subject: string; branch: string | null } | null,
+): RunSide {
+  return {
+    id,
+    commit: commit?.sha ?? null,
+    subject: commit?.subject ?? null,
+    branch: commit?.branch ?? null,
+  };
+}
+
+// ── formatting ───────────────────────────────────────────────────────────────────────────────
+
+function fmt(n: number | undefined, digits = 0): string {
+  if (n === undefined || !Number.isFinite(n)) return '–';
+  return n.toFixed(digits);
+}
+
+function pct(n: number | undefined): string {
+  if (n === undefined || !Number.isFinite(n)) return '–';
+  return `${n > 0 ? '+' : ''}${n.toFixed(2)} %`;
+}
+
+function pValue(p: number | undefined): string {
+  if (p === undefined || !Number.isFinite(p)) return '–';
+  if (p === 0) return '< 1e-300';
+  return p < 1e-4 ? p.toExponential(1) : p.toFixed(4);
+}
+
+const ICON: Record<Verdict, string> = {
+  faster: '🟢 faster',
+  slower: '🔴 slower',
+  same: 'same',
+  new: 'new',
+  missing: 'missing',
+  failed: '⚠️ failed',
+};
+
+function rows(c: Comparison): string[][] {
+  return c.cases.map((x) => [
+    x.key,
+    fmt(x.modeled?.base, 1),
+    fmt(x.modeled?.head, 1),
+    pct(x.modeled?.changePct),
+    fmt(x.wall?.base),
+    fmt(x.wall?.head),
+    pct(x.wall?.changePct),
+    pValue(x.wall?.pAdjusted),
+    x.verdict,
+  ]);
+}
+
+const HEADER = [
+  'case',
+  'modeled base',
+  'modeled head',
+  'Δ modeled',
+  'wall p50 base ns',
+  'wall p50 head ns',
+  'Δ wall',
+  'p (Holm)',
+  'verdict',
+];
+
+function sideText(s: RunSide): string {
+  const subject = s.subject && s.subject.length > 60 ? `${s.subject.slice(0, 59)}…` : s.subject;
+  return `run ${s.id}${s.commit ? ` (${s.commit.slice(0, 10)}${subject ? ` ${subject}` : ''})` : ''}`;
+}
+
+function summaryLine(c: Comparison): string {
+  return `${c.regressions} regression${c.regressions === 1 ? '' : 's'}, ${c.improvements} improvement${c.improvements === 1 ? '' : 's'} on ${c.metric === 'both' ? 'modeled cycles and wall-clock' : c.metric === 'modeled' ? 'modeled cycles' : 'wall-clock'} (thresholds: modeled ${c.modeledThresholdPct} %, wall ${c.wallThresholdPct} % with Holm-adjusted p < ${c.alpha})`;
+}
+
+export function formatComparison(c: Comparison, format: Format): string {
+  if (format === 'json') return JSON.stringify(c, null, 2);
+  const body = rows(c);
+  if (format === 'markdown') {
+    const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+    return [
+      `### flushbench compare: ${sideText(c.head)} against ${sideText(c.base)}`,
+      '',
+      `${c.failed ? '**Regression.**' : 'No regression.'} ${summaryLine(c)}`,
+      '',
+      line(HEADER),
+      line(HEADER.map((_, i) => (i === 0 || i === HEADER.length - 1 ? '---' : '---:'))),
+      ...body.map((r) =>
+        line([`\`${r[0]}\``, ...r.slice(1, -1), ICON[r[r.length - 1] as Verdict]]),
+      ),
+    ].join('\n');
+  }
+  const widths = HEADER.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
+  const line = (cells: string[]) =>
+    cells.map((x, i) => (i === 0 ? x.padEnd(widths[i]) : x.padStart(widths[i]))).join('  ');
+  return [
+    `flushbench compare: head ${sideText(c.head)}, base ${sideText(c.base)}`,
+    line(HEADER),
+    ...body.map(line),
+    summaryLine(c),
+  ].join('\n');
+}

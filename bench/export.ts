@@ -1,0 +1,127 @@
+/**
+ * `flushbench export`: a stored run as JSON (the shape `bench --json` prints and the server
+ * ingests), CSV (a row per case), Bencher Metric Format, and github-action-benchmark's
+ * customSmallerIsBetter JSON.
+ */
+import type { RunRecord } from '../data/run-record.js';
+
+export const EXPORT_FORMATS = Object.freeze(['json', 'csv', 'bmf', 'gab'] as const);
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+const CSV_COLUMNS = [
+  'key',
+  'protocol',
+  'workload',
+  'cpus',
+  'pages',
+  'profile',
+  'status',
+  'wall_p50_ns',
+  'wall_p99_ns',
+  'wall_mean_ns',
+  'wall_rme_pct',
+  'samples',
+  'modeled_p50_cycles',
+  'modeled_mean_cycles',
+  'modeled_p99_cycles',
+  'modeled_iteration_cycles',
+  'checked_accesses',
+  'stale_uses',
+  'lost_writes',
+  'error',
+] as const;
+
+function csvCell(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  const s = String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export function exportRun(run: RunRecord, format: ExportFormat): string {
+  switch (format) {
+    case 'json':
+      return JSON.stringify(run, null, 2);
+    case 'csv': {
+      const lines = [CSV_COLUMNS.join(',')];
+      for (const c of run.cases) {
+        lines.push(
+          [
+            c.key,
+            c.protocol,
+            c.workload,
+            c.cpus,
+            c.pages,
+            c.profile,
+            c.status,
+            c.wallNs?.p50,
+            c.wallNs?.p99,
+            c.wallNs?.mean,
+            c.wallNs?.rme,
+            c.wallNs?.count,
+            c.modeledCycles?.p50,
+            c.modeledCycles?.mean,
+            c.modeledCycles?.p99,
+            c.modeledCycles?.iterationMean,
+            c.oracle?.checkedAccesses,
+            c.oracle?.staleUses,
+            c.oracle?.lostWrites,
+            c.error?.message,
+          ]
+            .map(csvCell)
+            .join(','),
+        );
+      }
+      return `${lines.join('\n')}\n`;
+    }
+    case 'bmf': {
+      // Bencher Metric Format: { benchmark: { measure: { value, lower_value?, upper_value? } } }
+      const out: Record<
+        string,
+        Record<string, { value: number; lower_value?: number; upper_value?: number }>
+      > = {};
+      for (const c of run.cases) {
+        if (c.status === 'errored') continue;
+        const m: (typeof out)[string] = {};
+        if (c.wallNs)
+          m.latency = { value: c.wallNs.p50, lower_value: c.wallNs.min, upper_value: c.wallNs.p99 };
+        if (c.modeledCycles) {
+          m['modeled-cycles'] = {
+            value: c.modeledCycles.mean,
+            lower_value: c.modeledCycles.p50,
+            upper_value: c.modeledCycles.p99,
+          };
+        }
+        out[c.key] = m;
+      }
+      return JSON.stringify(out, null, 2);
+    }
+    case 'gab': {
+      // github-action-benchmark, tool: customSmallerIsBetter.
+      const out: { name: string; unit: string; value: number; range?: string; extra?: string }[] =
+        [];
+      for (const c of run.cases) {
+        if (c.status === 'errored') continue;
+        const extra = `${c.cpus} CPUs, ${c.pages} pages, ${c.workload}, ${c.profile}; oracle ${c.oracle && c.oracle.staleUses + c.oracle.lostWrites === 0 ? 'clean' : 'VIOLATED'}`;
+        if (c.modeledCycles) {
+          out.push({
+            name: `${c.key} modeled`,
+            unit: 'cycles',
+            value: c.modeledCycles.mean,
+            extra,
+          });
+        }
+        if (c.wallNs) {
+          const range = c.wallNs.rme === null ? undefined : `± ${c.wallNs.rme.toFixed(2)}%`;
+          out.push({
+            name: `${c.key} wall p50`,
+            unit: 'ns',
+            value: c.wallNs.p50,
+            ...(range ? { range } : {}),
+            extra,
+          });
+        }
+      }
+      return JSON.stringify(out, null, 2);
+    }
+  }
+}

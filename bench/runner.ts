@@ -1,0 +1,181 @@
+/**
+ * Runs a suite: one machine per CPU count, reused for that count's cases; each case measured by
+ * tinybench inside the initiating CPU's worker. A case that errors, or a safe protocol that breaks
+ * the oracle, is recorded as such and the run goes on. Nothing is stored here: the caller writes
+ * the finished run in one transaction.
+ */
+import { randomUUID } from 'node:crypto';
+import { type CaseRecord, caseKey, type RunRecord } from '../data/run-record.js';
+import {
+  type CaseResult,
+  checkProfileFits,
+  isFlushbenchError,
+  loadProfile,
+  Machine,
+  resolveCaseOptions,
+  resolveMachineOptions,
+  SAFE_PROTOCOLS,
+} from '../sim/index.js';
+import { commitInfo, hostInfo } from './provenance.js';
+import type { CaseSpec } from './suites.js';
+import { VERSION } from './version.js';
+
+/** Samples stored per case: past this, evenly spaced order statistics stand for the rest. */
+export const MAX_STORED_SAMPLES = 10_000;
+
+export interface BenchConfig {
+  suite: string;
+  cases: CaseSpec[];
+  profile: string;
+  timeMs: number;
+  iterations: number;
+  seed: number;
+  trace: boolean;
+}
+
+export interface BenchProgress {
+  caseStarted?(index: number, total: number, spec: CaseSpec): void;
+  caseFinished?(index: number, total: number, record: CaseRecord, elapsedMs: number): void;
+}
+
+function caseOptions(config: BenchConfig, spec: CaseSpec) {
+  return {
+    protocol: spec.protocol,
+    workload: spec.workload,
+    pages: spec.pages,
+    profile: config.profile,
+    flushes: config.iterations,
+    timeMs: config.timeMs,
+    seed: config.seed,
+    trace: config.trace,
+  };
+}
+
+/** Every case's options, checked before a single worker starts (bad input → nothing runs). */
+export function validateBench(config: BenchConfig): void {
+  const profile = loadProfile(config.profile);
+  for (const spec of config.cases) {
+    const machine = resolveMachineOptions({ cpus: spec.cpus });
+    resolveCaseOptions(caseOptions(config, spec), machine);
+    checkProfileFits(profile, spec.cpus);
+  }
+}
+
+/** Evenly spaced order statistics of sorted samples, the first and last included. */
+export function thin(sorted: ArrayLike<number>, max: number): number[] {
+  const n = sorted.length;
+  if (n <= max) return Array.from(sorted);
+  const out = new Array<number>(max);
+  for (let i = 0; i < max; i++) out[i] = sorted[Math.round((i * (n - 1)) / (max - 1))];
+  return out;
+}
+
+export function caseRecordOf(spec: CaseSpec, profile: string, r: CaseResult): CaseRecord {
+  const violated =
+    SAFE_PROTOCOLS.includes(spec.protocol) && r.oracle.staleUses + r.oracle.lostWrites > 0;
+  const sorted = Float64Array.from(r.samplesNs).sort();
+  return {
+    key: caseKey({ ...spec, profile }),
+    ...spec,
+    profile,
+    status: violated ? 'violated' : 'completed',
+    error: null,
+    wallNs: {
+      p50: r.latencyNs.p50,
+      p99: r.latencyNs.p99,
+      mean: r.latencyNs.mean,
+      min: r.latencyNs.min,
+      max: r.latencyNs.max,
+      rme: r.rme,
+      count: r.latencyNs.count,
+    },
+    modeledCycles: {
+      p50: r.modeledCycles.p50,
+      mean: r.modeledCycles.mean,
+      p99: r.modeledCycles.p99,
+      iterationMean: r.modeledIterationCycles.mean,
+      remoteHandlerMean: r.modeledRemoteHandlerCycles.mean,
+    },
+    counters: { ...r.counters },
+    oracle: { ...r.oracle },
+    samplesNs: thin(sorted, MAX_STORED_SAMPLES),
+    samplesTotal: sorted.length,
+    modeledCyclesSamples: Array.from(r.modeledCyclesSamples),
+    trace: r.trace ? { events: r.trace, steps: r.order } : null,
+  };
+}
+
+function erroredRecord(spec: CaseSpec, profile: string, err: unknown): CaseRecord {
+  const e = err as Error & { code?: string };
+  return {
+    key: caseKey({ ...spec, profile }),
+    ...spec,
+    profile,
+    status: 'errored',
+    error: {
+      code: isFlushbenchError(err) ? e.code! : 'FLUSHBENCH_ERR_CASE_FAILED',
+      message: e?.message ?? String(err),
+    },
+    wallNs: null,
+    modeledCycles: null,
+    counters: null,
+    oracle: null,
+    samplesNs: [],
+    samplesTotal: 0,
+    modeledCyclesSamples: [],
+    trace: null,
+  };
+}
+
+export async function runBench(
+  config: BenchConfig,
+  progress: BenchProgress = {},
+): Promise<RunRecord> {
+  const startedAt = new Date().toISOString();
+  // Cases are keyed by the profile's name, so a profile file edited in place (same name, other
+  // costs) compares against the runs made with it before.
+  const profile = loadProfile(config.profile).name;
+  const commit = commitInfo();
+  const total = config.cases.length;
+  const records: CaseRecord[] = [];
+  let machine: Machine | null = null;
+  try {
+    for (let i = 0; i < total; i++) {
+      const spec = config.cases[i];
+      progress.caseStarted?.(i, total, spec);
+      const started = performance.now();
+      let record: CaseRecord;
+      try {
+        if (machine === null || machine.cpus !== spec.cpus) {
+          await machine?.close();
+          machine = null;
+          machine = await Machine.start({ cpus: spec.cpus });
+        }
+        record = caseRecordOf(spec, profile, await machine.run(caseOptions(config, spec)));
+      } catch (err) {
+        record = erroredRecord(spec, profile, err);
+        // A crashed CPU leaves the machine unusable: the next case starts a new one.
+        if (machine !== null && !machine.usable) {
+          await machine.close();
+          machine = null;
+        }
+      }
+      records.push(record);
+      progress.caseFinished?.(i, total, record, performance.now() - started);
+    }
+  } finally {
+    await machine?.close();
+  }
+  return {
+    uuid: randomUUID(),
+    commit,
+    startedAt,
+    endedAt: new Date().toISOString(),
+    host: hostInfo(),
+    flushbenchVersion: VERSION,
+    suite: config.suite,
+    profile,
+    config: { ...config },
+    cases: records,
+  };
+}

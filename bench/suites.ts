@@ -1,0 +1,107 @@
+/**
+ * Suites are data: named lists of cases (protocol × CPU count × pages × workload × profile) and
+ * how long to measure each. Command-line flags override any field.
+ */
+import { type Protocol, SAFE_PROTOCOLS, WORKLOADS, type Workload } from '../sim/index.js';
+
+export interface CaseSpec {
+  protocol: Protocol;
+  workload: Workload;
+  cpus: number;
+  pages: number;
+}
+
+export interface Suite {
+  name: string;
+  description: string;
+  protocols: readonly Protocol[];
+  cpus: readonly number[];
+  pages: readonly number[];
+  workloads: readonly Workload[];
+  /** Extra cases beside the cross product. */
+  extra: readonly CaseSpec[];
+  /** tinybench: at least this much flush time per case, ms... */
+  timeMs: number;
+  /** ...and at least this many samples. */
+  iterations: number;
+}
+
+const SAFE = SAFE_PROTOCOLS;
+
+export const SUITES: Readonly<Record<string, Suite>> = Object.freeze({
+  smoke: {
+    name: 'smoke',
+    description: 'sync, concurrent and async-inline at 1, 2, 4 CPUs, 1 page (≤ 30 s)',
+    protocols: ['sync', 'concurrent', 'async-inline'],
+    cpus: [1, 2, 4],
+    pages: [1],
+    workloads: ['madvise'],
+    extra: [],
+    timeMs: 100,
+    iterations: 200,
+  },
+  default: {
+    name: 'default',
+    description: 'every safe protocol at 1–16 CPUs and 1, 8, 64 pages, plus idle CPUs in lazy mode',
+    protocols: SAFE,
+    cpus: [1, 2, 4, 8, 16],
+    pages: [1, 8, 64],
+    workloads: ['madvise'],
+    extra: SAFE.flatMap((protocol) =>
+      [4, 16].map((cpus) => ({ protocol, workload: 'idle' as Workload, cpus, pages: 1 })),
+    ),
+    timeMs: 100,
+    iterations: 100,
+  },
+  full: {
+    name: 'full',
+    description: 'every safe protocol and workload, 1–64 CPUs, 1/8/33/34/512 pages (hours)',
+    protocols: SAFE,
+    cpus: [1, 2, 4, 8, 16, 32, 64],
+    pages: [1, 8, 33, 34, 512],
+    workloads: WORKLOADS,
+    extra: [],
+    timeMs: 200,
+    iterations: 200,
+  },
+  ci: {
+    name: 'ci',
+    description:
+      'short, with enough samples for the statistics: 4 protocols, 2 and 4 CPUs, 1 and 8 pages',
+    protocols: SAFE,
+    cpus: [2, 4],
+    pages: [1, 8],
+    workloads: ['madvise'],
+    extra: [],
+    timeMs: 300,
+    iterations: 500,
+  },
+});
+
+export function suiteNames(): string[] {
+  return Object.keys(SUITES);
+}
+
+/** The suite's cases, CPU count first so that one machine serves each count in turn. */
+export function expandCases(
+  s: Pick<Suite, 'protocols' | 'cpus' | 'pages' | 'workloads' | 'extra'>,
+): CaseSpec[] {
+  const cases: CaseSpec[] = [];
+  for (const cpus of s.cpus) {
+    for (const workload of s.workloads) {
+      for (const pages of s.pages) {
+        for (const protocol of s.protocols) cases.push({ protocol, workload, cpus, pages });
+      }
+    }
+  }
+  cases.push(...s.extra);
+  const seen = new Set<string>();
+  return cases
+    .filter((c) => {
+      const k = `${c.protocol}/${c.workload}/${c.cpus}/${c.pages}`;
+      if (seen.has(k)) return false;
+      seen.add(k);
+      return true;
+    })
+    .sort((a, b) => a.cpus - b.cpus);
+}

@@ -1,0 +1,83 @@
+/**
+ * The SQLite schema as a list of migrations. PRAGMA user_version holds how many have run; opening
+ * a database runs the rest in one transaction, so a database written by an older flushbench
+ * opens with a newer one. Never edit a migration that has shipped: add one.
+ */
+
+export const MIGRATIONS: readonly string[] = Object.freeze([
+  // 1: runs, their cases, and each case's wall-clock samples.
+  `
+  CREATE TABLE runs (
+    id INTEGER PRIMARY KEY,
+    commit_sha TEXT,
+    branch TEXT,
+    dirty INTEGER,
+    commit_subject TEXT,
+    commit_time TEXT,
+    started_at TEXT NOT NULL,
+    ended_at TEXT NOT NULL,
+    hostname TEXT NOT NULL,
+    cpu_model TEXT NOT NULL,
+    cores INTEGER NOT NULL,
+    os TEXT NOT NULL,
+    node_version TEXT NOT NULL,
+    flushbench_version TEXT NOT NULL,
+    suite TEXT NOT NULL,
+    profile TEXT NOT NULL,
+    config TEXT NOT NULL
+  );
+  CREATE TABLE cases (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    key TEXT NOT NULL,
+    protocol TEXT NOT NULL,
+    workload TEXT NOT NULL,
+    cpus INTEGER NOT NULL,
+    pages INTEGER NOT NULL,
+    profile TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('completed', 'violated', 'errored')),
+    error TEXT,
+    wall_p50_ns REAL,
+    wall_p99_ns REAL,
+    wall_mean_ns REAL,
+    wall_min_ns REAL,
+    wall_max_ns REAL,
+    wall_rme REAL,
+    samples_count INTEGER,
+    modeled_p50 REAL,
+    modeled_mean REAL,
+    modeled_p99 REAL,
+    modeled_iteration_mean REAL,
+    modeled_handler_mean REAL,
+    counters TEXT,
+    checked_accesses INTEGER,
+    stale_uses INTEGER,
+    lost_writes INTEGER,
+    first_violation TEXT,
+    UNIQUE (run_id, key)
+  );
+  CREATE TABLE samples (
+    case_id INTEGER PRIMARY KEY REFERENCES cases(id) ON DELETE CASCADE,
+    wall_ns BLOB NOT NULL
+  );
+  CREATE INDEX runs_commit ON runs(commit_sha, started_at);
+  CREATE INDEX runs_branch ON runs(branch, started_at);
+  CREATE INDEX cases_key ON cases(key, run_id);
+  `,
+  // 2: a run's identity across machines (uploads are recognised), traced flushes, and the
+  // modeled samples beside the wall-clock ones, with the count before thinning.
+  `
+  ALTER TABLE runs ADD COLUMN uuid TEXT;
+  UPDATE runs SET uuid = lower(hex(randomblob(16))) WHERE uuid IS NULL;
+  CREATE UNIQUE INDEX runs_uuid ON runs(uuid);
+  ALTER TABLE samples ADD COLUMN modeled_cycles BLOB;
+  ALTER TABLE samples ADD COLUMN total INTEGER;
+  CREATE TABLE traces (
+    case_id INTEGER PRIMARY KEY REFERENCES cases(id) ON DELETE CASCADE,
+    events TEXT NOT NULL,
+    steps TEXT
+  );
+  `,
+]);
+
+export const SCHEMA_VERSION = MIGRATIONS.length;

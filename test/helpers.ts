@@ -1,0 +1,93 @@
+/** Shared by the tests of stored runs: temporary databases, the CLI, synthetic runs. */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { CaseRecord, RunRecord } from '../data/run-record.js';
+import { caseKey } from '../data/run-record.js';
+
+export const CLI = fileURLToPath(new URL('../../bin/flushbench.js', import.meta.url));
+
+export function tempDb(): string {
+  return join(mkdtempSync(join(tmpdir(), 'flushbench-')), 'runs.db');
+}
+
+export function cli(args: string[], env: Record<string, string> = {}) {
+  return spawnSync(process.execPath, [CLI, ...args], {
+    encoding: 'utf8',
+    timeout: 120_000,
+    env: { ...process.env, ...env },
+  });
+}
+
+/** Starts the CLI and resolves with its exit once done; `onStderr` sees its progress lines. */
+export function cliAsync(args: string[], onStderr?: (text: string, kill: () => void) => void) {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => {
+    stdout += d;
+  });
+  child.stderr.on('data', (d) => {
+    stderr += d;
+    onStderr?.(stderr, () => child.kill('SIGKILL'));
+  });
+  return new Promise<{
+    code: number | null;
+    signal: NodeJS.Signals | null;
+    stdout: string;
+    stderr: string;
+  }>((resolve) => {
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}
+
+export function syntheticCase(
+  over: Partial<CaseRecord> & Pick<CaseRecord, 'protocol'>,
+): CaseRecord {
+  const spec = { workload: 'madvise', cpus: 2, pages: 1, profile: 'xeon-gold-5418y-2s', ...over };
+  return {
+    key: caseKey(spec),
+    status: 'completed',
+    error: null,
+    wallNs: { p50: 1000, p99: 2000, mean: 1100, min: 900, max: 5000, rme: 1.5, count: 5 },
+    modeledCycles: {
+      p50: 3179,
+      mean: 3179,
+      p99: 3179,
+      iterationMean: 6518,
+      remoteHandlerMean: 2000,
+    },
+    counters: { ipisSent: 10 },
+    oracle: { checkedAccesses: 100, staleUses: 0, lostWrites: 0, firstViolation: null },
+    samplesNs: [900, 1000, 1000, 1200, 5000],
+    samplesTotal: 5,
+    modeledCyclesSamples: [3179, 3179],
+    trace: null,
+    ...spec,
+    ...over,
+  };
+}
+
+export function syntheticRun(over: Partial<RunRecord> = {}): RunRecord {
+  return {
+    uuid: `run-${Math.random().toString(36).slice(2)}`,
+    commit: {
+      sha: 'a'.repeat(40),
+      branch: 'main',
+      dirty: false,
+      subject: 'a commit',
+      time: '2026-11-01T10:00:00Z',
+    },
+    startedAt: '2026-11-01T10:00:00.000Z',
+    endedAt: '2026-11-01T10:01:00.000Z',
+    host: { hostname: 'h', cpuModel: 'cpu', cores: 2, os: 'Linux', nodeVersion: 'v20' },
+    flushbenchVersion: '0.1.0',
+    suite: 'smoke',
+    profile: 'xeon-gold-5418y-2s',
+    config: { suite: 'smoke' },
+    cases: [syntheticCase({ protocol: 'sync' }), syntheticCase({ protocol: 'async-inline' })],
+    ...over,
+  };
+}
