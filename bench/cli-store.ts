@@ -16,6 +16,7 @@ import {
   type Metric,
 } from './compare.js';
 import { EXPORT_FORMATS, type ExportFormat, exportRun } from './export.js';
+import { parseFault } from './fault-flag.js';
 import { progressFor } from './progress.js';
 import { formatNs } from './report.js';
 import { type BenchConfig, runBench, validateBench } from './runner.js';
@@ -117,6 +118,7 @@ export async function benchCommand(args: string[], io: Io): Promise<number> {
       db: { type: 'string' },
       json: { type: 'boolean' },
       trace: { type: 'boolean' },
+      fault: { type: 'string' },
     },
   });
   const suite = SUITES[oneOf('--suite', values.suite, suiteNames(), 'default')];
@@ -150,6 +152,7 @@ export async function benchCommand(args: string[], io: Io): Promise<number> {
     iterations: intFlag('--iterations', values.iterations, 1, 10_000_000) ?? suite.iterations,
     seed: intFlag('--seed', values.seed, 0, 0xffff_ffff) ?? 1,
     trace: values.trace ?? false,
+    fault: values.fault === undefined ? null : parseFault(values.fault),
   };
   validateBench(config);
   const file = dbPath(values.db);

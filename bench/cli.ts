@@ -22,8 +22,8 @@ import {
   type TraceEvent,
   WORKLOADS,
 } from '../sim/index.js';
-import type { FaultOptions } from '../sim/options.js';
 import { benchCommand, compareCommand, exportCommand, runsCommand } from './cli-store.js';
+import { parseFault } from './fault-flag.js';
 import { formatCalibration, formatCaseResult, formatOrder, formatTrace } from './report.js';
 import { suiteNames } from './suites.js';
 import { VERSION } from './version.js';
@@ -224,21 +224,6 @@ async function simCommand(args: string[], io: Io): Promise<number> {
     if (result.order) io.out(`\n${formatOrder(result.order)}`);
   }
   return 0;
-}
-
-/** `--fault 3:hang:10` → the fault-injection option; the machine validates the values. */
-function parseFault(text: string): FaultOptions {
-  const m = /^(\d+):(\w+)(?::(\d+))?$/.exec(text);
-  if (!m) {
-    throw invalidType(
-      `--fault must look like <cpu>:<hang|throw|exit>[:<csds>] (got ${JSON.stringify(text)})`,
-    );
-  }
-  return {
-    cpu: Number(m[1]),
-    kind: m[2] as FaultOptions['kind'],
-    afterCsds: m[3] === undefined ? 1 : Number(m[3]),
-  };
 }
 
 /** The JSON shape of a case: everything but the raw samples, unless asked for. */

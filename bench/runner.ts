@@ -16,6 +16,7 @@ import {
   resolveMachineOptions,
   SAFE_PROTOCOLS,
 } from '../sim/index.js';
+import type { FaultOptions } from '../sim/options.js';
 import { commitInfo, hostInfo } from './provenance.js';
 import type { CaseSpec } from './suites.js';
 import { VERSION } from './version.js';
@@ -31,6 +32,8 @@ export interface BenchConfig {
   iterations: number;
   seed: number;
   trace: boolean;
+  /** Injected into every case with more CPUs than the faulty one's number (--fault). */
+  fault?: FaultOptions | null;
 }
 
 export interface BenchProgress {
@@ -48,6 +51,7 @@ function caseOptions(config: BenchConfig, spec: CaseSpec) {
     timeMs: config.timeMs,
     seed: config.seed,
     trace: config.trace,
+    fault: config.fault && config.fault.cpu < spec.cpus ? config.fault : null,
   };
 }
 

@@ -105,3 +105,47 @@ test('FLUSHBENCH_DB chooses the database; runs and export read it back', () => {
   );
   assert.match(gab[0].name, /modeled$/);
 });
+
+test('a case that fails is stored as such, the run goes on, and the exit code says so', () => {
+  const file = tempDb();
+  // CPU 1's worker exits at its first csd: every 2-CPU case fails (each on a fresh machine),
+  // the 1-CPU cases have no CPU 1 and complete.
+  const r = cli([
+    'bench',
+    '--suite',
+    'smoke',
+    '--cpus',
+    '2,1',
+    '--protocols',
+    'sync,async-inline',
+    '--time',
+    '10',
+    '--iterations',
+    '50',
+    '--fault',
+    '1:exit',
+    '--db',
+    file,
+    '--json',
+  ]);
+  assert.equal(r.status, 1, r.stderr);
+  const run = JSON.parse(r.stdout);
+  const status = Object.fromEntries(
+    run.cases.map((c: { key: string; status: string }) => [
+      c.key.split('/').slice(1, 3).join(' '),
+      c.status,
+    ]),
+  );
+  assert.deepEqual(status, {
+    'sync cpus=1': 'completed',
+    'async-inline cpus=1': 'completed',
+    'sync cpus=2': 'errored',
+    'async-inline cpus=2': 'errored',
+  });
+  const failed = run.cases.find((c: { status: string }) => c.status === 'errored');
+  assert.equal(failed.error.code, 'FLUSHBENCH_ERR_CPU_CRASHED');
+  assert.match(failed.error.message, /CPU 1's worker exited/);
+  assert.match(r.stderr, /\[\d\/4\] sync madvise 2 CPUs 1 page: ERROR CPU 1's worker exited/);
+  const runs = JSON.parse(cli(['runs', '--json', '--db', file]).stdout);
+  assert.equal(runs[0].failures, 2);
+});
