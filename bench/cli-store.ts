@@ -3,10 +3,6 @@
  * `compare`, `export`.
  */
 import { parseArgs } from 'node:util';
-import type { RunRecord } from '../data/run-record.js';
-import { dbPath, Store } from '../data/store.js';
-import { invalidRange, invalidType } from '../sim/errors.js';
-import { PROTOCOLS, type Protocol, WORKLOADS, type Workload } from '../sim/index.js';
 import {
   compareRuns,
   FORMATS,
@@ -14,8 +10,13 @@ import {
   formatComparison,
   METRICS,
   type Metric,
-} from './compare.js';
-import { EXPORT_FORMATS, type ExportFormat, exportRun } from './export.js';
+  resolveSides,
+} from '../data/compare.js';
+import { EXPORT_FORMATS, type ExportFormat, exportRun } from '../data/export.js';
+import type { RunRecord } from '../data/run-record.js';
+import { dbPath, Store, UnknownRefError } from '../data/store.js';
+import { invalidRange, invalidType } from '../sim/errors.js';
+import { PROTOCOLS, type Protocol, WORKLOADS, type Workload } from '../sim/index.js';
 import { parseFault } from './fault-flag.js';
 import { progressFor } from './progress.js';
 import { formatNs } from './report.js';
@@ -344,19 +345,7 @@ export function compareCommand(args: string[], io: Io): number {
   const alpha = numberFlag('--alpha', values.alpha, 0, 1, 'a probability from 0 to 1');
   const store = Store.open(dbPath(values.db));
   try {
-    const headId =
-      values.head === undefined ? store.latestRunId() : store.resolveRef(values.head, 'head');
-    if (headId === null)
-      throw invalidRange(`--head: no run is stored in ${store.file} yet (run npm run bench)`);
-    const baseId =
-      values.base === undefined
-        ? store.latestRunOfOtherCommit(headId)
-        : store.resolveRef(values.base, 'base');
-    if (baseId === null) {
-      throw invalidRange(
-        `--base: no run of another commit is stored to compare run ${headId} against; name one with --base`,
-      );
-    }
+    const { baseId, headId } = resolveSides(store, { base: values.base, head: values.head });
     const comparison = compareRuns(store, baseId, headId, { metric, threshold, alpha });
     io.out(formatComparison(comparison, format));
     return comparison.failed ? 1 : 0;
@@ -377,9 +366,10 @@ export function exportCommand(args: string[], io: Io): number {
   const format = oneOf<ExportFormat>('--format', values.format, EXPORT_FORMATS, 'json');
   const store = Store.open(dbPath(values.db));
   try {
-    const id = values.run === undefined ? store.latestRunId() : store.resolveRef(values.run, 'run');
+    const id =
+      values.run === undefined ? store.latestRunId() : store.resolveRef(values.run, '--run');
     if (id === null)
-      throw invalidRange(`--run: no run is stored in ${store.file} yet (run npm run bench)`);
+      throw new UnknownRefError(`--run: no run is stored in ${store.file} yet (run npm run bench)`);
     io.out(exportRun(store.getRunRecord(id)!, format).trimEnd());
     return 0;
   } finally {

@@ -22,6 +22,7 @@ import {
   type TraceEvent,
   WORKLOADS,
 } from '../sim/index.js';
+import { pushCommand, serveCommand } from './cli-serve.js';
 import { benchCommand, compareCommand, exportCommand, runsCommand } from './cli-store.js';
 import { parseFault } from './fault-flag.js';
 import { formatCalibration, formatCaseResult, formatOrder, formatTrace } from './report.js';
@@ -41,6 +42,9 @@ Usage:
   flushbench compare [--base <ref>] [--head <ref>] [--metric modeled|wall|both]
                      [--threshold <percent>] [--alpha <p>] [--format text|markdown|json] [--db <file>]
   flushbench export --run <ref> --format json|csv|bmf|gab [--db <file>]
+  flushbench serve [--port 3000] [--host 127.0.0.1] [--db <file>]   (also PORT, HOST, FLUSHBENCH_DB;
+                   uploads need FLUSHBENCH_TOKEN)
+  flushbench push --url <server> [--run <ref>] [--db <file>]        (token from FLUSHBENCH_TOKEN)
   flushbench --help | --version
 
 bench: suites ${suiteNames().join(', ')} (default: default); --time is the least flush time per case
@@ -109,6 +113,10 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         return compareCommand(rest, io);
       case 'export':
         return exportCommand(rest, io);
+      case 'serve':
+        return await serveCommand(rest, io);
+      case 'push':
+        return await pushCommand(rest, io);
       case '--version':
       case '-v':
         io.out(VERSION);
@@ -121,7 +129,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         return command === undefined ? 2 : 0;
       default:
         io.err(
-          `flushbench: unknown command ${JSON.stringify(command)}: the command must be one of sim, calibrate, bench, runs, compare, export, help\n\n${USAGE}`,
+          `flushbench: unknown command ${JSON.stringify(command)}: the command must be one of sim, calibrate, bench, runs, compare, export, serve, push, help\n\n${USAGE}`,
         );
         return 2;
     }

@@ -101,7 +101,10 @@ export function caseRecordOf(spec: CaseSpec, profile: string, r: CaseResult): Ca
       remoteHandlerMean: r.modeledRemoteHandlerCycles.mean,
     },
     counters: { ...r.counters },
-    oracle: { ...r.oracle },
+    oracle: {
+      ...r.oracle,
+      firstViolation: r.oracle.firstViolation ? { ...r.oracle.firstViolation } : null,
+    },
     samplesNs: thin(sorted, MAX_STORED_SAMPLES),
     samplesTotal: sorted.length,
     modeledCyclesSamples: Array.from(r.modeledCyclesSamples),

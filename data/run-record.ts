@@ -46,7 +46,8 @@ export interface OracleRecord {
   checkedAccesses: number;
   staleUses: number;
   lostWrites: number;
-  firstViolation: unknown;
+  /** kind, cpu, vpn, generations and step of the first violation (see sim's Violation). */
+  firstViolation: Record<string, unknown> | null;
 }
 
 export interface CaseRecord {

@@ -78,6 +78,22 @@ export const MIGRATIONS: readonly string[] = Object.freeze([
     steps TEXT
   );
   `,
+  // 3: what the dashboard's queries need without scanning: case and failure counts kept on the
+  // run, an index for the newest-first listing, and each case's place in commit order (commit
+  // time, then start time, then run id) indexed by case key for a case's history.
+  `
+  ALTER TABLE runs ADD COLUMN case_count INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE runs ADD COLUMN failure_count INTEGER NOT NULL DEFAULT 0;
+  UPDATE runs SET
+    case_count = (SELECT count(*) FROM cases c WHERE c.run_id = runs.id),
+    failure_count = (SELECT count(*) FROM cases c WHERE c.run_id = runs.id AND c.status != 'completed');
+  CREATE INDEX runs_started ON runs(started_at, id);
+  ALTER TABLE cases ADD COLUMN commit_order TEXT;
+  UPDATE cases SET commit_order = (
+    SELECT COALESCE(r.commit_time, r.started_at) || '|' || r.started_at || '|' || printf('%012d', r.id)
+    FROM runs r WHERE r.id = cases.run_id);
+  CREATE INDEX cases_history ON cases(key, commit_order);
+  `,
 ]);
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

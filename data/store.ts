@@ -49,6 +49,19 @@ export interface StoredCase
   hasTrace: boolean;
 }
 
+export interface CaseHistoryRow {
+  caseId: number;
+  runId: number;
+  commitSha: string | null;
+  commitSubject: string | null;
+  commitTime: string | null;
+  branch: string | null;
+  startedAt: string;
+  modeledMean: number | null;
+  wallP50: number | null;
+  wallP99: number | null;
+}
+
 export interface StoredRun extends Omit<RunRecord, 'cases'> {
   id: number;
   cases: StoredCase[];
@@ -73,6 +86,7 @@ function fromBlob(blob: Buffer | null): number[] {
 export class Store {
   readonly db: Database.Database;
   readonly file: string;
+  private readonly statements = new Map<string, Database.Statement>();
 
   private constructor(file: string, db: Database.Database) {
     this.file = file;
@@ -93,28 +107,38 @@ export class Store {
     this.db.close();
   }
 
+  /** Prepared once per SQL text: preparing costs more than running these small queries. */
+  private sql(text: string): Database.Statement {
+    let stmt = this.statements.get(text);
+    if (stmt === undefined) {
+      stmt = this.db.prepare(text);
+      this.statements.set(text, stmt);
+    }
+    return stmt;
+  }
+
   /** Writes a run and its cases in one transaction; returns the run's id. */
   insertRun(run: RunRecord): number {
-    const insertRun = this.db.prepare(`
+    const insertRun = this.sql(`
       INSERT INTO runs (uuid, commit_sha, branch, dirty, commit_subject, commit_time, started_at,
-        ended_at, hostname, cpu_model, cores, os, node_version, flushbench_version, suite, profile, config)
+        ended_at, hostname, cpu_model, cores, os, node_version, flushbench_version, suite, profile, config,
+        case_count, failure_count)
       VALUES (@uuid, @commitSha, @branch, @dirty, @commitSubject, @commitTime, @startedAt,
-        @endedAt, @hostname, @cpuModel, @cores, @os, @nodeVersion, @flushbenchVersion, @suite, @profile, @config)`);
-    const insertCase = this.db.prepare(`
-      INSERT INTO cases (run_id, key, protocol, workload, cpus, pages, profile, status, error,
+        @endedAt, @hostname, @cpuModel, @cores, @os, @nodeVersion, @flushbenchVersion, @suite, @profile, @config,
+        @caseCount, @failureCount)`);
+    const insertCase = this.sql(`
+      INSERT INTO cases (run_id, commit_order, key, protocol, workload, cpus, pages, profile, status, error,
         wall_p50_ns, wall_p99_ns, wall_mean_ns, wall_min_ns, wall_max_ns, wall_rme, samples_count,
         modeled_p50, modeled_mean, modeled_p99, modeled_iteration_mean, modeled_handler_mean,
         counters, checked_accesses, stale_uses, lost_writes, first_violation)
-      VALUES (@runId, @key, @protocol, @workload, @cpus, @pages, @profile, @status, @error,
+      VALUES (@runId, @commitOrder, @key, @protocol, @workload, @cpus, @pages, @profile, @status, @error,
         @wallP50, @wallP99, @wallMean, @wallMin, @wallMax, @wallRme, @samplesCount,
         @modeledP50, @modeledMean, @modeledP99, @modeledIterationMean, @modeledHandlerMean,
         @counters, @checkedAccesses, @staleUses, @lostWrites, @firstViolation)`);
-    const insertSamples = this.db.prepare(
+    const insertSamples = this.sql(
       'INSERT INTO samples (case_id, wall_ns, modeled_cycles, total) VALUES (?, ?, ?, ?)',
     );
-    const insertTrace = this.db.prepare(
-      'INSERT INTO traces (case_id, events, steps) VALUES (?, ?, ?)',
-    );
+    const insertTrace = this.sql('INSERT INTO traces (case_id, events, steps) VALUES (?, ?, ?)');
     const write = this.db.transaction((r: RunRecord): number => {
       const runId = Number(
         insertRun.run({
@@ -135,12 +159,17 @@ export class Store {
           suite: r.suite,
           profile: r.profile,
           config: JSON.stringify(r.config),
+          caseCount: r.cases.length,
+          failureCount: r.cases.filter((c) => c.status !== 'completed').length,
         }).lastInsertRowid,
       );
+      // Commit order as one sortable string: times in UTC ISO form, then the run id.
+      const commitOrder = `${utc(r.commit?.time ?? r.startedAt)}|${utc(r.startedAt)}|${String(runId).padStart(12, '0')}`;
       for (const c of r.cases) {
         const caseId = Number(
           insertCase.run({
             runId,
+            commitOrder,
             key: c.key,
             protocol: c.protocol,
             workload: c.workload,
@@ -195,7 +224,7 @@ export class Store {
 
   /** The id of a run with this uuid, if stored. */
   runIdByUuid(uuid: string): number | null {
-    const row = this.db.prepare('SELECT id FROM runs WHERE uuid = ?').get(uuid) as
+    const row = this.sql('SELECT id FROM runs WHERE uuid = ?').get(uuid) as
       | { id: number }
       | undefined;
     return row?.id ?? null;
@@ -217,9 +246,7 @@ export class Store {
     const rows = this.db
       .prepare(
         `SELECT r.id, r.uuid, r.started_at, r.ended_at, r.commit_sha, r.commit_subject, r.commit_time,
-           r.branch, r.dirty, r.suite, r.profile,
-           (SELECT count(*) FROM cases c WHERE c.run_id = r.id) AS cases,
-           (SELECT count(*) FROM cases c WHERE c.run_id = r.id AND c.status != 'completed') AS failures
+           r.branch, r.dirty, r.suite, r.profile, r.case_count AS cases, r.failure_count AS failures
          FROM runs r ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
          ORDER BY r.started_at DESC, r.id DESC LIMIT @limit OFFSET @offset`,
       )
@@ -228,7 +255,7 @@ export class Store {
   }
 
   getRun(id: number): StoredRun | null {
-    const r = this.db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as
+    const r = this.sql('SELECT * FROM runs WHERE id = ?').get(id) as
       | Record<string, unknown>
       | undefined;
     if (!r) return null;
@@ -290,12 +317,37 @@ export class Store {
   }
 
   getTrace(caseId: number): { events: unknown[]; steps: unknown[] | null } | null {
-    const row = this.db.prepare('SELECT events, steps FROM traces WHERE case_id = ?').get(caseId) as
+    const row = this.sql('SELECT events, steps FROM traces WHERE case_id = ?').get(caseId) as
       | { events: string; steps: string | null }
       | undefined;
     return row
       ? { events: JSON.parse(row.events), steps: row.steps ? JSON.parse(row.steps) : null }
       : null;
+  }
+
+  /** One case's stored results across runs, newest first (the history of a case). */
+  caseHistoryRows(key: string, limit: number): CaseHistoryRow[] {
+    return this.db
+      .prepare(
+        `SELECT c.id AS caseId, r.id AS runId, r.commit_sha AS commitSha, r.commit_subject AS commitSubject,
+             r.commit_time AS commitTime, r.branch, r.started_at AS startedAt,
+             c.modeled_mean AS modeledMean, c.wall_p50_ns AS wallP50, c.wall_p99_ns AS wallP99
+           FROM cases c JOIN runs r ON r.id = c.run_id
+           WHERE c.key = ? AND c.status != 'errored'
+           ORDER BY c.commit_order DESC
+           LIMIT ?`,
+      )
+      .all(key, limit) as CaseHistoryRow[];
+  }
+
+  /** Moves whenever another connection commits to the file (PRAGMA data_version). */
+  dataVersion(): number {
+    return this.db.pragma('data_version', { simple: true }) as number;
+  }
+
+  /** The number of stored runs. */
+  countRuns(): number {
+    return (this.sql('SELECT count(*) AS n FROM runs').get() as { n: number }).n;
   }
 
   /** The whole run in the shape it was written in (export, push). */
@@ -322,9 +374,9 @@ export class Store {
    * A ref is a run id, a commit sha or a unique prefix of one (its latest run), or a branch
    * name (its latest run).
    */
-  resolveRef(ref: string, what = 'ref'): number {
+  resolveRef(ref: string, what = '--ref'): number {
     if (/^\d+$/.test(ref)) {
-      const row = this.db.prepare('SELECT id FROM runs WHERE id = ?').get(Number(ref)) as
+      const row = this.sql('SELECT id FROM runs WHERE id = ?').get(Number(ref)) as
         | { id: number }
         | undefined;
       if (row) return row.id;
@@ -335,7 +387,7 @@ export class Store {
         .all(`${ref.toLowerCase()}%`) as { commit_sha: string }[];
       if (shas.length > 1) {
         throw new UnknownRefError(
-          `--${what} ${ref} is ambiguous: it is a prefix of ${shas.length} commits (${shas.map((s) => s.commit_sha.slice(0, 12)).join(', ')})`,
+          `${what} ${ref} is ambiguous: it is a prefix of ${shas.length} commits (${shas.map((s) => s.commit_sha.slice(0, 12)).join(', ')})`,
         );
       }
       if (shas.length === 1) return this.latestRunWhere('commit_sha = ?', shas[0].commit_sha)!;
@@ -343,7 +395,7 @@ export class Store {
     const byBranch = this.latestRunWhere('branch = ?', ref);
     if (byBranch !== null) return byBranch;
     throw new UnknownRefError(
-      `--${what} must be a run id, a commit sha (or a unique prefix) or a branch with a stored run (got ${JSON.stringify(ref)})`,
+      `${what} must be a run id, a commit sha (or a unique prefix) or a branch with a stored run (got ${JSON.stringify(ref)})`,
     );
   }
 
@@ -354,7 +406,7 @@ export class Store {
   /** The latest run of a commit other than `sha` (or of any commit when sha is null). */
   latestRunOfOtherCommit(runId: number): number | null {
     const sha = (
-      this.db.prepare('SELECT commit_sha FROM runs WHERE id = ?').get(runId) as {
+      this.sql('SELECT commit_sha FROM runs WHERE id = ?').get(runId) as {
         commit_sha: string | null;
       }
     ).commit_sha;
@@ -369,6 +421,12 @@ export class Store {
       .get(...params) as { id: number } | undefined;
     return row?.id ?? null;
   }
+}
+
+/** Times are stored in UTC ISO 8601 so that they sort as text (git gives local offsets). */
+function utc(time: string): string {
+  const t = Date.parse(time);
+  return Number.isNaN(t) ? time : new Date(t).toISOString();
 }
 
 function migrate(db: Database.Database, file: string): void {

@@ -22,8 +22,15 @@ export function cli(args: string[], env: Record<string, string> = {}) {
 }
 
 /** Starts the CLI and resolves with its exit once done; `onStderr` sees its progress lines. */
-export function cliAsync(args: string[], onStderr?: (text: string, kill: () => void) => void) {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+export function cliAsync(
+  args: string[],
+  onStderr?: (text: string, kill: () => void) => void,
+  env: Record<string, string> = {},
+) {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => {

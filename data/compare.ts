@@ -4,8 +4,9 @@
  * U test on the stored samples, Holm-adjusted across every compared case, is significant *and*
  * the median moved by at least the threshold: a noisy runner does not cry wolf.
  */
-import type { Store, StoredCase } from '../data/store.js';
+
 import { holm, mannWhitneyU } from './statistics.js';
+import { type Store, type StoredCase, UnknownRefError } from './store.js';
 
 export const METRICS = Object.freeze(['modeled', 'wall', 'both'] as const);
 export type Metric = (typeof METRICS)[number];
@@ -77,6 +78,31 @@ function byThreshold(change: number, threshold: number): Verdict {
   if (change > threshold) return 'slower';
   if (change < -threshold) return 'faster';
   return 'same';
+}
+
+/**
+ * The runs a comparison is between: head defaults to the latest run, base to the latest run of
+ * another commit. `label` spells the parameters as the caller's user knows them (--head, head).
+ */
+export function resolveSides(
+  store: Store,
+  refs: { base?: string; head?: string },
+  label: (side: 'base' | 'head') => string = (side) => `--${side}`,
+): { baseId: number; headId: number } {
+  const headId =
+    refs.head === undefined ? store.latestRunId() : store.resolveRef(refs.head, label('head'));
+  if (headId === null)
+    throw new UnknownRefError(`${label('head')}: no run is stored yet (run npm run bench)`);
+  const baseId =
+    refs.base === undefined
+      ? store.latestRunOfOtherCommit(headId)
+      : store.resolveRef(refs.base, label('base'));
+  if (baseId === null) {
+    throw new UnknownRefError(
+      `${label('base')}: no run of another commit is stored to compare run ${headId} against; name one with ${label('base')}`,
+    );
+  }
+  return { baseId, headId };
 }
 
 export function compareRuns(

@@ -3,7 +3,7 @@
  * ingests), CSV (a row per case), Bencher Metric Format, and github-action-benchmark's
  * customSmallerIsBetter JSON.
  */
-import type { RunRecord } from '../data/run-record.js';
+import type { RunRecord } from './run-record.js';
 
 export const EXPORT_FORMATS = Object.freeze(['json', 'csv', 'bmf', 'gab'] as const);
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];

@@ -1,0 +1,158 @@
+/**
+ * The flushbench server: a JSON API over the run store and the dashboard's static files.
+ * `buildApp` returns the Fastify instance without listening (tests use `inject()`); `serve`
+ * in main.ts listens.
+ */
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import { Store } from '../data/store.js';
+import { ApiError } from './api-error.js';
+import { ResponseCache } from './response-cache.js';
+import { compareRoutes } from './routes/compare.js';
+import { healthRoutes } from './routes/health.js';
+import { historyRoutes } from './routes/history.js';
+import { runRoutes } from './routes/runs.js';
+import { staticRoutes } from './routes/static.js';
+
+export interface AppOptions {
+  /** The SQLite file (created and migrated when missing). */
+  dbFile: string;
+  /** The bearer token POST /api/runs requires; without one, ingest is refused (403). */
+  token?: string | null;
+  logger?: boolean;
+  /** Largest request body, bytes (an uploaded run with its samples). */
+  bodyLimitBytes?: number;
+  /** Uploads allowed per client per minute. */
+  ingestPerMinute?: number;
+}
+
+/** A run of the default suite with 10,000 samples per case is ≈ 15 MB of JSON. */
+const DEFAULT_BODY_LIMIT_BYTES = 32 * 1024 * 1024;
+const DEFAULT_INGEST_PER_MINUTE = 30;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    store: Store;
+    cache: ResponseCache;
+    ingestToken: string | null;
+  }
+}
+
+export type App = FastifyInstance;
+
+export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit: opts.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+    ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const store = Store.open(opts.dbFile);
+  app.decorate('store', store);
+  app.decorate('cache', new ResponseCache(store));
+  app.decorate('ingestToken', opts.token ? opts.token : null);
+  app.addHook('onClose', async () => store.close());
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        fontSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+  });
+  await app.register(rateLimit, {
+    global: false,
+    max: opts.ingestPerMinute ?? DEFAULT_INGEST_PER_MINUTE,
+    timeWindow: 60_000,
+    errorResponseBuilder: (_req, ctx) =>
+      new ApiError(
+        429,
+        'FLUSHBENCH_ERR_RATE_LIMITED',
+        `too many uploads: at most ${ctx.max} per ${ctx.after}`,
+      ),
+  });
+
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    if (err instanceof ApiError) return reply.code(err.statusCode).send(err.body());
+    if (err.validation) {
+      return reply.code(400).send({
+        error: { code: 'FLUSHBENCH_ERR_INVALID_REQUEST', message: describeValidation(err, req) },
+      });
+    }
+    if (err.statusCode === 413 || err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return reply
+        .code(413)
+        .send({ error: { code: 'FLUSHBENCH_ERR_BODY_TOO_LARGE', message: err.message } });
+    }
+    if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
+      return reply
+        .code(err.statusCode)
+        .send({ error: { code: err.code ?? 'FLUSHBENCH_ERR_BAD_REQUEST', message: err.message } });
+    }
+    // Anything else is ours: log it whole, tell the client only that it happened.
+    req.log.error(err);
+    return reply.code(500).send({
+      error: { code: 'FLUSHBENCH_ERR_INTERNAL', message: 'internal error (see the server log)' },
+    });
+  });
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).send({
+      error: {
+        code: 'FLUSHBENCH_ERR_NOT_FOUND',
+        message: `no route ${req.method} ${req.url.split('?')[0]}`,
+      },
+    }),
+  );
+
+  await app.register(healthRoutes, { prefix: '/api' });
+  await app.register(runRoutes, { prefix: '/api' });
+  await app.register(compareRoutes, { prefix: '/api' });
+  await app.register(historyRoutes, { prefix: '/api' });
+  await app.register(staticRoutes);
+  return app;
+}
+
+/**
+ * "querystring/format must be one of json, csv, bmf, gab (got "yaml")": the parameter, the rule
+ * and the value, like the CLI's messages.
+ */
+function describeValidation(err: FastifyError, req: FastifyRequest): string {
+  const context = err.validationContext ?? 'request';
+  const errors = err.validation ?? [];
+  const first = errors[0];
+  const path = first?.instancePath ?? '';
+  const allowed = errors
+    .filter((e) => e.keyword === 'const')
+    .map((e) => (e.params as { allowedValue: unknown }).allowedValue);
+  const rule =
+    allowed.length > 0
+      ? `must be one of ${allowed.join(', ')}`
+      : (first?.message ?? 'is not valid');
+  const sources: Record<string, unknown> = {
+    querystring: req.query,
+    params: req.params,
+    body: req.body,
+    headers: req.headers,
+  };
+  const source = sources[context];
+  const key = path.split('/')[1];
+  const value =
+    key !== undefined && source && typeof source === 'object'
+      ? (source as Record<string, unknown>)[key]
+      : undefined;
+  const got =
+    value === undefined || typeof value === 'object' ? '' : ` (got ${JSON.stringify(value)})`;
+  return `${context}${path} ${rule}${got}`;
+}

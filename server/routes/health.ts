@@ -1,0 +1,13 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { VERSION } from '../../bench/version.js';
+import { SCHEMA_VERSION } from '../../data/schema.js';
+import { Health } from '../schemas.js';
+
+export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get('/health', { schema: { response: { 200: Health } } }, async () => ({
+    status: 'ok' as const,
+    version: VERSION,
+    schemaVersion: SCHEMA_VERSION,
+    runs: app.store.countRuns(),
+  }));
+};

@@ -1,0 +1,29 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { caseHistory, type HistoryMetric } from '../../data/history.js';
+import { caseKey } from '../../data/run-record.js';
+import { sendCached } from '../response-cache.js';
+import { ErrorBody, History, HistoryQuery } from '../schemas.js';
+
+export const historyRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
+    '/history',
+    { schema: { querystring: HistoryQuery, response: { 200: History, 400: ErrorBody } } },
+    async (req, reply) => {
+      const q = req.query;
+      const key = caseKey({
+        protocol: q.protocol,
+        workload: q.workload ?? 'madvise',
+        cpus: q.cpus,
+        pages: q.pages,
+        profile: q.profile ?? 'xeon-gold-5418y-2s',
+      });
+      const metric = (q.metric ?? 'modeled') as HistoryMetric;
+      const limit = q.limit ?? 50;
+      return sendCached(reply, app.cache, `history ${key} ${metric} ${limit}`, () => ({
+        key,
+        metric,
+        points: caseHistory(app.store, key, metric, limit),
+      }));
+    },
+  );
+};

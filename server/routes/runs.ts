@@ -1,0 +1,166 @@
+/** Runs: list, one run, a case's samples and trace, export, and ingest from other machines. */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { exportRun } from '../../data/export.js';
+import type { RunRecord } from '../../data/run-record.js';
+import { ApiError, notFound } from '../api-error.js';
+import { sendCached } from '../response-cache.js';
+import {
+  CaseParams,
+  ErrorBody,
+  ExportQuery,
+  IdParams,
+  IngestResult,
+  RunList,
+  RunRecordBody,
+  RunsQuery,
+  Samples,
+  StoredRun,
+  Trace,
+} from '../schemas.js';
+
+const CONTENT_TYPES = {
+  json: 'application/json; charset=utf-8',
+  csv: 'text/csv; charset=utf-8',
+  bmf: 'application/json; charset=utf-8',
+  gab: 'application/json; charset=utf-8',
+} as const;
+
+/** Compares tokens in constant time: digests first, so lengths do not leak either. */
+function tokenMatches(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+const errors = { 400: ErrorBody, 404: ErrorBody };
+
+export const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
+    '/runs',
+    { schema: { querystring: RunsQuery, response: { 200: RunList, 400: ErrorBody } } },
+    async (req, reply) =>
+      sendCached(reply, app.cache, `runs ${JSON.stringify(req.query)}`, () => ({
+        runs: app.store.listRuns(req.query),
+      })),
+  );
+
+  app.get(
+    '/runs/:id',
+    { schema: { params: IdParams, response: { 200: StoredRun, ...errors } } },
+    async (req) => {
+      const run = app.cache.get(`run ${req.params.id}`, () => app.store.getRun(req.params.id));
+      if (!run) throw notFound(`no run ${req.params.id}`);
+      return run;
+    },
+  );
+
+  function caseOf(runId: number, caseId: number) {
+    const run = app.store.getRun(runId);
+    if (!run) throw notFound(`no run ${runId}`);
+    const c = run.cases.find((x) => x.id === caseId);
+    if (!c) throw notFound(`run ${runId} has no case ${caseId}`);
+    return c;
+  }
+
+  app.get(
+    '/runs/:id/cases/:caseId/samples',
+    { schema: { params: CaseParams, response: { 200: Samples, ...errors } } },
+    async (req) => {
+      caseOf(req.params.id, req.params.caseId);
+      const s = app.store.getSamples(req.params.caseId) ?? {
+        samplesNs: [],
+        modeledCyclesSamples: [],
+        total: 0,
+      };
+      return { caseId: req.params.caseId, ...s };
+    },
+  );
+
+  app.get(
+    '/runs/:id/cases/:caseId/trace',
+    { schema: { params: CaseParams, response: { 200: Trace, ...errors } } },
+    async (req) => {
+      const c = caseOf(req.params.id, req.params.caseId);
+      const trace = c.hasTrace ? app.store.getTrace(c.id) : null;
+      if (!trace)
+        throw notFound(
+          `case ${c.id} of run ${req.params.id} was not traced (run the bench with --trace)`,
+        );
+      return trace as {
+        events: Record<string, unknown>[];
+        steps: Record<string, unknown>[] | null;
+      };
+    },
+  );
+
+  app.get(
+    '/runs/:id/export',
+    { schema: { params: IdParams, querystring: ExportQuery, response: errors } },
+    async (req, reply) => {
+      const run = app.store.getRunRecord(req.params.id);
+      if (!run) throw notFound(`no run ${req.params.id}`);
+      const { format } = req.query;
+      const ext = format === 'csv' ? 'csv' : 'json';
+      reply.header('content-type', CONTENT_TYPES[format]);
+      reply.header(
+        'content-disposition',
+        `attachment; filename="flushbench-run-${run.uuid}-${format}.${ext}"`,
+      );
+      // A file, not a JSON value: sent as is, never through the JSON serializer.
+      return reply.send(exportRun(run, format) as never);
+    },
+  );
+
+  app.post(
+    '/runs',
+    {
+      config: { rateLimit: {} },
+      schema: {
+        body: RunRecordBody,
+        response: {
+          200: IngestResult,
+          201: IngestResult,
+          400: ErrorBody,
+          401: ErrorBody,
+          403: ErrorBody,
+        },
+      },
+      // Authenticate before the body is validated: a stranger learns nothing about the schema.
+      onRequest: async (req) => {
+        if (app.ingestToken === null) {
+          throw new ApiError(
+            403,
+            'FLUSHBENCH_ERR_INGEST_DISABLED',
+            'uploads are off: start the server with FLUSHBENCH_TOKEN set',
+          );
+        }
+        const header = req.headers.authorization ?? '';
+        const m = /^Bearer (\S+)$/.exec(header);
+        if (!m)
+          throw new ApiError(
+            401,
+            'FLUSHBENCH_ERR_UNAUTHORIZED',
+            'an Authorization: Bearer <token> header is required',
+          );
+        if (!tokenMatches(m[1], app.ingestToken))
+          throw new ApiError(401, 'FLUSHBENCH_ERR_UNAUTHORIZED', 'the token is not valid');
+      },
+    },
+    async (req, reply) => {
+      const run = req.body as unknown as RunRecord;
+      const known = app.store.runIdByUuid(run.uuid);
+      if (known !== null) return reply.code(200).send({ id: known, duplicate: true });
+      try {
+        const id = app.store.insertRun(run);
+        app.cache.invalidate();
+        return reply.code(201).send({ id, duplicate: false });
+      } catch (err) {
+        // The same run uploaded twice at once: the unique index let one in.
+        const again = app.store.runIdByUuid(run.uuid);
+        if (again !== null) return reply.code(200).send({ id: again, duplicate: true });
+        throw err;
+      }
+    },
+  );
+};
