@@ -22,7 +22,7 @@ export interface HistoryPoint {
   regression: boolean;
 }
 
-function valueOf(row: CaseHistoryRow, metric: HistoryMetric): number | null {
+function metricOf(row: CaseHistoryRow, metric: HistoryMetric): number | null {
   if (metric === 'modeled') return row.modeledMean;
   return metric === 'wall-p50' ? row.wallP50 : row.wallP99;
 }
@@ -37,11 +37,11 @@ export function caseHistory(
   const points: HistoryPoint[] = [];
   let previous: CaseHistoryRow | null = null;
   for (const row of rows) {
-    const value = valueOf(row, metric);
+    const value = metricOf(row, metric);
     if (value === null) continue;
     let regression = false;
     if (previous !== null) {
-      const before = valueOf(previous, metric)!;
+      const before = metricOf(previous, metric)!;
       const changePct = ((value - before) / before) * 100;
       if (metric === 'modeled') {
         regression = changePct > COMPARE_DEFAULTS.modeledThresholdPct;

@@ -3,8 +3,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { compareRuns, formatComparison } from '../bench/compare.js';
 import { type BenchConfig, runBench } from '../bench/runner.js';
+import { compareRuns, formatComparison } from '../data/compare.js';
 import { Store } from '../data/store.js';
 import { cli, tempDb } from './helpers.js';
 

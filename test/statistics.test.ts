@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { erfc, holm, mannWhitneyU, rank } from '../bench/statistics.js';
+import { erfc, holm, mannWhitneyU, rank } from '../data/statistics.js';
 
 const close = (a: number, b: number, rel = 1e-6) =>
   assert.ok(Math.abs(a - b) <= rel * Math.abs(b), `${a} ≉ ${b}`);

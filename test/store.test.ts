@@ -65,7 +65,7 @@ test('refs: run id, commit sha or unique prefix, branch; ambiguity and unknown r
   assert.equal(store.resolveRef('main'), a2);
   assert.equal(store.latestRunId(), b);
   assert.equal(store.latestRunOfOtherCommit(b), a2);
-  assert.throws(() => store.resolveRef('abc', 'base'), /--base must be a run id/);
+  assert.throws(() => store.resolveRef('abc', '--base'), /--base must be a run id/);
   assert.throws(() => store.resolveRef('ab'), UnknownRefError);
   assert.throws(() => store.resolveRef('ab12'), /must be a run id/);
   assert.equal(store.resolveRef('abc12'), a2, 'a unique prefix');
