@@ -177,6 +177,7 @@ export async function benchCommand(args: string[], io: Io): Promise<number> {
         [
           '',
           `run ${runId} stored in ${file}${failed ? ` — ${failed} case${failed === 1 ? '' : 's'} failed` : ''}`,
+          `  dashboard:      npx flushbench serve${values.db ? ` --db ${values.db}` : ''}   (or npm run serve)`,
           `  list runs:      npx flushbench runs${values.db ? ` --db ${values.db}` : ''}`,
           `  compare:        npx flushbench compare --head ${runId}${values.db ? ` --db ${values.db}` : ''}`,
           `  export:         npx flushbench export --run ${runId} --format csv${values.db ? ` --db ${values.db}` : ''}`,
