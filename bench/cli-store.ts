@@ -15,6 +15,7 @@ import {
 import { EXPORT_FORMATS, type ExportFormat, exportRun } from '../data/export.js';
 import type { RunRecord } from '../data/run-record.js';
 import { dbPath, Store, UnknownRefError } from '../data/store.js';
+import { textTable } from '../data/text-table.js';
 import { invalidRange, invalidType } from '../sim/errors.js';
 import { PROTOCOLS, type Protocol, WORKLOADS, type Workload } from '../sim/index.js';
 import { parseFault } from './fault-flag.js';
@@ -256,13 +257,7 @@ export function formatRunTables(run: RunRecord): string {
             : '✓',
       ];
     });
-    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-    const line = (cells: string[]) =>
-      cells
-        .map((x, i) => x.padEnd(widths[i]))
-        .join('  ')
-        .trimEnd();
-    out.push(`\nworkload ${workload} (profile ${run.profile})`, line(header), ...rows.map(line));
+    out.push(`\nworkload ${workload} (profile ${run.profile})`, ...textTable(header, rows));
   }
   if (run.cases.some((c) => c.cpus > cores)) {
     out.push(
@@ -304,13 +299,7 @@ export function runsCommand(args: string[], io: Io): number {
       String(r.cases),
       String(r.failures),
     ]);
-    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-    const line = (cells: string[]) =>
-      cells
-        .map((x, i) => x.padEnd(widths[i]))
-        .join('  ')
-        .trimEnd();
-    io.out([line(header), ...rows.map(line)].join('\n'));
+    io.out(textTable(header, rows).join('\n'));
     return 0;
   } finally {
     store.close();

@@ -7,6 +7,7 @@
 
 import { holm, mannWhitneyU } from './statistics.js';
 import { type Store, type StoredCase, UnknownRefError } from './store.js';
+import { textTable } from './text-table.js';
 
 export const METRICS = Object.freeze(['modeled', 'wall', 'both'] as const);
 export type Metric = (typeof METRICS)[number];
@@ -303,13 +304,9 @@ export function formatComparison(c: Comparison, format: Format): string {
       ),
     ].join('\n');
   }
-  const widths = HEADER.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
-  const line = (cells: string[]) =>
-    cells.map((x, i) => (i === 0 ? x.padEnd(widths[i]) : x.padStart(widths[i]))).join('  ');
   return [
     `flushbench compare: head ${sideText(c.head)}, base ${sideText(c.base)}`,
-    line(HEADER),
-    ...body.map(line),
+    ...textTable(HEADER, body, (i) => i > 0 && i < HEADER.length - 1),
     summaryLine(c),
   ].join('\n');
 }
