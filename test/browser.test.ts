@@ -17,6 +17,7 @@ import {
   chartOf,
   currentHash,
   launchChromium,
+  type PageGlobals,
   pointPosition,
   readyAtMs,
   show,
@@ -249,7 +250,7 @@ describe('dashboard in a browser', { timeout: 180_000 }, () => {
 
     const at = await pointPosition(page, 'chart-history', 0, 1);
     await page.evaluate(() => {
-      delete (globalThis as unknown as import('./browser-page.js').PageGlobals).document.body.dataset.ready;
+      delete (globalThis as unknown as PageGlobals).document.body.dataset.ready;
     });
     await page.mouse.click(at.x, at.y);
     await waitReady(page, 'overview');
@@ -263,7 +264,7 @@ describe('dashboard in a browser', { timeout: 180_000 }, () => {
     await page.mouse.move(at.x, at.y);
     await page.mouse.wheel(0, -400);
     await page.waitForFunction(() =>
-      (globalThis as unknown as import('./browser-page.js').PageGlobals).location.hash.includes('xmin='),
+      (globalThis as unknown as PageGlobals).location.hash.includes('xmin='),
     );
     const hash = await currentHash(page);
     const params = new URLSearchParams(hash.slice(hash.indexOf('?') + 1));
