@@ -99,7 +99,8 @@ export async function chartOf(page: Page, id: string): Promise<ChartSnapshot> {
     const chart = w.Chart.getChart(w.document.getElementById(canvasId));
     if (!chart) return null;
     const scales: ChartSnapshot['scales'] = {};
-    for (const [k, s] of Object.entries(chart.scales)) scales[k] = { type: s.type, min: s.min, max: s.max };
+    for (const [k, s] of Object.entries(chart.scales))
+      scales[k] = { type: s.type, min: s.min, max: s.max };
     return {
       type: chart.config.type,
       labels: chart.data.labels ?? [],

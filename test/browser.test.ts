@@ -149,7 +149,10 @@ describe('dashboard in a browser', { timeout: 180_000 }, () => {
     const sync4 = slice.find((c) => c.protocol === 'sync' && c.cpus === 4)!.wallNs!.p50;
     const async4 = slice.find((c) => c.protocol === 'async-inline' && c.cpus === 4)!.wallNs!.p50;
     const asyncSpeedup = speedup.datasets.find((d) => d.label === 'async-inline')!.data;
-    assert.ok(Math.abs((asyncSpeedup[2] as number) - sync4 / async4) < 1e-9, 'speedup = sync / protocol');
+    assert.ok(
+      Math.abs((asyncSpeedup[2] as number) - sync4 / async4) < 1e-9,
+      'speedup = sync / protocol',
+    );
     await shoot('overview');
     assertNoPageErrors();
   });
@@ -167,7 +170,11 @@ describe('dashboard in a browser', { timeout: 180_000 }, () => {
       const expected = SEED_CPUS.map(
         (n) =>
           latest.cases.find(
-            (c) => c.protocol === d.label && c.cpus === n && c.pages === pages && c.workload === workload,
+            (c) =>
+              c.protocol === d.label &&
+              c.cpus === n &&
+              c.pages === pages &&
+              c.workload === workload,
           )?.modeledCycles?.p50 ?? null,
       );
       assert.deepEqual(d.data, expected, `${d.label} modeled p50`);
@@ -196,8 +203,10 @@ describe('dashboard in a browser', { timeout: 180_000 }, () => {
       sync.data,
       SEED_CPUS.map(
         (n) =>
-          latest.cases.find((c) => c.protocol === 'sync' && c.cpus === n && c.pages === 8 && c.workload === 'madvise')!
-            .modeledCycles!.p50,
+          latest.cases.find(
+            (c) =>
+              c.protocol === 'sync' && c.cpus === n && c.pages === 8 && c.workload === 'madvise',
+          )!.modeledCycles!.p50,
       ),
     );
     await shoot('overview-permalink');
@@ -208,7 +217,9 @@ describe('dashboard in a browser', { timeout: 180_000 }, () => {
     const runId = runIds.at(-1)!;
     const latest = (await api<ApiRun>(`/api/runs/${runId}`)).body;
     await show(page, '#/case?cpus=4&pages=1&workload=madvise', 'case');
-    const slice = latest.cases.filter((c) => c.cpus === 4 && c.pages === 1 && c.workload === 'madvise');
+    const slice = latest.cases.filter(
+      (c) => c.cpus === 4 && c.pages === 1 && c.workload === 'madvise',
+    );
     const pct = await chartOf(page, 'chart-case-percentiles');
     assert.deepEqual(pct.labels, ['p50', 'p90', 'p99', 'p99.9']);
     assert.deepEqual(
@@ -234,7 +245,11 @@ describe('dashboard in a browser', { timeout: 180_000 }, () => {
   });
 
   it('history: five commits, the regression marked at the dearer commit, click opens its run', async () => {
-    await show(page, '#/history?protocol=sync&cpus=4&pages=1&workload=madvise&metric=modeled', 'history');
+    await show(
+      page,
+      '#/history?protocol=sync&cpus=4&pages=1&workload=madvise&metric=modeled',
+      'history',
+    );
     const chart = await chartOf(page, 'chart-history');
     const data = chart.datasets[0].data as { x: number; y: number }[];
     assert.equal(data.length, runIds.length);
@@ -245,7 +260,10 @@ describe('dashboard in a browser', { timeout: 180_000 }, () => {
     assert.deepEqual(marked, [1], 'only the second oldest point is drawn large');
     assert.notEqual(colour[1], colour[0], 'the regression has its own colour');
     assert.ok(Math.abs(data[1].y / data[0].y - 1.4) < 1e-9, 'and it is the 40 % dearer one');
-    assert.match(await page.textContent('#history-table tr.row-regression td code') ?? '', /^33333333/);
+    assert.match(
+      (await page.textContent('#history-table tr.row-regression td code')) ?? '',
+      /^33333333/,
+    );
     await shoot('history');
 
     const at = await pointPosition(page, 'chart-history', 0, 1);
@@ -259,7 +277,11 @@ describe('dashboard in a browser', { timeout: 180_000 }, () => {
   });
 
   it('history: wheel zoom is kept in the URL and restored on reload', async () => {
-    await show(page, '#/history?protocol=sync&cpus=4&pages=1&workload=madvise&metric=modeled', 'history');
+    await show(
+      page,
+      '#/history?protocol=sync&cpus=4&pages=1&workload=madvise&metric=modeled',
+      'history',
+    );
     const at = await pointPosition(page, 'chart-history', 0, 2);
     await page.mouse.move(at.x, at.y);
     await page.mouse.wheel(0, -400);
@@ -271,13 +293,22 @@ describe('dashboard in a browser', { timeout: 180_000 }, () => {
     const xmin = Number(params.get('xmin'));
     const xmax = Number(params.get('xmax'));
     const zoomed = await chartOf(page, 'chart-history');
-    assert.ok(xmax - xmin < zoomed.scales.x.max - zoomed.scales.x.min + 0.02, 'URL range is the zoom');
+    assert.ok(
+      xmax - xmin < zoomed.scales.x.max - zoomed.scales.x.min + 0.02,
+      'URL range is the zoom',
+    );
     assert.ok(xmax - xmin < runIds.length, 'zoomed in');
     await page.reload();
     await waitReady(page, 'history');
     const restored = await chartOf(page, 'chart-history');
-    assert.ok(Math.abs(restored.scales.x.min - xmin) < 0.01, `x min ${restored.scales.x.min} ≈ ${xmin}`);
-    assert.ok(Math.abs(restored.scales.x.max - xmax) < 0.01, `x max ${restored.scales.x.max} ≈ ${xmax}`);
+    assert.ok(
+      Math.abs(restored.scales.x.min - xmin) < 0.01,
+      `x min ${restored.scales.x.min} ≈ ${xmin}`,
+    );
+    assert.ok(
+      Math.abs(restored.scales.x.max - xmax) < 0.01,
+      `x max ${restored.scales.x.max} ≈ ${xmax}`,
+    );
     await shoot('history-zoomed');
     assertNoPageErrors();
   });
@@ -301,14 +332,23 @@ describe('dashboard in a browser', { timeout: 180_000 }, () => {
       await page.locator('#compare-table tbody tr.verdict-slower').count(),
       expected.cases.filter((c) => c.verdict === 'slower').length,
     );
-    assert.equal(await page.textContent('#compare-gate'), expected.failed ? 'gate: FAIL' : 'gate: pass');
+    assert.equal(
+      await page.textContent('#compare-gate'),
+      expected.failed ? 'gate: FAIL' : 'gate: pass',
+    );
     const chart = await chartOf(page, 'chart-compare');
     const charted = expected.cases.filter((c) => c.modeled !== null);
     assert.equal(chart.type, 'bar');
     assert.equal(chart.datasets.length, 2);
     assert.equal(chart.labels.length, charted.length);
-    assert.deepEqual(chart.datasets[0].data, charted.map((c) => c.modeled!.base));
-    assert.deepEqual(chart.datasets[1].data, charted.map((c) => c.modeled!.head));
+    assert.deepEqual(
+      chart.datasets[0].data,
+      charted.map((c) => c.modeled!.base),
+    );
+    assert.deepEqual(
+      chart.datasets[1].data,
+      charted.map((c) => c.modeled!.head),
+    );
     await shoot('compare');
     assertNoPageErrors();
   });
@@ -316,9 +356,11 @@ describe('dashboard in a browser', { timeout: 180_000 }, () => {
   it('correctness: the negative control async-unsafe is shown as caught', async () => {
     await show(page, '#/correctness', 'correctness');
     assert.equal(await page.getAttribute('#negative-control', 'data-caught'), 'caught');
-    assert.match(await page.textContent('#negative-control') ?? '', /CAUGHT/);
+    assert.match((await page.textContent('#negative-control')) ?? '', /CAUGHT/);
     assert.equal(
-      (await page.textContent('#correctness-table tr[data-protocol="async-unsafe"] td:last-child'))?.trim(),
+      (
+        await page.textContent('#correctness-table tr[data-protocol="async-unsafe"] td:last-child')
+      )?.trim(),
       'caught',
     );
     const chart = await chartOf(page, 'chart-correctness');
@@ -334,10 +376,16 @@ describe('dashboard in a browser', { timeout: 180_000 }, () => {
     const asyncInline = await chartOf(page, 'chart-timeline-async-inline');
     for (const c of [sync, asyncInline]) {
       assert.equal(c.labels.length, 4, 'one lane per CPU');
-      assert.ok(c.datasets.some((d) => d.data.length > 0), 'phases drawn');
+      assert.ok(
+        c.datasets.some((d) => d.data.length > 0),
+        'phases drawn',
+      );
     }
     assert.equal(sync.scales.x.max, asyncInline.scales.x.max, 'same cycle axis');
-    assert.match(await page.textContent('#timeline-saving') ?? '', /async-inline returns [\d,]+ cycles/);
+    assert.match(
+      (await page.textContent('#timeline-saving')) ?? '',
+      /async-inline returns [\d,]+ cycles/,
+    );
     await shoot('timeline');
     assertNoPageErrors();
   });
@@ -359,7 +407,7 @@ describe('dashboard in a browser', { timeout: 180_000 }, () => {
     const emptyBase = await listen(emptyApp);
     await page.goto(`${emptyBase}/#/overview`);
     await waitReady(page, 'overview');
-    assert.match(await page.textContent('#empty-state') ?? '', /npm run bench/);
+    assert.match((await page.textContent('#empty-state')) ?? '', /npm run bench/);
     await shoot('empty');
     assertNoPageErrors();
   });

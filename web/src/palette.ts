@@ -1,0 +1,76 @@
+/**
+ * Colours that mean the same thing on every chart and table: one per protocol, one per phase of
+ * a flush, one per compare verdict. A reader who learnt "green is async-inline" on the overview
+ * must not have to relearn it on the timeline.
+ */
+
+/** The protocols in the order they are explained: the baseline first, the unsafe control last. */
+export const PROTOCOL_ORDER = Object.freeze([
+  'sync',
+  'concurrent',
+  'async-inline',
+  'broadcast',
+  'async-unsafe',
+] as const);
+
+/** The negative control: it acknowledges before flushing, so the oracle must catch it. */
+export const NEGATIVE_CONTROL = 'async-unsafe';
+/** Every speedup is measured against the kernel's classic synchronous shootdown. */
+export const BASELINE_PROTOCOL = 'sync';
+
+const PROTOCOL_COLORS: Readonly<Record<string, string>> = Object.freeze({
+  sync: '#3366b8',
+  concurrent: '#e07b1a',
+  'async-inline': '#23955a',
+  broadcast: '#8a55c9',
+  'async-unsafe': '#d23c3c',
+});
+
+/** For protocols a newer flushbench may add: still distinct, still stable per name. */
+const FALLBACK_COLORS = Object.freeze(['#1b9aaa', '#a0522d', '#708090', '#c71585', '#6b8e23']);
+
+export function protocolColor(protocol: string): string {
+  const known = PROTOCOL_COLORS[protocol];
+  if (known) return known;
+  let hash = 0;
+  for (const ch of protocol) hash = (hash * 31 + ch.charCodeAt(0)) >>> 0;
+  return FALLBACK_COLORS[hash % FALLBACK_COLORS.length];
+}
+
+/** Sorts protocol names by PROTOCOL_ORDER, unknown ones after, alphabetically. */
+export function byProtocolOrder(a: string, b: string): number {
+  const ia = PROTOCOL_ORDER.indexOf(a as (typeof PROTOCOL_ORDER)[number]);
+  const ib = PROTOCOL_ORDER.indexOf(b as (typeof PROTOCOL_ORDER)[number]);
+  if (ia !== ib) return (ia === -1 ? Infinity : ia) - (ib === -1 ? Infinity : ib);
+  return a.localeCompare(b);
+}
+
+/** `#rrggbb` at an opacity, for fills under lines and overlapping histograms. */
+export function withAlpha(hex: string, alpha: number): string {
+  const n = Number.parseInt(hex.slice(1), 16);
+  return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`;
+}
+
+export const REGRESSION_COLOR = '#d23c3c';
+export const IMPROVEMENT_COLOR = '#23955a';
+export const NEUTRAL_COLOR = '#8a94a6';
+export const INK_COLOR = '#1f2430';
+export const GRID_COLOR = '#e6e9ef';
+
+/**
+ * Phases of one flush on the timeline, in the order a flush goes through them. Waiting is
+ * tinted red: it is the time the protocols compete to remove.
+ */
+export const FLUSH_PHASES = Object.freeze([
+  { id: 'queue-csd', label: 'queue csd', color: '#b9c3d6' },
+  { id: 'send-ipi', label: 'send IPI', color: '#e9a23b' },
+  { id: 'ipi-flight', label: 'IPI in flight', color: '#f5d9a6' },
+  { id: 'irq-entry', label: 'IRQ entry', color: '#c7a8e0' },
+  { id: 'read-info', label: 'read/copy flush info', color: '#8fa3c2' },
+  { id: 'flush', label: 'TLB flush', color: '#1b9aaa' },
+  { id: 'ack', label: 'ack (csd unlock)', color: '#23955a' },
+  { id: 'wait-acks', label: 'wait for acks', color: '#f2b8b8' },
+  { id: 'invlpgb', label: 'INVLPGB', color: '#8a55c9' },
+  { id: 'tlbsync', label: 'TLBSYNC wait', color: '#d9c6ef' },
+  { id: 'other', label: 'other', color: '#d0d4db' },
+]);

@@ -1,0 +1,298 @@
+/**
+ * One point of the grid (cpus, pages, workload) across protocols: percentiles computed from the
+ * stored samples, their histogram, and the counters that explain them (IPIs, flushes, misses).
+ */
+import { type Case, getSamples, type Samples } from '../api.js';
+import {
+  chooseNumber,
+  chooseString,
+  distinctCpus,
+  distinctPages,
+  distinctProtocols,
+  distinctWorkloads,
+  fallbackNotes,
+} from '../case-slices.js';
+import { histogramChart, percentilesChart } from '../charts.js';
+import { loadRun, note, paramSelect, runHeader, runPicker, toolbar } from '../controls.js';
+import { chartBox, h, panel, swatch } from '../dom.js';
+import { formatCount, formatCycles, formatNs } from '../format.js';
+import { protocolColor } from '../palette.js';
+import { CASE_PERCENTILES, quantileSorted, sharedHistogram, sortedCopy } from '../percentiles.js';
+import { hrefOf } from '../route.js';
+import type { View, ViewContext } from '../view-context.js';
+
+interface SampleKind {
+  id: 'wall' | 'modeled';
+  label: string;
+  axis: string;
+  pick: (s: Samples) => number[];
+  format: (v: number) => string;
+}
+
+const SAMPLE_KINDS: readonly SampleKind[] = Object.freeze([
+  {
+    id: 'wall',
+    label: 'wall-clock ns',
+    axis: 'wall-clock per flush',
+    pick: (s: Samples) => s.samplesNs,
+    format: formatNs,
+  },
+  {
+    id: 'modeled',
+    label: 'modeled cycles',
+    axis: 'modeled cycles per flush',
+    pick: (s: Samples) => s.modeledCyclesSamples,
+    format: formatCycles,
+  },
+]);
+
+/** Enough bins to show a second mode, few enough that 200 modeled samples still fill them. */
+const HISTOGRAM_BINS = 40;
+/** The histogram's range ends here; the rarer tail is one clipped bin, not an empty axis. */
+const HISTOGRAM_CLIP_QUANTILE = 0.995;
+/** Preferred slice: the largest CPU count shows the protocols furthest apart. */
+const largest = (a: readonly number[]) => a[a.length - 1];
+
+/** Counters worth a column, in the order a flush increments them; others stay in the export. */
+const COUNTER_COLUMNS = Object.freeze([
+  ['ipisSent', 'IPIs sent'],
+  ['ipisNotNeeded', 'IPIs not needed'],
+  ['csdsHandled', 'csds handled'],
+  ['lazySkipped', 'lazy skipped'],
+  ['partialFlushes', 'partial flushes'],
+  ['fullFlushes', 'full flushes'],
+  ['invlpgs', 'invlpg'],
+  ['broadcastInvalidations', 'invlpgb'],
+  ['tlbHits', 'TLB hits'],
+  ['tlbMisses', 'TLB misses'],
+  ['pageWalks', 'page walks'],
+] as const);
+
+export const caseDetailView: View = {
+  name: 'case',
+  title: 'Case',
+  async render(ctx: ViewContext) {
+    const loaded = await loadRun(ctx);
+    if (!loaded) return;
+    const { runs, run } = loaded;
+    const kind = SAMPLE_KINDS.find((k) => k.id === ctx.params.get('samples')) ?? SAMPLE_KINDS[0];
+    // Log by default: p99.9 of a flush is often 10-100x its p50, which flattens p50 on a linear axis.
+    const log = ctx.params.get('scale') !== 'linear';
+    const workload = chooseString(ctx.params, 'workload', distinctWorkloads(run.cases), 'madvise');
+    const ofWorkload = run.cases.filter((c) => c.workload === workload?.value);
+    const pages = chooseNumber(ctx.params, 'pages', distinctPages(ofWorkload));
+    const ofPages = ofWorkload.filter((c) => c.pages === pages?.value);
+    const cpus = chooseNumber(ctx.params, 'cpus', distinctCpus(ofPages), largest);
+
+    ctx.root.replaceChildren(
+      runHeader(run),
+      toolbar(
+        runPicker(runs, run),
+        cpus && paramSelect('case-cpus', 'CPUs', 'cpus', cpus.value, distinctCpus(ofPages)),
+        pages &&
+          paramSelect('case-pages', 'Pages', 'pages', pages.value, distinctPages(ofWorkload)),
+        workload &&
+          paramSelect(
+            'case-workload',
+            'Workload',
+            'workload',
+            workload.value,
+            distinctWorkloads(run.cases),
+          ),
+        paramSelect(
+          'case-samples',
+          'Samples',
+          'samples',
+          kind.id,
+          SAMPLE_KINDS.map((k) => ({ value: k.id, label: k.label })),
+        ),
+        paramSelect('case-scale', 'Scale', 'scale', log ? 'log' : 'linear', ['linear', 'log']),
+      ),
+    );
+    for (const text of fallbackNotes({ workload, pages, cpus }))
+      ctx.root.append(note(text, 'note warn'));
+    if (!workload || !pages || !cpus) {
+      ctx.root.append(note('This run has no cases.', 'note warn'));
+      return;
+    }
+
+    const slice = ofPages.filter((c) => c.cpus === cpus.value);
+    const cases = distinctProtocols(slice).map((p) => slice.find((c) => c.protocol === p)!);
+    const samples = await ctx.guard(Promise.all(cases.map((c) => getSamples(run.id, c.id))));
+    const values = samples.map((s) => kind.pick(s));
+    const sorted = values.map(sortedCopy);
+
+    const pct = chartBox('chart-case-percentiles', 'tall');
+    const hist = chartBox('chart-case-histogram', 'tall');
+    const slug = `${workload.value}, ${cpus.value} CPUs, ${pages.value} page${pages.value === 1 ? '' : 's'}`;
+    const links = h(
+      'p',
+      { class: 'links' },
+      h(
+        'a',
+        {
+          href: hrefOf('timeline', {
+            run: run.id,
+            cpus: cpus.value,
+            pages: pages.value,
+            workload: workload.value,
+          }),
+        },
+        'timeline of one flush',
+      ),
+      ' · history: ',
+      ...cases.flatMap((c) => [
+        h(
+          'a',
+          {
+            href: hrefOf('history', {
+              protocol: c.protocol,
+              cpus: c.cpus,
+              pages: c.pages,
+              workload: c.workload,
+              profile: c.profile,
+            }),
+          },
+          c.protocol,
+        ),
+        ' ',
+      ]),
+    );
+    ctx.root.append(
+      links,
+      h(
+        'div',
+        { class: 'grid-2' },
+        panel(`Percentiles — ${slug}`, pct.box),
+        panel(`Histogram of the ${kind.label} samples — ${slug}`, hist.box),
+      ),
+      panel(`Samples — ${kind.label}`, samplesTable(cases, samples, sorted, kind)),
+      panel('Counters (totals over the case)', countersTable(cases)),
+    );
+
+    ctx.track(
+      percentilesChart(pct.canvas, {
+        labels: CASE_PERCENTILES.map((p) => p.label),
+        series: cases.map((c, i) => ({
+          protocol: c.protocol,
+          values: CASE_PERCENTILES.map((p) => quantileSorted(sorted[i], p.q)),
+        })),
+        yTitle: kind.axis,
+        log,
+        format: kind.format,
+      }),
+    );
+    const bins = sharedHistogram(values, HISTOGRAM_BINS, HISTOGRAM_CLIP_QUANTILE);
+    ctx.track(
+      histogramChart(hist.canvas, {
+        edges: bins.edges,
+        log: bins.log,
+        series: cases.map((c, i) => ({ protocol: c.protocol, counts: bins.counts[i] })),
+        clippedAt: bins.clippedAt,
+        xTitle: kind.axis,
+        format: kind.format,
+      }),
+    );
+  },
+};
+
+function samplesTable(
+  cases: readonly Case[],
+  samples: readonly Samples[],
+  sorted: readonly Float64Array[],
+  kind: SampleKind,
+): HTMLTableElement {
+  const head = [
+    'protocol',
+    kind.id === 'wall' ? 'samples (stored / taken)' : 'samples',
+    'min',
+    ...CASE_PERCENTILES.map((p) => p.label),
+    'max',
+    'mean',
+    'rme',
+    'status',
+  ];
+  const rows = cases.map((c, i) => {
+    const s = sorted[i];
+    const mean = s.length > 0 ? s.reduce((a, b) => a + b, 0) / s.length : null;
+    const stored = kind.pick(samples[i]).length;
+    return h(
+      'tr',
+      {},
+      h('td', {}, swatch(protocolColor(c.protocol)), c.protocol),
+      // The API's count before thinning is the wall-clock one; modeled samples are a set of their own.
+      h(
+        'td',
+        { class: 'num' },
+        kind.id === 'wall'
+          ? `${formatCount(stored)} / ${formatCount(samples[i].total)}`
+          : formatCount(stored),
+      ),
+      h('td', { class: 'num' }, s.length ? kind.format(s[0]) : '–'),
+      ...CASE_PERCENTILES.map((p) => {
+        const v = quantileSorted(s, p.q);
+        return h('td', { class: 'num' }, v === null ? '–' : kind.format(v));
+      }),
+      h('td', { class: 'num' }, s.length ? kind.format(s[s.length - 1]) : '–'),
+      h('td', { class: 'num' }, mean === null ? '–' : kind.format(mean)),
+      h(
+        'td',
+        { class: 'num' },
+        kind.id === 'wall' && c.wallNs?.rme != null ? `±${c.wallNs.rme.toFixed(1)} %` : '–',
+      ),
+      h(
+        'td',
+        { class: c.status === 'completed' ? 'muted' : 'bad', title: c.error?.message ?? '' },
+        c.status === 'errored' ? `errored: ${c.error?.code ?? ''}` : c.status,
+      ),
+    );
+  });
+  return h(
+    'table',
+    { class: 'data', id: 'case-samples-table' },
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        ...head.map((t, i) => h('th', { class: i > 0 && i < head.length - 1 ? 'num' : '' }, t)),
+      ),
+    ),
+    h('tbody', {}, ...rows),
+  );
+}
+
+function countersTable(cases: readonly Case[]): HTMLTableElement {
+  const present = COUNTER_COLUMNS.filter(([k]) => cases.some((c) => (c.counters?.[k] ?? 0) > 0));
+  return h(
+    'table',
+    { class: 'data' },
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        h('th', {}, 'protocol'),
+        h('th', { class: 'num' }, 'modeled p50'),
+        h('th', { class: 'num' }, 'remote handler mean'),
+        ...present.map(([, label]) => h('th', { class: 'num' }, label)),
+      ),
+    ),
+    h(
+      'tbody',
+      {},
+      ...cases.map((c) =>
+        h(
+          'tr',
+          {},
+          h('td', {}, swatch(protocolColor(c.protocol)), c.protocol),
+          h('td', { class: 'num' }, formatCycles(c.modeledCycles?.p50)),
+          h('td', { class: 'num' }, formatCycles(c.modeledCycles?.remoteHandlerMean)),
+          ...present.map(([k]) => h('td', { class: 'num' }, formatCount(c.counters?.[k]))),
+        ),
+      ),
+    ),
+  );
+}

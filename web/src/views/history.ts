@@ -1,0 +1,257 @@
+/**
+ * One case's metric over commits, oldest first: where it got dearer, and by which commit. A
+ * point the server flags as a regression (compare against the previous point found one) is red
+ * and large. Wheel and drag zoom and pan; the range stays in the URL for a shared link.
+ */
+import { getHistory, getRun, type HistoryMetric, type HistoryPoint, listRuns } from '../api.js';
+import {
+  chooseNumber,
+  chooseString,
+  distinctCpus,
+  distinctPages,
+  distinctProtocols,
+  distinctWorkloads,
+} from '../case-slices.js';
+import { historyChart } from '../charts.js';
+import { emptyState, note, paramSelect, toolbar } from '../controls.js';
+import { chartBox, h, panel } from '../dom.js';
+import { formatChangePct, formatCycles, formatDate, formatNs, shortSha } from '../format.js';
+import { BASELINE_PROTOCOL } from '../palette.js';
+import { hrefOf, navigate, recordParams, setParams } from '../route.js';
+import type { View, ViewContext } from '../view-context.js';
+
+const HISTORY_METRICS: readonly {
+  id: HistoryMetric;
+  label: string;
+  axis: string;
+  format: (v: number) => string;
+}[] = Object.freeze([
+  {
+    id: 'modeled',
+    label: 'modeled cycles',
+    axis: 'modeled cycles per flush, p50',
+    format: formatCycles,
+  },
+  { id: 'wall-p50', label: 'wall p50', axis: 'wall-clock per flush, p50', format: formatNs },
+  { id: 'wall-p99', label: 'wall p99', axis: 'wall-clock per flush, p99', format: formatNs },
+]);
+
+/** Which overview metric shows what a history metric plots, for the click-through. */
+const OVERVIEW_METRIC_OF: Readonly<Record<HistoryMetric, string>> = Object.freeze({
+  modeled: 'modeled',
+  'wall-p50': 'wall-p50',
+  'wall-p99': 'wall-p99',
+});
+
+/** Commits fetched: a year of daily CI fits; zoom shows any stretch of it. */
+const HISTORY_LIMIT = 500;
+/** Zoom bounds in the URL are commit positions; two decimals are finer than a pixel. */
+const RANGE_DECIMALS = 2;
+
+function rangeFrom(params: URLSearchParams): { min: number; max: number } | null {
+  const min = Number(params.get('xmin'));
+  const max = Number(params.get('xmax'));
+  if (params.get('xmin') === null || params.get('xmax') === null) return null;
+  return Number.isFinite(min) && Number.isFinite(max) && max > min ? { min, max } : null;
+}
+
+export const historyView: View = {
+  name: 'history',
+  title: 'History',
+  async render(ctx: ViewContext) {
+    // The selectors offer what the latest run measured; older cases are reachable by URL.
+    const [latest] = await ctx.guard(listRuns({ limit: 1 }));
+    if (!latest) {
+      ctx.root.replaceChildren(emptyState());
+      return;
+    }
+    const run = await ctx.guard(getRun(latest.id));
+    const metric =
+      HISTORY_METRICS.find((m) => m.id === ctx.params.get('metric')) ?? HISTORY_METRICS[0];
+    const protocol = chooseString(
+      ctx.params,
+      'protocol',
+      distinctProtocols(run.cases),
+      BASELINE_PROTOCOL,
+    );
+    const ofProtocol = run.cases.filter((c) => c.protocol === protocol?.value);
+    const workload = chooseString(ctx.params, 'workload', distinctWorkloads(ofProtocol), 'madvise');
+    const ofWorkload = ofProtocol.filter((c) => c.workload === workload?.value);
+    const pages = chooseNumber(ctx.params, 'pages', distinctPages(ofWorkload));
+    const ofPages = ofWorkload.filter((c) => c.pages === pages?.value);
+    const cpus = chooseNumber(ctx.params, 'cpus', distinctCpus(ofPages), (a) => a[a.length - 1]);
+    if (!protocol || !workload || !pages || !cpus) {
+      ctx.root.replaceChildren(note('The latest run has no cases.', 'note warn'));
+      return;
+    }
+    // A URL may name a case the latest run lacks (a retired protocol): ask for it as written.
+    const at = {
+      protocol: ctx.params.get('protocol') ?? protocol.value,
+      workload: ctx.params.get('workload') ?? workload.value,
+      pages: Number(ctx.params.get('pages') ?? pages.value),
+      cpus: Number(ctx.params.get('cpus') ?? cpus.value),
+    };
+    const profile = ctx.params.get('profile') ?? run.profile;
+    const history = await ctx.guard(
+      getHistory({ ...at, profile, metric: metric.id, limit: HISTORY_LIMIT }),
+    );
+
+    const range = rangeFrom(ctx.params);
+    const reset = h(
+      'button',
+      { type: 'button', id: 'history-reset-zoom', class: 'button', disabled: range === null },
+      'Reset zoom',
+    );
+    const withCurrent = (values: (string | number)[], current: string | number) =>
+      values.map(String).includes(String(current)) ? values : [...values, current];
+    ctx.root.replaceChildren(
+      toolbar(
+        paramSelect(
+          'history-protocol',
+          'Protocol',
+          'protocol',
+          at.protocol,
+          withCurrent(distinctProtocols(run.cases), at.protocol),
+        ),
+        paramSelect(
+          'history-workload',
+          'Workload',
+          'workload',
+          at.workload,
+          withCurrent(distinctWorkloads(ofProtocol), at.workload),
+        ),
+        paramSelect(
+          'history-cpus',
+          'CPUs',
+          'cpus',
+          at.cpus,
+          withCurrent(distinctCpus(ofPages), at.cpus),
+        ),
+        paramSelect(
+          'history-pages',
+          'Pages',
+          'pages',
+          at.pages,
+          withCurrent(distinctPages(ofWorkload), at.pages),
+        ),
+        paramSelect(
+          'history-metric',
+          'Metric',
+          'metric',
+          metric.id,
+          HISTORY_METRICS.map((m) => ({ value: m.id, label: m.label })),
+        ),
+        reset,
+      ),
+    );
+
+    const points = history.points;
+    if (points.length === 0) {
+      ctx.root.append(note(`No stored run has the case ${history.key}.`, 'note warn'));
+      return;
+    }
+    const regressions = points.filter((p) => p.regression);
+    const box = chartBox('chart-history', 'tall');
+    ctx.root.append(
+      panel(
+        `${history.key} — ${metric.label} over ${points.length} commit${points.length === 1 ? '' : 's'}`,
+        box.box,
+        note(
+          h(
+            'span',
+            {},
+            regressions.length === 0
+              ? 'No regression between consecutive commits. '
+              : h(
+                  'span',
+                  { class: 'bad' },
+                  `${regressions.length} regression${regressions.length === 1 ? '' : 's'} (red, large points). `,
+                ),
+            'Wheel: zoom · drag: pan · shift-drag: zoom to a range · click a point: open that run.',
+          ),
+        ),
+      ),
+      panel('Commits', pointsTable(points, metric.format, at)),
+    );
+
+    const chart = ctx.track(
+      historyChart(box.canvas, {
+        points,
+        protocol: at.protocol,
+        yTitle: metric.axis,
+        format: metric.format,
+        range,
+        onPointClick: (p) =>
+          navigate('overview', {
+            run: p.runId,
+            pages: at.pages,
+            workload: at.workload,
+            metric: OVERVIEW_METRIC_OF[metric.id],
+          }),
+        onRangeChange: (r) => {
+          recordParams({
+            xmin: r ? r.min.toFixed(RANGE_DECIMALS) : null,
+            xmax: r ? r.max.toFixed(RANGE_DECIMALS) : null,
+          });
+          reset.disabled = r === null;
+        },
+      }),
+    );
+    reset.addEventListener('click', () => {
+      chart.resetZoom();
+      setParams({ xmin: null, xmax: null });
+    });
+  },
+};
+
+function pointsTable(
+  points: readonly HistoryPoint[],
+  format: (v: number) => string,
+  at: { pages: number; workload: string },
+): HTMLTableElement {
+  // Newest first, as one reads a log.
+  const rows = points
+    .map((p, i) => {
+      const prev = i > 0 ? points[i - 1].value : null;
+      const change =
+        prev !== null && p.value !== null && prev !== 0 ? ((p.value - prev) / prev) * 100 : null;
+      return h(
+        'tr',
+        { class: p.regression ? 'row-regression' : '' },
+        h('td', {}, h('code', { title: p.commitSha ?? '' }, shortSha(p.commitSha))),
+        h('td', { class: 'subject' }, p.commitSubject ?? ''),
+        h('td', {}, p.branch ?? ''),
+        h('td', {}, formatDate(p.commitTime ?? p.startedAt)),
+        h(
+          'td',
+          {},
+          h(
+            'a',
+            { href: hrefOf('overview', { run: p.runId, pages: at.pages, workload: at.workload }) },
+            `#${p.runId}`,
+          ),
+        ),
+        h('td', { class: 'num' }, p.value === null ? '–' : format(p.value)),
+        h('td', { class: 'num' }, formatChangePct(change)),
+        h('td', {}, p.regression ? h('span', { class: 'chip chip-slower' }, 'regression') : ''),
+      );
+    })
+    .reverse();
+  return h(
+    'table',
+    { class: 'data', id: 'history-table' },
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        ...['commit', 'subject', 'branch', 'committed', 'run'].map((t) => h('th', {}, t)),
+        h('th', { class: 'num' }, 'value'),
+        h('th', { class: 'num' }, 'vs previous'),
+        h('th', {}, ''),
+      ),
+    ),
+    h('tbody', {}, ...rows),
+  );
+}

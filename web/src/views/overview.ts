@@ -1,0 +1,254 @@
+/**
+ * Overview of one run (the latest unless `?run=`): how each protocol's flush latency grows with
+ * the number of CPUs to shoot down, and how much faster the newer protocols are than sync.
+ */
+import type { Case } from '../api.js';
+import {
+  caseAt,
+  chooseNumber,
+  chooseString,
+  distinctCpus,
+  distinctPages,
+  distinctProtocols,
+  distinctWorkloads,
+  fallbackNotes,
+} from '../case-slices.js';
+import { latencyChart, speedupChart } from '../charts.js';
+import { loadRun, note, paramSelect, runHeader, runPicker, toolbar } from '../controls.js';
+import { chartBox, h, panel, swatch } from '../dom.js';
+import { formatCycles, formatNs } from '../format.js';
+import { BASELINE_PROTOCOL, NEGATIVE_CONTROL, protocolColor } from '../palette.js';
+import { hrefOf } from '../route.js';
+import type { View, ViewContext } from '../view-context.js';
+
+interface LatencyMetric {
+  id: string;
+  label: string;
+  axis: string;
+  /** Wall-clock depends on the machine's cores; modeled cycles do not. */
+  wallClock: boolean;
+  value: (c: Case) => number | null;
+  format: (v: number) => string;
+}
+
+const LATENCY_METRICS: readonly LatencyMetric[] = Object.freeze([
+  {
+    id: 'wall-p50',
+    label: 'wall p50',
+    axis: 'wall-clock per flush, p50',
+    wallClock: true,
+    value: (c: Case) => c.wallNs?.p50 ?? null,
+    format: formatNs,
+  },
+  {
+    id: 'wall-p99',
+    label: 'wall p99',
+    axis: 'wall-clock per flush, p99',
+    wallClock: true,
+    value: (c: Case) => c.wallNs?.p99 ?? null,
+    format: formatNs,
+  },
+  {
+    id: 'modeled',
+    label: 'modeled cycles',
+    axis: 'modeled cycles per flush, p50',
+    wallClock: false,
+    value: (c: Case) => c.modeledCycles?.p50 ?? null,
+    format: formatCycles,
+  },
+]);
+const DEFAULT_METRIC = 'wall-p50';
+
+/** Protocols whose speedup over sync is the point of the project; the unsafe control is not. */
+const SPEEDUP_PROTOCOLS = Object.freeze(['concurrent', 'async-inline', 'broadcast']);
+const DEFAULT_WORKLOAD = 'madvise';
+
+export const overviewView: View = {
+  name: 'overview',
+  title: 'Overview',
+  async render(ctx: ViewContext) {
+    const loaded = await loadRun(ctx);
+    if (!loaded) return;
+    const { runs, run } = loaded;
+    const metric =
+      LATENCY_METRICS.find((m) => m.id === ctx.params.get('metric')) ??
+      LATENCY_METRICS.find((m) => m.id === DEFAULT_METRIC)!;
+    const log = ctx.params.get('scale') === 'log';
+    const workload = chooseString(
+      ctx.params,
+      'workload',
+      distinctWorkloads(run.cases),
+      DEFAULT_WORKLOAD,
+    );
+    const ofWorkload = run.cases.filter((c) => c.workload === workload?.value);
+    const pages = chooseNumber(ctx.params, 'pages', distinctPages(ofWorkload));
+
+    const controls = toolbar(
+      runPicker(runs, run),
+      paramSelect(
+        'overview-metric',
+        'Metric',
+        'metric',
+        metric.id,
+        LATENCY_METRICS.map((m) => ({ value: m.id, label: m.label })),
+      ),
+      paramSelect('overview-scale', 'Scale', 'scale', log ? 'log' : 'linear', ['linear', 'log']),
+      pages &&
+        paramSelect('overview-pages', 'Pages', 'pages', pages.value, distinctPages(ofWorkload)),
+      workload &&
+        paramSelect(
+          'overview-workload',
+          'Workload',
+          'workload',
+          workload.value,
+          distinctWorkloads(run.cases),
+        ),
+    );
+    ctx.root.replaceChildren(runHeader(run), controls);
+    for (const text of fallbackNotes({ workload, pages })) ctx.root.append(note(text, 'note warn'));
+    if (!workload || !pages) {
+      ctx.root.append(note('This run has no cases.', 'note warn'));
+      return;
+    }
+
+    const slice = ofWorkload.filter((c) => c.pages === pages.value);
+    const cpus = distinctCpus(slice);
+    const protocols = distinctProtocols(slice);
+    const cpuLabels = cpus.map(String);
+    const valueAt = (protocol: string, n: number) => {
+      const c = caseAt(slice, { protocol, workload: workload.value, cpus: n, pages: pages.value });
+      return c && c.status !== 'errored' ? metric.value(c) : null;
+    };
+    const oversubscribed = cpus.map((n) => metric.wallClock && n > run.host.cores);
+
+    const latency = chartBox('chart-overview-latency', 'tall');
+    const speedup = chartBox('chart-overview-speedup', 'tall');
+    const speedupProtocols = protocols.filter((p) => SPEEDUP_PROTOCOLS.includes(p));
+    const hasBaseline = protocols.includes(BASELINE_PROTOCOL);
+    ctx.root.append(
+      h(
+        'div',
+        { class: 'grid-2' },
+        panel(
+          `Latency against CPUs — ${workload.value}, ${pages.value} page${pages.value === 1 ? '' : 's'}`,
+          latency.box,
+          oversubscribed.some(Boolean)
+            ? note(
+                `Hollow triangles: more simulated CPUs than the ${run.host.cores} cores of the measuring machine (${run.host.cpuModel}). Their wall-clock includes CPU workers waiting for a core; modeled cycles are unaffected.`,
+              )
+            : null,
+        ),
+        panel(
+          `Speedup over ${BASELINE_PROTOCOL} — ${metric.label}`,
+          speedup.box,
+          note(
+            hasBaseline
+              ? `${BASELINE_PROTOCOL}'s ${metric.label} divided by each protocol's: above 1× is faster than ${BASELINE_PROTOCOL}.${
+                  oversubscribed.some(Boolean)
+                    ? ` At ${cpus.filter((_, i) => oversubscribed[i]).join(', ')} CPUs both sides are oversubscribed wall-clock: read those bars with care.`
+                    : ''
+                }`
+              : `This slice has no ${BASELINE_PROTOCOL} cases to compare against.`,
+          ),
+        ),
+      ),
+      panel(
+        `Cases — ${metric.label}`,
+        casesTable(slice, protocols, cpus, metric, run.id, run.host.cores),
+      ),
+    );
+
+    ctx.track(
+      latencyChart(latency.canvas, {
+        cpuLabels,
+        series: protocols.map((p) => ({ protocol: p, values: cpus.map((n) => valueAt(p, n)) })),
+        oversubscribed,
+        cores: run.host.cores,
+        yTitle: metric.axis,
+        log,
+        format: metric.format,
+      }),
+    );
+    ctx.track(
+      speedupChart(speedup.canvas, {
+        cpuLabels,
+        metricName: metric.label,
+        log,
+        series: (hasBaseline ? speedupProtocols : []).map((p) => ({
+          protocol: p,
+          values: cpus.map((n) => {
+            const base = valueAt(BASELINE_PROTOCOL, n);
+            const v = valueAt(p, n);
+            return base !== null && v !== null && v > 0 ? base / v : null;
+          }),
+        })),
+      }),
+    );
+  },
+};
+
+/** Protocols down, CPU counts across: the chart's numbers, each a link to that case's detail. */
+function casesTable(
+  slice: readonly Case[],
+  protocols: readonly string[],
+  cpus: readonly number[],
+  metric: LatencyMetric,
+  runId: number,
+  cores: number,
+): HTMLTableElement {
+  const head = h(
+    'tr',
+    {},
+    h('th', {}, 'protocol'),
+    ...cpus.map((n) =>
+      h(
+        'th',
+        { class: 'num' },
+        `${n} CPU${n === 1 ? '' : 's'}${metric.wallClock && n > cores ? ' △' : ''}`,
+      ),
+    ),
+    h('th', {}, 'status'),
+  );
+  const rows = protocols.map((p) => {
+    const cells = cpus.map((n) => {
+      const c = slice.find((x) => x.protocol === p && x.cpus === n);
+      if (!c) return h('td', { class: 'num muted' }, '–');
+      if (c.status === 'errored') {
+        return h('td', { class: 'num bad', title: c.error?.message ?? 'errored' }, 'errored');
+      }
+      const v = metric.value(c);
+      const link = h(
+        'a',
+        { href: hrefOf('case', { run: runId, cpus: n, pages: c.pages, workload: c.workload }) },
+        v === null ? '–' : metric.format(v),
+      );
+      const rme =
+        metric.wallClock && c.wallNs?.rme != null
+          ? h('span', { class: 'rme' }, ` ±${c.wallNs.rme.toFixed(1)}%`)
+          : null;
+      return h('td', { class: 'num' }, link, rme);
+    });
+    const ofProtocol = slice.filter((x) => x.protocol === p);
+    const errored = ofProtocol.filter((x) => x.status === 'errored').length;
+    const violations = ofProtocol.reduce(
+      (s, x) => s + (x.oracle?.staleUses ?? 0) + (x.oracle?.lostWrites ?? 0),
+      0,
+    );
+    let status: HTMLElement;
+    if (errored > 0) status = h('span', { class: 'bad' }, `${errored} errored`);
+    else if (p === NEGATIVE_CONTROL) {
+      status =
+        violations > 0
+          ? h('span', { class: 'good' }, 'unsafe control: caught')
+          : h('span', { class: 'bad' }, 'unsafe control: not caught here');
+    } else if (violations > 0) status = h('span', { class: 'bad' }, `${violations} violations`);
+    else status = h('span', { class: 'muted' }, 'ok');
+    return h('tr', {}, h('td', {}, swatch(protocolColor(p)), p), ...cells, h('td', {}, status));
+  });
+  return h(
+    'table',
+    { class: 'data', id: 'overview-cases' },
+    h('thead', {}, head),
+    h('tbody', {}, ...rows),
+  );
+}
