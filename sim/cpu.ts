@@ -295,6 +295,7 @@ export class Cpu {
     this.setupCase(cfg);
     const i32 = this.i32;
     // Every CPU starts with the mm loaded and its TLB warm.
+    // Published before the start barrier; initiators read them in collectTargets.
     Atomics.store(i32, this.shared + kCpuLoadedMm, MM_ID);
     Atomics.store(i32, this.priv + kCpuIrqsEnabled, 1);
     if (!this.initiator) this.warmPass(WHERE_USER);
@@ -315,6 +316,7 @@ export class Cpu {
       samplesNs = this.runInitiator(samplesNs, modeled, iterations, trace);
       // The last initiator to finish stops everyone.
       if (Atomics.add(i32, kInitiatorsDone, 1) + 1 === this.initiatorCount()) {
+        // Pairs with respond()'s load of kStop on every CPU.
         Atomics.store(i32, kStop, 1);
         for (let c = 0; c < this.n; c++) this.wake(c);
       }
@@ -354,6 +356,7 @@ export class Cpu {
 
   /** Records a step of the traced flush in global order (allocates: traced flush only). */
   private note(step: string, peer: number): void {
+    // One global order for the traced flush's steps across CPUs.
     const seq = Atomics.add(this.i32, kOrderSeq, 1);
     this.order?.push(peer < 0 ? { seq, cpu: this.id, step } : { seq, cpu: this.id, step, peer });
   }
@@ -626,6 +629,7 @@ export class Cpu {
     if (snap < 0) return;
     this.snapshots[k] = -1;
     const f = this.frameAt(this.zapStart + i, slot);
+    // Pairs with access()'s Atomics.add on the frame by any writer.
     const writes = Atomics.load(this.i32, f + kFrameWrites);
     if (writes === snap) return;
     this.lost += writes - snap;
@@ -707,6 +711,7 @@ export class Cpu {
     for (let c = 0; c < this.n; c++) {
       if (c === this.id) continue;
       const l = tlbstateLine(this.layout, c);
+      // Pairs with runCase's store of kCpuLoadedMm on that CPU.
       if (Atomics.load(i32, l + kCpuLoadedMm) !== MM_ID) continue;
       // Pairs with switchMmIrqsOff's store: either we see the CPU awake, or it sees our tlb_gen.
       if (!includeLazy && Atomics.load(i32, l + kCpuIsLazy) !== 0) {
@@ -820,6 +825,7 @@ export class Cpu {
     const i32 = this.i32;
     const localIdx = this.priv + kCpuLocalTlbGen;
     const local = i32[localIdx];
+    // Our own flag; an Atomics.load because initiators store nothing here but read it.
     if (Atomics.load(i32, this.shared + kCpuIsLazy) !== 0) {
       // A lazy CPU is flushed only when page tables were freed: it leaves the mm (Linux switches
       // it to init_mm), which here means dropping everything and catching up.
@@ -924,6 +930,7 @@ export class Cpu {
     Atomics.store(this.i32, this.parkedIdx, 1);
     // Returns at once if the sequence moved since `seq` was read; pairs with wake()'s add.
     Atomics.wait(this.i32, this.wakeSeqIdx, seq, sliceMs);
+    // Back to polling: wakers may skip the notify again.
     Atomics.store(this.i32, this.parkedIdx, 0);
   }
 
@@ -1120,6 +1127,7 @@ export class Cpu {
   /** A barrier around the case, bounded; the last CPU to arrive wakes the others. */
   private barrier(idx: number, what: string): void {
     const i32 = this.i32;
+    // Arrive; the last to arrive wakes those parked below on the same word.
     if (Atomics.add(i32, idx, 1) + 1 >= this.n) {
       Atomics.notify(i32, idx);
       return;
@@ -1149,6 +1157,7 @@ export class Cpu {
         const off = this.accessCount % IRQS_OFF_EVERY < IRQS_OFF_FOR;
         if (off === this.irqsEnabled) {
           this.irqsEnabled = !off;
+          // local_irq_disable/enable: published for whoever inspects this CPU.
           Atomics.store(i32, this.priv + kCpuIrqsEnabled, off ? 0 : 1);
         }
       }
@@ -1225,6 +1234,7 @@ export class Cpu {
       if ((pte & PTE_PRESENT) === 0) {
         // Not present: a page fault; the user thread waits for the refault.
         this.counters[C_PAGE_FAULTS]++;
+        // Even again: the access is over (pairs with TLBSYNC's wait).
         if (this.tracksAccess) Atomics.add(i32, this.accessSeqIdx, 1);
         return;
       }
@@ -1242,6 +1252,7 @@ export class Cpu {
     } else {
       this.sink ^= i32[f + kFrameData];
     }
+    // Even again: the access is over (pairs with TLBSYNC's wait).
     if (this.tracksAccess) Atomics.add(i32, this.accessSeqIdx, 1);
   }
 
