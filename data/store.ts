@@ -49,6 +49,16 @@ export interface StoredCase
   hasTrace: boolean;
 }
 
+export interface CaseKind {
+  key: string;
+  protocol: string;
+  workload: string;
+  cpus: number;
+  pages: number;
+  profile: string;
+  runs: number;
+}
+
 export interface CaseHistoryRow {
   caseId: number;
   runId: number;
@@ -338,6 +348,14 @@ export class Store {
            LIMIT ?`,
       )
       .all(key, limit) as CaseHistoryRow[];
+  }
+
+  /** Every case ever measured (by key), with the number of runs that have it. */
+  listCaseKinds(): CaseKind[] {
+    return this.sql(
+      `SELECT key, protocol, workload, cpus, pages, profile, count(*) AS runs
+       FROM cases GROUP BY key ORDER BY profile, workload, protocol, cpus, pages`,
+    ).all() as CaseKind[];
   }
 
   /** Moves whenever another connection commits to the file (PRAGMA data_version). */

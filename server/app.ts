@@ -10,6 +10,7 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest }
 import { Store } from '../data/store.js';
 import { ApiError } from './api-error.js';
 import { ResponseCache } from './response-cache.js';
+import { caseRoutes } from './routes/cases.js';
 import { compareRoutes } from './routes/compare.js';
 import { healthRoutes } from './routes/health.js';
 import { historyRoutes } from './routes/history.js';
@@ -120,6 +121,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(runRoutes, { prefix: '/api' });
   await app.register(compareRoutes, { prefix: '/api' });
   await app.register(historyRoutes, { prefix: '/api' });
+  await app.register(caseRoutes, { prefix: '/api' });
   await app.register(staticRoutes);
   return app;
 }

@@ -284,3 +284,17 @@ export const History = Type.Object({
     }),
   ),
 });
+
+export const CaseKinds = Type.Object({
+  cases: Type.Array(
+    Type.Object({
+      key: Type.String(),
+      protocol: Type.String(),
+      workload: Type.String(),
+      cpus: Type.Integer(),
+      pages: Type.Integer(),
+      profile: Type.String(),
+      runs: Type.Integer(),
+    }),
+  ),
+});

@@ -106,6 +106,23 @@ describe('reading', () => {
     assert.equal(byRef.alpha, 0.05);
   });
 
+  test('GET /api/cases: every case measured, with how many runs have it', async () => {
+    const { cases } = await json('/api/cases');
+    assert.equal(cases.length, 24, 'the seeded runs share their 24 cases');
+    const sync = cases.find(
+      (c: { key: string }) => c.key === 'madvise/sync/cpus=2/pages=1/xeon-gold-5418y-2s',
+    );
+    assert.deepEqual(sync, {
+      key: sync.key,
+      protocol: 'sync',
+      workload: 'madvise',
+      cpus: 2,
+      pages: 1,
+      profile: 'xeon-gold-5418y-2s',
+      runs: 5,
+    });
+  });
+
   test('GET /api/history: one metric over commits, in commit order, the regression marked', async () => {
     const h = await json('/api/history?protocol=sync&cpus=2&pages=1&workload=madvise');
     assert.equal(h.key, 'madvise/sync/cpus=2/pages=1/xeon-gold-5418y-2s');

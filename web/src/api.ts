@@ -317,6 +317,21 @@ export function compare(query: {
   return getJson<Comparison>(urlOf('/api/compare', query));
 }
 
+/** A case that some run measured, and how many runs did. */
+export interface CaseKind {
+  key: string;
+  protocol: string;
+  workload: string;
+  cpus: number;
+  pages: number;
+  profile: string;
+  runs: number;
+}
+
+export async function listCases(): Promise<CaseKind[]> {
+  return (await getJson<{ cases: CaseKind[] }>('/api/cases')).cases;
+}
+
 export function getHistory(query: {
   protocol: string;
   cpus: number;

@@ -3,6 +3,10 @@
  * of it. These pick the slice's coordinates from the URL, falling back to what the run has.
  */
 import type { Case } from './api.js';
+
+/** Anything with a case's coordinates: a run's case, or a case kind across runs. */
+type Coordinates = Pick<Case, 'protocol' | 'workload' | 'cpus' | 'pages'>;
+
 import { byProtocolOrder } from './palette.js';
 
 /** Workloads in the order the suites introduce them: the plain madvise shootdown first. */
@@ -22,19 +26,19 @@ function byWorkloadOrder(a: string, b: string): number {
   return a.localeCompare(b);
 }
 
-export function distinctCpus(cases: readonly Case[]): number[] {
+export function distinctCpus(cases: readonly Coordinates[]): number[] {
   return [...new Set(cases.map((c) => c.cpus))].sort((a, b) => a - b);
 }
 
-export function distinctPages(cases: readonly Case[]): number[] {
+export function distinctPages(cases: readonly Coordinates[]): number[] {
   return [...new Set(cases.map((c) => c.pages))].sort((a, b) => a - b);
 }
 
-export function distinctWorkloads(cases: readonly Case[]): string[] {
+export function distinctWorkloads(cases: readonly Coordinates[]): string[] {
   return [...new Set(cases.map((c) => c.workload))].sort(byWorkloadOrder);
 }
 
-export function distinctProtocols(cases: readonly Case[]): string[] {
+export function distinctProtocols(cases: readonly Coordinates[]): string[] {
   return [...new Set(cases.map((c) => c.protocol))].sort(byProtocolOrder);
 }
 

@@ -3,7 +3,7 @@
  * point the server flags as a regression (compare against the previous point found one) is red
  * and large. Wheel and drag zoom and pan; the range stays in the URL for a shared link.
  */
-import { getHistory, getRun, type HistoryMetric, type HistoryPoint, listRuns } from '../api.js';
+import { getHistory, type HistoryMetric, type HistoryPoint, listCases } from '../api.js';
 import {
   chooseNumber,
   chooseString,
@@ -43,6 +43,9 @@ const OVERVIEW_METRIC_OF: Readonly<Record<HistoryMetric, string>> = Object.freez
   'wall-p99': 'wall-p99',
 });
 
+/** The profile the suites use unless told otherwise. */
+const DEFAULT_PROFILE = 'xeon-gold-5418y-2s';
+
 /** Commits fetched: a year of daily CI fits; zoom shows any stretch of it. */
 const HISTORY_LIMIT = 500;
 /** Zoom bounds in the URL are commit positions; two decimals are finer than a pixel. */
@@ -59,39 +62,41 @@ export const historyView: View = {
   name: 'history',
   title: 'History',
   async render(ctx: ViewContext) {
-    // The selectors offer what the latest run measured; older cases are reachable by URL.
-    const [latest] = await ctx.guard(listRuns({ limit: 1 }));
-    if (!latest) {
+    // The selectors offer every case any run measured, of one profile.
+    const kinds = await ctx.guard(listCases());
+    if (kinds.length === 0) {
       ctx.root.replaceChildren(emptyState());
       return;
     }
-    const run = await ctx.guard(getRun(latest.id));
+    const profile =
+      ctx.params.get('profile') ??
+      (kinds.some((k) => k.profile === DEFAULT_PROFILE) ? DEFAULT_PROFILE : kinds[0].profile);
+    const ofProfile = kinds.filter((k) => k.profile === profile);
     const metric =
       HISTORY_METRICS.find((m) => m.id === ctx.params.get('metric')) ?? HISTORY_METRICS[0];
     const protocol = chooseString(
       ctx.params,
       'protocol',
-      distinctProtocols(run.cases),
+      distinctProtocols(ofProfile),
       BASELINE_PROTOCOL,
     );
-    const ofProtocol = run.cases.filter((c) => c.protocol === protocol?.value);
+    const ofProtocol = ofProfile.filter((c) => c.protocol === protocol?.value);
     const workload = chooseString(ctx.params, 'workload', distinctWorkloads(ofProtocol), 'madvise');
     const ofWorkload = ofProtocol.filter((c) => c.workload === workload?.value);
     const pages = chooseNumber(ctx.params, 'pages', distinctPages(ofWorkload));
     const ofPages = ofWorkload.filter((c) => c.pages === pages?.value);
     const cpus = chooseNumber(ctx.params, 'cpus', distinctCpus(ofPages), (a) => a[a.length - 1]);
     if (!protocol || !workload || !pages || !cpus) {
-      ctx.root.replaceChildren(note('The latest run has no cases.', 'note warn'));
+      ctx.root.replaceChildren(note(`No case was measured with profile ${profile}.`, 'note warn'));
       return;
     }
-    // A URL may name a case the latest run lacks (a retired protocol): ask for it as written.
+    // A URL may name a case no run has (a typo, a retired protocol): ask for it as written.
     const at = {
       protocol: ctx.params.get('protocol') ?? protocol.value,
       workload: ctx.params.get('workload') ?? workload.value,
       pages: Number(ctx.params.get('pages') ?? pages.value),
       cpus: Number(ctx.params.get('cpus') ?? cpus.value),
     };
-    const profile = ctx.params.get('profile') ?? run.profile;
     const history = await ctx.guard(
       getHistory({ ...at, profile, metric: metric.id, limit: HISTORY_LIMIT }),
     );
@@ -111,7 +116,7 @@ export const historyView: View = {
           'Protocol',
           'protocol',
           at.protocol,
-          withCurrent(distinctProtocols(run.cases), at.protocol),
+          withCurrent(distinctProtocols(ofProfile), at.protocol),
         ),
         paramSelect(
           'history-workload',
