@@ -5,7 +5,7 @@
 import type { Case } from './api.js';
 
 /** Anything with a case's coordinates: a run's case, or a case kind across runs. */
-type Coordinates = Pick<Case, 'protocol' | 'workload' | 'cpus' | 'pages'>;
+export type Coordinates = Pick<Case, 'protocol' | 'workload' | 'cpus' | 'pages'>;
 
 import { byProtocolOrder } from './palette.js';
 
@@ -72,6 +72,32 @@ export function chooseString(
   if (raw !== null && available.includes(raw)) return { value: raw, requested: null };
   const value = preferred !== undefined && available.includes(preferred) ? preferred : available[0];
   return { value, requested: raw };
+}
+
+/** The largest CPU count: there the protocols lie furthest apart. */
+export const largestCpus = (a: readonly number[]): number | undefined => a[a.length - 1];
+
+/** A (workload, pages, cpus) point of a grid of cases, each choice narrowing the next. */
+export interface GridPoint<C extends Coordinates> {
+  cases: readonly C[];
+  workload: Choice<string> | null;
+  pages: Choice<number> | null;
+  cpus: Choice<number> | null;
+  /** The cases of the chosen workload, and of its chosen page count. */
+  ofWorkload: C[];
+  ofPages: C[];
+}
+
+export function chooseGridPoint<C extends Coordinates>(
+  params: URLSearchParams,
+  cases: readonly C[],
+): GridPoint<C> {
+  const workload = chooseString(params, 'workload', distinctWorkloads(cases), 'madvise');
+  const ofWorkload = cases.filter((c) => c.workload === workload?.value);
+  const pages = chooseNumber(params, 'pages', distinctPages(ofWorkload));
+  const ofPages = ofWorkload.filter((c) => c.pages === pages?.value);
+  const cpus = chooseNumber(params, 'cpus', distinctCpus(ofPages), largestCpus);
+  return { cases, workload, pages, cpus, ofWorkload, ofPages };
 }
 
 /** "pages=16 is not in this run; showing pages=1." for every URL choice that fell back. */

@@ -3,6 +3,13 @@
  * that says which run is on screen, and the empty-database message.
  */
 import { EXPORT_FORMATS, exportUrl, getRun, listRuns, type Run, type RunSummary } from './api.js';
+import {
+  type Coordinates,
+  distinctCpus,
+  distinctPages,
+  distinctWorkloads,
+  type GridPoint,
+} from './case-slices.js';
 import { h } from './dom.js';
 import { formatDate, shortSha } from './format.js';
 import { setParams } from './route.js';
@@ -53,6 +60,26 @@ export function paramSelect(
     options: options.map((o) => (typeof o === 'object' ? o : { value: String(o) })),
     onChange: (v) => setParams({ [param]: v }),
   });
+}
+
+/** The CPUs, pages and workload selectors of a grid point, their ids prefixed by the view. */
+export function gridPointSelects(
+  prefix: string,
+  p: GridPoint<Coordinates>,
+): (HTMLLabelElement | null)[] {
+  return [
+    p.cpus && paramSelect(`${prefix}-cpus`, 'CPUs', 'cpus', p.cpus.value, distinctCpus(p.ofPages)),
+    p.pages &&
+      paramSelect(`${prefix}-pages`, 'Pages', 'pages', p.pages.value, distinctPages(p.ofWorkload)),
+    p.workload &&
+      paramSelect(
+        `${prefix}-workload`,
+        'Workload',
+        'workload',
+        p.workload.value,
+        distinctWorkloads(p.cases),
+      ),
+  ];
 }
 
 export function toolbar(...controls: (Node | null | false)[]): HTMLDivElement {

@@ -3,17 +3,17 @@
  * stored samples, their histogram, and the counters that explain them (IPIs, flushes, misses).
  */
 import { type Case, getSamples, type Samples } from '../api.js';
-import {
-  chooseNumber,
-  chooseString,
-  distinctCpus,
-  distinctPages,
-  distinctProtocols,
-  distinctWorkloads,
-  fallbackNotes,
-} from '../case-slices.js';
+import { chooseGridPoint, distinctProtocols, fallbackNotes } from '../case-slices.js';
 import { histogramChart, percentilesChart } from '../charts.js';
-import { loadRun, note, paramSelect, runHeader, runPicker, toolbar } from '../controls.js';
+import {
+  gridPointSelects,
+  loadRun,
+  note,
+  paramSelect,
+  runHeader,
+  runPicker,
+  toolbar,
+} from '../controls.js';
 import { chartBox, h, panel, swatch } from '../dom.js';
 import { formatCount, formatCycles, formatNs } from '../format.js';
 import { protocolColor } from '../palette.js';
@@ -50,8 +50,6 @@ const SAMPLE_KINDS: readonly SampleKind[] = Object.freeze([
 const HISTOGRAM_BINS = 40;
 /** The histogram's range ends here; the rarer tail is one clipped bin, not an empty axis. */
 const HISTOGRAM_CLIP_QUANTILE = 0.995;
-/** Preferred slice: the largest CPU count shows the protocols furthest apart. */
-const largest = (a: readonly number[]) => a[a.length - 1];
 
 /** Counters worth a column, in the order a flush increments them; others stay in the export. */
 const COUNTER_COLUMNS = Object.freeze([
@@ -78,27 +76,14 @@ export const caseDetailView: View = {
     const kind = SAMPLE_KINDS.find((k) => k.id === ctx.params.get('samples')) ?? SAMPLE_KINDS[0];
     // Log by default: p99.9 of a flush is often 10-100x its p50, which flattens p50 on a linear axis.
     const log = ctx.params.get('scale') !== 'linear';
-    const workload = chooseString(ctx.params, 'workload', distinctWorkloads(run.cases), 'madvise');
-    const ofWorkload = run.cases.filter((c) => c.workload === workload?.value);
-    const pages = chooseNumber(ctx.params, 'pages', distinctPages(ofWorkload));
-    const ofPages = ofWorkload.filter((c) => c.pages === pages?.value);
-    const cpus = chooseNumber(ctx.params, 'cpus', distinctCpus(ofPages), largest);
+    const point = chooseGridPoint(ctx.params, run.cases);
+    const { workload, pages, cpus, ofPages } = point;
 
     ctx.root.replaceChildren(
       runHeader(run),
       toolbar(
         runPicker(runs, run),
-        cpus && paramSelect('case-cpus', 'CPUs', 'cpus', cpus.value, distinctCpus(ofPages)),
-        pages &&
-          paramSelect('case-pages', 'Pages', 'pages', pages.value, distinctPages(ofWorkload)),
-        workload &&
-          paramSelect(
-            'case-workload',
-            'Workload',
-            'workload',
-            workload.value,
-            distinctWorkloads(run.cases),
-          ),
+        ...gridPointSelects('case', point),
         paramSelect(
           'case-samples',
           'Samples',

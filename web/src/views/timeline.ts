@@ -5,17 +5,17 @@
  * initiator returns while the remotes are still flushing. The gap is the saving.
  */
 import { type Case, getTrace, type Trace, type TraceEvent } from '../api.js';
-import {
-  chooseNumber,
-  chooseString,
-  distinctCpus,
-  distinctPages,
-  distinctProtocols,
-  distinctWorkloads,
-  fallbackNotes,
-} from '../case-slices.js';
+import { chooseGridPoint, chooseString, distinctProtocols, fallbackNotes } from '../case-slices.js';
 import { type TimelineMarker, type TimelineSegment, timelineChart } from '../charts.js';
-import { loadRun, note, paramSelect, runHeader, runPicker, toolbar } from '../controls.js';
+import {
+  gridPointSelects,
+  loadRun,
+  note,
+  paramSelect,
+  runHeader,
+  runPicker,
+  toolbar,
+} from '../controls.js';
 import { chartBox, h, panel, swatch } from '../dom.js';
 import { formatCycles } from '../format.js';
 import { FLUSH_PHASES, protocolColor } from '../palette.js';
@@ -123,11 +123,8 @@ export const timelineView: View = {
     if (!loaded) return;
     const { runs, run } = loaded;
     const traced = run.cases.filter((c) => c.hasTrace);
-    const workload = chooseString(ctx.params, 'workload', distinctWorkloads(traced), 'madvise');
-    const ofWorkload = traced.filter((c) => c.workload === workload?.value);
-    const pages = chooseNumber(ctx.params, 'pages', distinctPages(ofWorkload));
-    const ofPages = ofWorkload.filter((c) => c.pages === pages?.value);
-    const cpus = chooseNumber(ctx.params, 'cpus', distinctCpus(ofPages), (a) => a[a.length - 1]);
+    const point = chooseGridPoint(ctx.params, traced);
+    const { workload, pages, cpus, ofPages } = point;
     const slice = ofPages.filter((c) => c.cpus === cpus?.value);
     const protocols = distinctProtocols(slice);
     const left = chooseString(ctx.params, 'left', protocols, DEFAULT_LEFT);
@@ -142,17 +139,7 @@ export const timelineView: View = {
       runHeader(run),
       toolbar(
         runPicker(runs, run),
-        cpus && paramSelect('timeline-cpus', 'CPUs', 'cpus', cpus.value, distinctCpus(ofPages)),
-        pages &&
-          paramSelect('timeline-pages', 'Pages', 'pages', pages.value, distinctPages(ofWorkload)),
-        workload &&
-          paramSelect(
-            'timeline-workload',
-            'Workload',
-            'workload',
-            workload.value,
-            distinctWorkloads(traced),
-          ),
+        ...gridPointSelects('timeline', point),
         left && paramSelect('timeline-left', 'Left', 'left', left.value, protocols),
         right && paramSelect('timeline-right', 'Right', 'right', right.value, protocols),
       ),
