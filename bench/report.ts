@@ -1,6 +1,13 @@
 /** Text reports of the CLI: a case's summary, a traced flush, a calibration. */
 import type { Calibration } from '../sim/calibrate.js';
-import type { CaseResult, OrderEvent, TraceEvent } from '../sim/index.js';
+import {
+  type CaseResult,
+  mustBeCaught,
+  type OrderEvent,
+  type TraceEvent,
+  type Violation,
+  violationsOf,
+} from '../sim/index.js';
 
 export function formatNs(ns: number): string {
   if (!Number.isFinite(ns)) return '–';
@@ -37,17 +44,35 @@ export function formatCaseResult(r: CaseResult): string {
       .map(([k, v]) => `${k} ${v}`)
       .join(', ')}`,
   );
-  const clean = o.staleUses === 0 && o.lostWrites === 0;
+  const violations = violationsOf(o);
+  const verdict = mustBeCaught(r.protocol, r)
+    ? violations > 0
+      ? '✓ caught (negative control)'
+      : '✗ NOT CAUGHT (negative control)'
+    : violations === 0
+      ? '✓'
+      : '✗ VIOLATED';
   lines.push(
-    `  oracle         ${clean ? '✓' : '✗'} ${o.checkedAccesses} accesses checked, ${o.staleUses} stale uses, ${o.lostWrites} lost writes`,
+    `  oracle         ${verdict}: ${o.checkedAccesses} accesses checked`,
+    `                 observed: ${o.staleUses} stale uses, ${o.lostWrites} lost writes; ack window: ${o.ackWindowViolations} violations; freed-table walks: ${o.freedTableWalks}`,
   );
   const v = o.firstViolation;
-  if (v) {
-    lines.push(
-      `  first violation  ${v.kind} of page ${v.vpn}: translation generation ${v.entryGen} used after the flush for generation ${v.flushedGen} returned — ${v.step}`,
-    );
-  }
+  if (v) lines.push(`  first violation  ${describeViolation(v)}`);
   return lines.join('\n');
+}
+
+/** A violation in one sentence: what was used, against which generation, and where. */
+export function describeViolation(v: Violation): string {
+  switch (v.kind) {
+    case 'lost-write':
+      return `lost write to page ${v.vpn} (translation generation ${v.entryGen}, written back at ${v.flushedGen}) — ${v.step}`;
+    case 'freed-table-walk':
+      return `freed-table walk: table generation ${v.entryGen}, generations below ${v.flushedGen} freed — ${v.step}`;
+    case 'stale-use':
+      return `stale use of page ${v.vpn}: translation generation ${v.entryGen} used after the flush for generation ${v.flushedGen} returned — ${v.step}`;
+    default:
+      return `${v.kind} on page ${v.vpn}: translation generation ${v.entryGen}, dead since the acknowledged flush (tlb_gen ${v.tlbGen}) published generation ${v.flushedGen} — ${v.step}`;
+  }
 }
 
 /** One traced flush: a row per event in modeled time, a column per CPU. */

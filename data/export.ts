@@ -28,6 +28,8 @@ const CSV_COLUMNS = [
   'checked_accesses',
   'stale_uses',
   'lost_writes',
+  'ack_window_violations',
+  'freed_table_walks',
   'error',
 ] as const;
 
@@ -65,6 +67,8 @@ export function exportRun(run: RunRecord, format: ExportFormat): string {
             c.oracle?.checkedAccesses,
             c.oracle?.staleUses,
             c.oracle?.lostWrites,
+            c.oracle?.ackWindowViolations,
+            c.oracle?.freedTableWalks,
             c.error?.message,
           ]
             .map(csvCell)

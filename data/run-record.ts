@@ -44,8 +44,15 @@ export interface ModeledStats {
 
 export interface OracleRecord {
   checkedAccesses: number;
+  /** The observed rule (see sim/oracle.ts). */
   staleUses: number;
   lostWrites: number;
+  /**
+   * The ack-window rule, and walks through cached entries of freed page tables; null in runs
+   * recorded before these rules existed.
+   */
+  ackWindowViolations: number | null;
+  freedTableWalks: number | null;
   /** kind, cpu, vpn, generations and step of the first violation (see sim's Violation). */
   firstViolation: Record<string, unknown> | null;
 }

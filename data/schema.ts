@@ -94,6 +94,12 @@ export const MIGRATIONS: readonly string[] = Object.freeze([
     FROM runs r WHERE r.id = cases.run_id);
   CREATE INDEX cases_history ON cases(key, commit_order);
   `,
+  // 4: the oracle's ack-window rule and freed-table walks beside the observed counts; NULL for
+  // cases recorded before the rules existed (not checked, rather than zero).
+  `
+  ALTER TABLE cases ADD COLUMN ack_window_violations INTEGER;
+  ALTER TABLE cases ADD COLUMN freed_table_walks INTEGER;
+  `,
 ]);
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

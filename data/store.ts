@@ -140,11 +140,13 @@ export class Store {
       INSERT INTO cases (run_id, commit_order, key, protocol, workload, cpus, pages, profile, status, error,
         wall_p50_ns, wall_p99_ns, wall_mean_ns, wall_min_ns, wall_max_ns, wall_rme, samples_count,
         modeled_p50, modeled_mean, modeled_p99, modeled_iteration_mean, modeled_handler_mean,
-        counters, checked_accesses, stale_uses, lost_writes, first_violation)
+        counters, checked_accesses, stale_uses, lost_writes, ack_window_violations,
+        freed_table_walks, first_violation)
       VALUES (@runId, @commitOrder, @key, @protocol, @workload, @cpus, @pages, @profile, @status, @error,
         @wallP50, @wallP99, @wallMean, @wallMin, @wallMax, @wallRme, @samplesCount,
         @modeledP50, @modeledMean, @modeledP99, @modeledIterationMean, @modeledHandlerMean,
-        @counters, @checkedAccesses, @staleUses, @lostWrites, @firstViolation)`);
+        @counters, @checkedAccesses, @staleUses, @lostWrites, @ackWindowViolations,
+        @freedTableWalks, @firstViolation)`);
     const insertSamples = this.sql(
       'INSERT INTO samples (case_id, wall_ns, modeled_cycles, total) VALUES (?, ?, ?, ?)',
     );
@@ -204,6 +206,8 @@ export class Store {
             checkedAccesses: c.oracle?.checkedAccesses ?? null,
             staleUses: c.oracle?.staleUses ?? null,
             lostWrites: c.oracle?.lostWrites ?? null,
+            ackWindowViolations: c.oracle?.ackWindowViolations ?? null,
+            freedTableWalks: c.oracle?.freedTableWalks ?? null,
             firstViolation: c.oracle?.firstViolation
               ? JSON.stringify(c.oracle.firstViolation)
               : null,
@@ -521,6 +525,8 @@ function storedCaseOf(c: Record<string, unknown>): StoredCase {
             checkedAccesses: c.checked_accesses as number,
             staleUses: c.stale_uses as number,
             lostWrites: c.lost_writes as number,
+            ackWindowViolations: c.ack_window_violations as number | null,
+            freedTableWalks: c.freed_table_walks as number | null,
             firstViolation: c.first_violation ? JSON.parse(c.first_violation as string) : null,
           }
         : null,

@@ -91,6 +91,9 @@ const Oracle = Type.Object({
   checkedAccesses: Type.Integer({ minimum: 0 }),
   staleUses: Type.Integer({ minimum: 0 }),
   lostWrites: Type.Integer({ minimum: 0 }),
+  // Absent or null in runs recorded before the rules existed.
+  ackWindowViolations: Type.Optional(Nullable(Type.Integer({ minimum: 0 }))),
+  freedTableWalks: Type.Optional(Nullable(Type.Integer({ minimum: 0 }))),
   firstViolation: Nullable(FreeObject),
 });
 

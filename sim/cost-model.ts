@@ -24,6 +24,7 @@
  */
 import { FLUSH_FULL, FLUSH_PARTIAL } from './layout.js';
 import type { Profile } from './profile.js';
+import type { ProtocolTraits } from './protocols.js';
 
 /** User reads a cross-call makes on the target (workload `crosscall`). */
 export const CROSSCALL_READS = 4;
@@ -36,8 +37,6 @@ export const CROSSCALL_READS = 4;
  */
 export const IRQS_OFF_WINDOW_CYCLES = 4000;
 export const IRQS_OFF_PERIOD_CYCLES = 32000;
-
-export type ModelProtocol = 'sync' | 'concurrent' | 'async-inline' | 'broadcast' | 'async-unsafe';
 
 export interface TraceEvent {
   cpu: number;
@@ -52,7 +51,7 @@ export interface ModelParams {
   self: number;
   /** Distance classes from `self` to every CPU. */
   distances: Uint8Array;
-  protocol: ModelProtocol;
+  traits: ProtocolTraits;
   pages: number;
   seed: number;
   crosscall: boolean;
@@ -95,7 +94,7 @@ export class FlushCostModel {
     this.p = p;
     this.c = p.profile.cycles;
     this.lt = p.profile.lineTransferCycles;
-    this.byRef = p.protocol === 'sync' || p.protocol === 'concurrent';
+    this.byRef = !p.traits.infoInline;
     this.targets = new Int32Array(p.cpus);
     this.remoteKind = new Int32Array(p.cpus);
     this.queued = new Float64Array(p.cpus);
@@ -167,7 +166,7 @@ export class FlushCostModel {
     const c = this.c;
     const self = this.p.self;
     let transfers = 0;
-    if (this.p.protocol === 'broadcast') {
+    if (this.p.traits.transport === 'broadcast') {
       const ops = fullRange ? 1 : this.p.pages;
       const done = ops * c.invlpgb + c.tlbsync;
       if (trace) {
@@ -181,7 +180,7 @@ export class FlushCostModel {
     const localCost = this.flushCost(localKind);
     let t = 0;
     trace?.push({ cpu: self, event: 'flush-start', cycles: 0 });
-    if (this.p.protocol === 'sync') {
+    if (this.p.traits.localFlushFirst) {
       trace?.push({ cpu: self, event: 'local-flush-start', cycles: t });
       t += localCost;
       trace?.push({ cpu: self, event: 'local-flush-end', cycles: t });
@@ -205,7 +204,7 @@ export class FlushCostModel {
         this.sent[i] = Number.NaN;
       }
     }
-    if (this.p.protocol !== 'sync') {
+    if (!this.p.traits.localFlushFirst) {
       trace?.push({ cpu: self, event: 'local-flush-start', cycles: t });
       t += localCost;
       trace?.push({ cpu: self, event: 'local-flush-end', cycles: t });

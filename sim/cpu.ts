@@ -15,12 +15,8 @@
  * typed arrays set up once per case.
  */
 import { Bench } from 'tinybench';
-import {
-  CROSSCALL_READS,
-  FlushCostModel,
-  type ModelProtocol,
-  type TraceEvent,
-} from './cost-model.js';
+import { AddressSpace } from './address-space.js';
+import { CROSSCALL_READS, FlushCostModel, mix32, type TraceEvent } from './cost-model.js';
 import { ringAdvance, ringPeek, ringPush } from './csd-ring.js';
 import { cpuStuck, runAborted } from './errors.js';
 import {
@@ -77,16 +73,17 @@ import {
   kOrderSeq,
   kReadyCount,
   kStop,
-  kViolationSeq,
   type Layout,
   type LayoutParams,
   LINE,
+  LOADED_MM_SWITCHING,
   MM_ID,
   PTE_GEN_SHIFT,
   PTE_PRESENT,
   PTE_SLOT_MASK,
   PTE_SLOT_SHIFT,
   privateLine,
+  pscBase,
   TLB_FLUSH_ALL,
   tlbBase,
   tlbstateLine,
@@ -103,9 +100,13 @@ import {
   C_IPIS_SENT,
   C_LAZY_SKIPPED,
   C_MODELED_LINE_TRANSFERS,
+  C_NMI_UACCESS_REFUSED,
+  C_NMIS,
   C_PAGE_FAULTS,
   C_PAGE_WALKS,
   C_PARTIAL_FLUSHES,
+  C_PSC_HITS,
+  C_SPECULATIVE_WALKS,
   C_TLB_HITS,
   C_TLB_MISSES,
   C_TLBSYNC_WAITS,
@@ -113,10 +114,12 @@ import {
   COUNTER_NAMES,
   type CpuResult,
   type OrderEvent,
-  type Violation,
 } from './messages.js';
 import type { FaultOptions, ResolvedCaseOptions } from './options.js';
+import { Oracle } from './oracle.js';
 import { distance } from './profile.js';
+import { PROTOCOL_TRAITS } from './protocols.js';
+import { PagingStructureCache } from './psc.js';
 import { Tlb } from './tlb.js';
 import { flushKindFor, rangeEnd } from './tlb-gen.js';
 
@@ -125,19 +128,6 @@ export interface CpuInit {
   layout: LayoutParams;
   cpu: number;
 }
-
-const P_SYNC = 0;
-const P_CONCURRENT = 1;
-const P_ASYNC_INLINE = 2;
-const P_BROADCAST = 3;
-const P_ASYNC_UNSAFE = 4;
-const PROTOCOL_CODES: Record<ModelProtocol, number> = {
-  sync: P_SYNC,
-  concurrent: P_CONCURRENT,
-  'async-inline': P_ASYNC_INLINE,
-  broadcast: P_BROADCAST,
-  'async-unsafe': P_ASYNC_UNSAFE,
-};
 
 /** Spin mode: polls between looks at the clock and the abort flag (≈ tens of µs). */
 const SPIN_POLLS = 4096;
@@ -156,11 +146,21 @@ const MIN_WARMUP_FLUSHES = 8;
 const WALK_RETRIES = 64;
 
 /**
- * async-unsafe: after acknowledging, the target goes back to user work and flushes only after
- * this many user accesses (or when it next idles or takes an IPI) — exactly what the RFC's
- * condition 2 forbids.
+ * Workload nmi: NMIs on the targets at seeded points. One in NMI_USER_PERIOD user accesses
+ * (at a seeded phase) is interrupted by an NMI; inside a flush handler, right after the
+ * acknowledgement — where an async flush is still deferred — the first flush handled takes one,
+ * then a seeded half of them. The handler reads NMI_READS words of user memory, as perf's user
+ * stack sampling does (copy_from_user_nmi), when nmi_uaccess_okay() allows it.
  */
-const UNSAFE_DEFER_ACCESSES = 16;
+const NMI_USER_PERIOD = 64;
+const NMI_READS = 2;
+
+/**
+ * Idle CPUs (workloads idle, idle-loaded) walk speculatively through their paging-structure
+ * cache once every this many looks at the doorbell (spin) or on every wake-up (park), as a CPU
+ * in lazy TLB mode still holding the mm's page tables may.
+ */
+const IDLE_SPECULATION_POLLS = 1024;
 
 /** irqs-off workload: of every IRQS_OFF_EVERY user accesses, the first IRQS_OFF_FOR run with
  * interrupts disabled (the doorbell is not looked at). */
@@ -172,11 +172,13 @@ const WHERE_USER = 0;
 const WHERE_CROSSCALL = 1;
 const WHERE_REFAULT = 2;
 const WHERE_END = 3;
+const WHERE_NMI = 4;
 const WHERE_NAMES = [
   'user access',
   'cross-call reading user memory',
   'refault on the initiator',
   'user access after the run (lazy CPUs back on the mm)',
+  'NMI handler reading user memory',
 ];
 
 export class Cpu {
@@ -189,21 +191,41 @@ export class Cpu {
   private readonly priv: number;
   private readonly irq: number;
   readonly tlb: Tlb;
-  /** Every CPU's TLB, for broadcast invalidation. */
+  /** Every CPU's TLB and paging-structure cache, for broadcast invalidation. */
   readonly tlbs: Tlb[];
+  private readonly pscs: PagingStructureCache[];
+  private readonly psc: PagingStructureCache;
+  private readonly oracle: Oracle;
   private readonly doorbellIdx: number;
   private readonly wakeSeqIdx: number;
   private readonly parkedIdx: number;
   private readonly accessSeqIdx: number;
   private readonly ringCap: number;
   private readonly pt: number;
+  private readonly pmds: number;
   private readonly fgen: number;
   private readonly frames: number;
+  /** WHERE_NAMES with this CPU's number, and where its speculative walks happen, made once. */
+  private readonly whereNames: readonly string[];
+  private readonly handlerSpeculation: string;
+  private readonly idleSpeculation: string;
 
   // ── per case ──
   private opts!: ResolvedCaseOptions;
   private cfg!: CaseConfig;
-  private proto = P_SYNC;
+  private space!: AddressSpace;
+  // The protocol's traits, as they apply to this case (see protocols.ts).
+  private broadcast = false;
+  /** The flush info stays on the sender's stack; csds point at it. */
+  private byRef = true;
+  private localFlushFirst = true;
+  /** The target flushes before it acknowledges (a SYNC csd). */
+  private flushBeforeAck = true;
+  /** Lazy CPUs are in the flush mask (page tables were freed and the protocol honours it). */
+  private flushLazy = false;
+  /** User accesses an async target runs after its acknowledgement, before its flush. */
+  private userAccessesBeforeFlush = 0;
+  private nmiChecksUaccess = true;
   private spin = true;
   private pollBudget = SPIN_POLLS;
   private initiator = false;
@@ -211,14 +233,13 @@ export class Cpu {
   private idleLoaded = false;
   private crosscall = false;
   private irqsOffWorkload = false;
+  private nmiWorkload = false;
   private tracksAccess = false;
   private model!: FlushCostModel;
   private counters = new Float64Array(COUNTER_NAMES.length);
 
   private zapStart = 0;
-  private zapTotal = 0;
-  private sharedLo = 0;
-  private sharedN = 0;
+  private zapTable = 0;
   private zapGen = new Int32Array(0);
   private oldSlot = new Int32Array(0);
   private snapshots = new Int32Array(0);
@@ -229,6 +250,10 @@ export class Cpu {
   /** The doorbell value the last handleIpi drained up to. */
   private seenDoorbell = 0;
   private rng = 1;
+  /** Seeded draws for the NMI points (kept apart from the user accesses' stream). */
+  private nmiRng = 1;
+  private nmiUserPhase = 0;
+  private flushesHandled = 0;
   /** The initiator's modeled clock, cycles since its first measured flush. */
   private modeledClock = 0;
   /** Handed from beforeFlush to flushOnce to afterFlush. */
@@ -241,8 +266,10 @@ export class Cpu {
   private warmupRun = 0;
   private accessCount = 0;
   private irqsEnabled = true;
+  private idlePolls = 0;
   private sink = 0;
 
+  /** A flush acknowledged but not yet done here (async protocols, between ack and flush). */
   private deferredPending = false;
   private deferredStart = 0;
   private deferredEnd = 0;
@@ -251,6 +278,8 @@ export class Cpu {
   private deferredViaIpi = false;
   private deferredCountdown = 0;
   private deferredRecord = false;
+  /** The deferred flush has been exposed to user code once (counted once per deferral). */
+  private deferredExposed = false;
   /** True during the traced flush on its initiator; csds flagged RECORD on targets. */
   private recording = false;
   private order: OrderEvent[] | null = null;
@@ -258,10 +287,6 @@ export class Cpu {
   private fault: FaultOptions | null = null;
   private csdsSeen = 0;
 
-  private checked = 0;
-  private stale = 0;
-  private lost = 0;
-  private firstViolation: Violation | null = null;
   private remoteHandlerCycles = 0;
   private remoteHandlers = 0;
 
@@ -279,26 +304,36 @@ export class Cpu {
     this.accessSeqIdx = this.priv + kCpuAccessSeq;
     this.ringCap = this.layout.ringCapacity;
     this.pt = this.layout.pageTable;
+    this.pmds = this.layout.pmds;
     this.fgen = this.layout.flushedGen;
     this.frames = this.layout.frames;
     this.tlbs = [];
+    this.pscs = [];
+    const tables = AddressSpace.maxTables(this.n);
     for (let c = 0; c < this.n; c++) {
       this.tlbs.push(
         new Tlb(this.i32, tlbBase(this.layout, c), this.layout.tlbSets, this.layout.tlbWays),
       );
+      this.pscs.push(new PagingStructureCache(this.i32, pscBase(this.layout, c), tables));
     }
     this.tlb = this.tlbs[this.id];
+    this.psc = this.pscs[this.id];
+    this.oracle = new Oracle(this.i32, this.layout, this.id, this.tlb);
+    this.whereNames = WHERE_NAMES.map((w) => `${w} on CPU ${this.id}`);
+    this.handlerSpeculation = `a speculative walk on CPU ${this.id} in its flush handler, after the acknowledgement`;
+    this.idleSpeculation = `a speculative walk on idle CPU ${this.id}`;
   }
 
   /** Runs one case to the end and returns this CPU's results. Throws on a failure. */
   runCase(cfg: CaseConfig): CpuResult {
     this.setupCase(cfg);
     const i32 = this.i32;
-    // Every CPU starts with the mm loaded and its TLB warm.
+    // Every CPU starts with the mm loaded and its TLB and paging-structure cache warm, as the
+    // threads of a process that has been running would.
     // Published before the start barrier; initiators read them in collectTargets.
     Atomics.store(i32, this.shared + kCpuLoadedMm, MM_ID);
     Atomics.store(i32, this.priv + kCpuIrqsEnabled, 1);
-    if (!this.initiator) this.warmPass(WHERE_USER);
+    this.warmPass(WHERE_USER);
     const lazy = !this.initiator && this.opts.workload === 'idle';
     // Idle in lazy TLB mode: the mm stays loaded, but flushes skip this CPU.
     if (lazy) Atomics.store(i32, this.shared + kCpuIsLazy, 1);
@@ -323,11 +358,14 @@ export class Cpu {
     }
     this.respond();
 
-    // The run is over. Lazy CPUs return to the mm (catching up through tlb_gen); then every
-    // non-initiator touches its working set once more, so a flush that was wrongly skipped or
-    // deferred shows up as a stale use.
+    // The run is over. Lazy CPUs, which kept the mm's page tables loaded all along, return to
+    // the mm (catching up through tlb_gen); then every non-initiator touches its working set once
+    // more, so a flush that was wrongly skipped or deferred shows up as a stale use.
     if (this.deferredPending) this.runDeferredFlush();
-    if (lazy) this.switchMmIrqsOff();
+    if (lazy) {
+      this.speculativeWalk(`a speculative walk on lazy CPU ${this.id}`);
+      this.switchMmIrqsOff();
+    }
     if (!this.initiator) this.warmPass(WHERE_END);
     this.barrier(kDoneCount, 'end');
     if (this.initiator) this.sweepLostWrites();
@@ -345,10 +383,7 @@ export class Cpu {
       counters: this.counters.slice(),
       remoteHandlerCycles: this.remoteHandlerCycles,
       remoteHandlers: this.remoteHandlers,
-      checkedAccesses: this.checked,
-      staleUses: this.stale,
-      lostWrites: this.lost,
-      firstViolation: this.firstViolation,
+      oracle: this.oracle.counts(),
       trace,
       order: this.order,
     };
@@ -367,9 +402,17 @@ export class Cpu {
 
   private setupCase(cfg: CaseConfig): void {
     const o = cfg.options;
+    const traits = PROTOCOL_TRAITS[o.protocol];
     this.cfg = cfg;
     this.opts = o;
-    this.proto = PROTOCOL_CODES[o.protocol];
+    this.broadcast = traits.transport === 'broadcast';
+    this.byRef = !traits.infoInline;
+    this.localFlushFirst = traits.localFlushFirst;
+    const freedTablesHonoured = o.freedTables && traits.honoursFreedTables;
+    this.flushBeforeAck = traits.flushBeforeAck || freedTablesHonoured;
+    this.flushLazy = freedTablesHonoured;
+    this.userAccessesBeforeFlush = traits.userAccessesBeforeFlush;
+    this.nmiChecksUaccess = traits.nmiChecksUaccess;
     this.spin = cfg.waitMode === 'spin';
     this.pollBudget = this.spin ? SPIN_POLLS : PARK_POLLS;
     this.initiator = o.workload === 'multi' || this.id === 0;
@@ -377,13 +420,12 @@ export class Cpu {
     this.idleLoaded = o.workload === 'idle-loaded';
     this.crosscall = o.workload === 'crosscall';
     this.irqsOffWorkload = o.workload === 'irqs-off';
-    this.tracksAccess = this.proto === P_BROADCAST;
+    this.nmiWorkload = o.workload === 'nmi';
+    this.tracksAccess = this.broadcast;
     this.counters.fill(0);
-    const initiators = this.initiatorCount();
-    this.zapStart = o.workload === 'multi' ? this.id * o.pages : 0;
-    this.zapTotal = initiators * o.pages;
-    this.sharedLo = this.zapTotal;
-    this.sharedN = o.sharedPages;
+    this.space = new AddressSpace(o.pages, this.initiatorCount(), o.sharedPages);
+    this.zapStart = this.space.zapStartOf(this.id);
+    this.zapTable = this.space.tableOfInitiator(this.id);
     this.zapGen = new Int32Array(o.pages);
     this.oldSlot = new Int32Array(o.pages);
     this.snapshots = new Int32Array(o.pages * FRAME_POOL).fill(-1);
@@ -391,22 +433,24 @@ export class Cpu {
     this.ipiMask = new Int32Array(this.n);
     this.callTargets = new Int32Array(this.n);
     this.rng = (Math.imul(o.seed ^ 0x5bd1e995, this.id + 1) ^ (this.id * 0x9e3779b9)) | 1;
+    this.nmiRng = mix32(o.seed ^ Math.imul(this.id + 1, 0x2545f491)) | 1;
+    this.nmiUserPhase = (this.nmiRng >>> 0) % NMI_USER_PERIOD;
+    this.flushesHandled = 0;
     this.accessCount = 0;
     this.seenDoorbell = 0;
     this.flushesRun = 0;
     this.warmupRun = 0;
     this.tinybenchRme = Number.NaN;
     this.irqsEnabled = true;
+    this.idlePolls = 0;
     this.deferredPending = false;
     this.deferredRecord = false;
+    this.deferredExposed = false;
     this.recording = false;
     this.order = o.trace ? [] : null;
     this.fault = o.fault && o.fault.cpu === this.id ? o.fault : null;
     this.csdsSeen = 0;
-    this.checked = 0;
-    this.stale = 0;
-    this.lost = 0;
-    this.firstViolation = null;
+    this.oracle.setupCase(this.space);
     this.remoteHandlerCycles = 0;
     this.remoteHandlers = 0;
     this.tlb.clock = 0;
@@ -417,7 +461,7 @@ export class Cpu {
       cpus: this.n,
       self: this.id,
       distances,
-      protocol: o.protocol,
+      traits,
       pages: o.pages,
       seed: o.seed,
       crosscall: this.crosscall,
@@ -548,7 +592,7 @@ export class Cpu {
     this.refault();
     // What each target's flush did is in its csd (SYNC csds only: an ASYNC one is the
     // sender's again once unlocked).
-    const waitForFlush = this.proto === P_SYNC || this.proto === P_CONCURRENT || o.freedTables;
+    const waitForFlush = this.flushBeforeAck;
     if (waitForFlush) {
       for (let i = 0; i < model.nTargets; i++) {
         model.remoteKind[i] = i32[this.csdAt(model.targets[i], CSD_FLUSH) + kCsdFlushKind];
@@ -574,9 +618,15 @@ export class Cpu {
     if (Atomics.load(i32, this.doorbellIdx) !== this.seenDoorbell) this.handleIpi();
   }
 
-  /** Clears the PTEs of this initiator's range (not present, generation + 1). */
+  /**
+   * Clears the PTEs of this initiator's range (not present, generation + 1). With freed tables
+   * it also unlinks the range's last-level table — the upper-level entry now links a new table —
+   * before the flush, as free_pgtables() does; the old one is freed once the flush returned.
+   */
   private zap(): void {
     const i32 = this.i32;
+    // Pairs with the walkers' load of the upper-level entry and the oracle's at acknowledgement.
+    if (this.opts.freedTables) Atomics.add(i32, this.pmds + this.zapTable, 1);
     for (let i = 0, n = this.opts.pages; i < n; i++) {
       const vpn = this.zapStart + i;
       const pte = i32[this.pt + vpn];
@@ -606,6 +656,12 @@ export class Cpu {
       // Publishes "the flush for generation zapGen has returned"; pairs with access()'s load.
       Atomics.store(i32, this.fgen + vpn, this.zapGen[i]);
     }
+    if (this.opts.freedTables) {
+      // tlb_remove_table()'s free, now that no CPU may cache the old table: every generation
+      // below the one linked in is freed and its page reused. Pairs with the oracle's walk().
+      const t = this.zapTable;
+      Atomics.store(i32, this.layout.tablesFreed + t, Atomics.load(i32, this.pmds + t));
+    }
   }
 
   /** Maps each page to the next frame of its pool and touches it (a write fault). */
@@ -632,19 +688,10 @@ export class Cpu {
     // Pairs with access()'s Atomics.add on the frame by any writer.
     const writes = Atomics.load(this.i32, f + kFrameWrites);
     if (writes === snap) return;
-    this.lost += writes - snap;
-    if (this.firstViolation === null) {
-      const writer = Atomics.load(this.i32, f + kFrameLastWriter) - 1;
-      this.firstViolation = {
-        kind: 'lost-write',
-        seq: Atomics.add(this.i32, kViolationSeq, 1),
-        cpu: writer,
-        vpn: this.zapStart + i,
-        entryGen: Atomics.load(this.i32, f + kFrameLastGen),
-        flushedGen: this.snapshotGen[k],
-        step: `CPU ${writer} wrote the page through its old translation after the flush returned and the frame was written back`,
-      };
-    }
+    // Pairs with the writer's plain stores, ordered before its Atomics.add we just read.
+    const writer = Atomics.load(this.i32, f + kFrameLastWriter) - 1;
+    const entryGen = Atomics.load(this.i32, f + kFrameLastGen);
+    this.oracle.lostWrite(writes - snap, writer, this.zapStart + i, entryGen, this.snapshotGen[k]);
   }
 
   private sweepLostWrites(): void {
@@ -663,15 +710,15 @@ export class Cpu {
     end = rangeEnd(start, end, o.singlePageFlushCeiling);
     if (end === TLB_FLUSH_ALL) start = 0;
     if (this.recording) this.note('flush-start', -1);
-    if (this.proto === P_BROADCAST) {
+    if (this.broadcast) {
       this.model.nTargets = 0;
       this.broadcastFlush(start, end);
       return FLUSH_NONE;
     }
     const targets = this.model.targets;
-    const n = this.collectTargets(targets, o.freedTables);
+    const n = this.collectTargets(targets, this.flushLazy);
     this.model.nTargets = n;
-    const byRef = this.proto === P_SYNC || this.proto === P_CONCURRENT;
+    const byRef = this.byRef;
     if (byRef) {
       // flush_tlb_info lives on the initiator's stack; csds point at it.
       const info = infoLine(this.layout, this.id);
@@ -683,14 +730,14 @@ export class Cpu {
       i32[info + kInfoInitiator] = this.id;
     }
     let localKind = FLUSH_NONE;
-    if (this.proto === P_SYNC) {
+    if (this.localFlushFirst) {
       localKind = this.flushTlbFunc(start, end, newTlbGen);
       if (this.recording) this.note('local-flush-done', -1);
     }
-    let csdFlags = byRef || o.freedTables ? CSD_FLAG_LOCK | CSD_TYPE_SYNC : CSD_FLAG_LOCK;
+    let csdFlags = this.flushBeforeAck ? CSD_FLAG_LOCK | CSD_TYPE_SYNC : CSD_FLAG_LOCK;
     if (this.recording) csdFlags |= CSD_FLAG_RECORD;
     this.queueFlushes(targets, n, byRef, csdFlags, start, end, newTlbGen);
-    if (this.proto !== P_SYNC) {
+    if (!this.localFlushFirst) {
       localKind = this.flushTlbFunc(start, end, newTlbGen);
       if (this.recording) this.note('local-flush-done', -1);
     }
@@ -711,8 +758,9 @@ export class Cpu {
     for (let c = 0; c < this.n; c++) {
       if (c === this.id) continue;
       const l = tlbstateLine(this.layout, c);
-      // Pairs with runCase's store of kCpuLoadedMm on that CPU.
-      if (Atomics.load(i32, l + kCpuLoadedMm) !== MM_ID) continue;
+      // In mm_cpumask: the mm is loaded, or being switched to (LOADED_MM_SWITCHING). Pairs with
+      // runCase's store of kCpuLoadedMm on that CPU.
+      if (Atomics.load(i32, l + kCpuLoadedMm) === 0) continue;
       // Pairs with switchMmIrqsOff's store: either we see the CPU awake, or it sees our tlb_gen.
       if (!includeLazy && Atomics.load(i32, l + kCpuIsLazy) !== 0) {
         this.counters[C_LAZY_SKIPPED]++;
@@ -791,10 +839,13 @@ export class Cpu {
   private broadcastFlush(start: number, end: number): void {
     const i32 = this.i32;
     const full = end === TLB_FLUSH_ALL;
+    const freedTables = this.opts.freedTables;
     for (let c = 0; c < this.n; c++) {
       const tlb = this.tlbs[c];
       if (full) tlb.invalidateRemoteMm(MM_ID);
       else for (let vpn = start; vpn < end; vpn++) tlb.invalidateRemote(MM_ID, vpn);
+      // INVLPGB with page-walk-cache invalidation, when tables were freed.
+      if (freedTables) this.pscs[c].invalidateRemote();
     }
     this.counters[C_BROADCAST_INVALIDATIONS] += full ? 1 : end - start;
     if (this.recording) this.note('invlpgb-done', -1);
@@ -830,6 +881,7 @@ export class Cpu {
       // A lazy CPU is flushed only when page tables were freed: it leaves the mm (Linux switches
       // it to init_mm), which here means dropping everything and catching up.
       this.tlb.flushAll();
+      this.psc.flush();
       this.counters[C_FULL_FLUSHES]++;
       i32[localIdx] = Atomics.load(i32, kMmTlbGen);
       return FLUSH_FULL;
@@ -837,31 +889,43 @@ export class Cpu {
     // Pairs with the initiator's inc_mm_tlb_gen Atomics.add.
     const mmTlbGen = Atomics.load(i32, kMmTlbGen);
     const kind = flushKindFor(local, newTlbGen, mmTlbGen, end);
+    // INVLPG and a CR3 write both empty the paging-structure caches (Intel SDM 4.10.4.1), which
+    // is what flush_tlb_func() relies on when page tables were freed.
     if (kind === FLUSH_PARTIAL) {
       for (let vpn = start; vpn < end; vpn++) this.tlb.invlpg(MM_ID, vpn);
+      this.psc.flush();
       this.counters[C_INVLPGS] += end - start;
       this.counters[C_PARTIAL_FLUSHES]++;
       i32[localIdx] = newTlbGen;
     } else if (kind === FLUSH_FULL) {
       this.tlb.flushAll();
+      this.psc.flush();
       this.counters[C_FULL_FLUSHES]++;
       i32[localIdx] = mmTlbGen;
     }
     return kind;
   }
 
-  /** switch_mm_irqs_off() back to the mm from lazy mode: catch up if the TLB went stale. */
+  /**
+   * switch_mm_irqs_off() back to the mm from lazy mode: catch up if the TLB went stale. Until it
+   * has, loaded_mm says LOADED_MM_SWITCHING, so nmi_uaccess_okay() keeps NMIs off user memory.
+   */
   private switchMmIrqsOff(): void {
     const i32 = this.i32;
+    // Still in the flush mask (collectTargets), but not a state to read user memory in.
+    Atomics.store(i32, this.shared + kCpuLoadedMm, LOADED_MM_SWITCHING);
     // Leave lazy mode before reading tlb_gen; pairs with collectTargets' load of kCpuIsLazy.
     Atomics.store(i32, this.shared + kCpuIsLazy, 0);
     const mmTlbGen = Atomics.load(i32, kMmTlbGen);
     if (i32[this.priv + kCpuLocalTlbGen] < mmTlbGen) {
       this.tlb.flushAll();
+      this.psc.flush();
       this.counters[C_FULL_FLUSHES]++;
       this.counters[C_CATCH_UP_FLUSHES]++;
       i32[this.priv + kCpuLocalTlbGen] = mmTlbGen;
     }
+    // Pairs with collectTargets' load: the switch is done.
+    Atomics.store(i32, this.shared + kCpuLoadedMm, MM_ID);
   }
 
   // ── csds, IPIs and waiting ───────────────────────────────────────────────────────────────
@@ -965,7 +1029,6 @@ export class Cpu {
     // Note the doorbell before draining: a push that finds the queue empty after our last look
     // bumps it again. Pairs with sendIpi's Atomics.add.
     this.seenDoorbell = Atomics.load(i32, this.doorbellIdx);
-    if (this.deferredPending) this.runDeferredFlush();
     let viaIpi = true;
     for (;;) {
       const v = ringPeek(i32, this.irq, this.ringCap);
@@ -990,15 +1053,11 @@ export class Cpu {
     if (func === FUNC_FLUSH_TLB_REF) {
       // The info is read from the sender's stack while the csd is still locked (SYNC).
       const info = infoLine(this.layout, src);
-      const kind = this.flushTlbFunc(
-        i32[info + kInfoStart],
-        i32[info + kInfoEnd],
-        i32[info + kInfoNewTlbGen],
-      );
+      const newTlbGen = i32[info + kInfoNewTlbGen];
+      const kind = this.flushTlbFunc(i32[info + kInfoStart], i32[info + kInfoEnd], newTlbGen);
       i32[csd + kCsdFlushKind] = kind;
       if (rec) this.note('flush-done', src);
-      if (rec) this.note('ack', src);
-      this.csdUnlock(csd, src);
+      this.acknowledge(csd, src, newTlbGen, rec);
       this.accountHandler(src, true, kind, viaIpi);
     } else if (func === FUNC_FLUSH_TLB_INLINE) {
       // Copy the info to our stack: once unlocked, the sender may refill the csd.
@@ -1011,35 +1070,31 @@ export class Cpu {
         const kind = this.flushTlbFunc(start, end, newTlbGen);
         i32[csd + kCsdFlushKind] = kind;
         if (rec) this.note('flush-done', src);
-        if (rec) this.note('ack', src);
-        this.csdUnlock(csd, src);
+        this.acknowledge(csd, src, newTlbGen, rec);
         this.accountHandler(src, false, kind, viaIpi);
-      } else if (this.proto === P_ASYNC_UNSAFE) {
-        // The negative control: acknowledge, and go back to user work with the flush pending.
-        if (rec) this.note('ack', src);
-        this.csdUnlock(csd, src);
-        this.deferredRecord = rec;
-        this.deferredStart = start;
-        this.deferredEnd = end;
-        this.deferredGen = newTlbGen;
-        this.deferredSrc = src;
-        this.deferredViaIpi = viaIpi;
-        this.deferredCountdown = UNSAFE_DEFER_ACCESSES;
-        this.deferredPending = true;
-        this.counters[C_DEFERRED_FLUSHES]++;
       } else {
-        // async-inline: acknowledge, then flush before anything else runs on this CPU — before
-        // the next queued csd (a cross-call touching user memory) and before user code.
-        if (rec) this.note('ack', src);
-        this.csdUnlock(csd, src);
-        const kind = this.flushTlbFunc(start, end, newTlbGen);
-        if (rec) this.note('flush-done', src);
-        this.accountHandler(src, false, kind, viaIpi);
+        // The RFC: acknowledge, then flush. From the unlock on, the flush is deferred: the
+        // sender may already have returned.
+        this.acknowledge(csd, src, newTlbGen, rec);
+        this.defer(start, end, newTlbGen, src, viaIpi, rec);
+        if (this.userAccessesBeforeFlush === 0) {
+          // async-inline: the flush runs before anything else on this CPU — before the next
+          // queued csd (a cross-call touching user memory) and before user code. Only an NMI
+          // can come in between.
+          if (this.nmiWorkload) this.nmiInHandler();
+          this.runDeferredFlush();
+        } else {
+          // async-unsafe: back to user work with the flush pending.
+          this.deferredCountdown = this.userAccessesBeforeFlush;
+          this.counters[C_DEFERRED_FLUSHES]++;
+          if (this.nmiWorkload) this.nmiInHandler();
+        }
       }
     } else if (func === FUNC_READ_USER) {
       // An ASYNC cross-call: unlocked first, then run.
       this.csdUnlock(csd, src);
       this.counters[C_CROSSCALLS]++;
+      if (this.deferredPending) this.exposeDeferred(WHERE_CROSSCALL);
       for (let k = 0; k < CROSSCALL_READS; k++) {
         const r = this.nextRandom();
         this.access(this.pickVpn(r), false, WHERE_CROSSCALL);
@@ -1047,11 +1102,121 @@ export class Cpu {
     }
   }
 
+  /**
+   * csd_unlock() of a flush csd: the acknowledgement. The oracle learns first what the request
+   * killed (the sender is still waiting, so the page table is as the request left it); then,
+   * as the handler runs on with the mm's page tables loaded, the CPU may walk speculatively.
+   */
+  private acknowledge(csd: number, src: number, newTlbGen: number, rec: boolean): void {
+    this.oracle.acknowledge(src, newTlbGen, this.opts.freedTables);
+    if (rec) this.note('ack', src);
+    this.csdUnlock(csd, src);
+    this.flushesHandled++;
+    this.speculativeWalk(this.handlerSpeculation);
+  }
+
+  /**
+   * Notes an acknowledged flush as not done yet. A second one while the first is still pending
+   * (async-unsafe) merges with it: one full flush up to the newer generation will cover both,
+   * as Linux's tlb_gen catch-up would; the merged request's handler work is folded into it.
+   */
+  private defer(
+    start: number,
+    end: number,
+    newTlbGen: number,
+    src: number,
+    viaIpi: boolean,
+    rec: boolean,
+  ): void {
+    if (this.deferredPending) {
+      this.accountHandler(this.deferredSrc, false, FLUSH_NONE, this.deferredViaIpi);
+      start = 0;
+      end = TLB_FLUSH_ALL;
+      if (newTlbGen < this.deferredGen) newTlbGen = this.deferredGen;
+      rec ||= this.deferredRecord;
+    }
+    this.deferredRecord = rec;
+    this.deferredStart = start;
+    this.deferredEnd = end;
+    this.deferredGen = newTlbGen;
+    this.deferredSrc = src;
+    this.deferredViaIpi = viaIpi;
+    this.deferredExposed = false;
+    this.deferredPending = true;
+    this.oracle.flushDeferred = true;
+  }
+
   private runDeferredFlush(): void {
     this.deferredPending = false;
+    this.oracle.flushDeferred = false;
     const kind = this.flushTlbFunc(this.deferredStart, this.deferredEnd, this.deferredGen);
     if (this.deferredRecord) this.note('flush-done', this.deferredSrc);
     this.accountHandler(this.deferredSrc, false, kind, this.deferredViaIpi);
+  }
+
+  /**
+   * About to read user memory (user code resumed, a cross-call, an NMI) with an acknowledged
+   * flush not done here: tell the oracle once per deferral, and walk speculatively.
+   */
+  private exposeDeferred(where: number): void {
+    if (this.deferredExposed) return;
+    this.deferredExposed = true;
+    const local = this.i32[this.priv + kCpuLocalTlbGen];
+    this.oracle.exposure(this.deferredSrc, this.deferredGen, local, this.whereNames[where]);
+    this.speculativeWalk(`a speculative walk as the ${this.whereNames[where]} ran`);
+  }
+
+  /**
+   * A speculative page walk through every upper-level entry this CPU caches: hardware may make
+   * one at any moment while the mm's page tables are loaded. Nothing is filled.
+   */
+  private speculativeWalk(where: string): void {
+    const psc = this.psc;
+    this.counters[C_SPECULATIVE_WALKS]++;
+    for (let t = 0, n = this.space.tables; t < n; t++) {
+      const gen = psc.lookup(t);
+      if (gen >= 0) this.oracle.walk(t, gen, where);
+    }
+  }
+
+  // ── NMIs (workload nmi) ──────────────────────────────────────────────────────────────────
+
+  /** An NMI may land right after the acknowledgement: the first flush handled, then a seeded half. */
+  private nmiInHandler(): void {
+    if (this.flushesHandled === 1 || (this.nextNmiRandom() & 1) === 0) this.nmi();
+  }
+
+  /**
+   * nmi_uaccess_okay(): user memory may be read only with the mm really loaded (not mid
+   * switch_mm) and — the RFC's addition — no acknowledged flush still deferred on this CPU.
+   */
+  private nmiUaccessOkay(): boolean {
+    // Our own line; initiators only read it.
+    const loaded = Atomics.load(this.i32, this.shared + kCpuLoadedMm);
+    return loaded === MM_ID && !this.deferredPending;
+  }
+
+  /** The NMI handler: reads a little user memory (a user stack sample) if it may. */
+  private nmi(): void {
+    this.counters[C_NMIS]++;
+    if (this.nmiChecksUaccess && !this.nmiUaccessOkay()) {
+      this.counters[C_NMI_UACCESS_REFUSED]++;
+      return;
+    }
+    if (this.deferredPending) this.exposeDeferred(WHERE_NMI);
+    for (let k = 0; k < NMI_READS; k++) {
+      this.access(this.pickVpn(this.nextNmiRandom()), false, WHERE_NMI);
+    }
+  }
+
+  private nextNmiRandom(): number {
+    // xorshift32 on a stream of its own, so NMIs do not shift the user accesses' draws.
+    let x = this.nmiRng;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.nmiRng = x;
+    return x >>> 0;
   }
 
   private accountHandler(src: number, byRef: boolean, kind: number, viaIpi: boolean): void {
@@ -1089,7 +1254,11 @@ export class Cpu {
     for (;;) {
       // Pairs with the last initiator's store of kStop.
       if (Atomics.load(i32, kStop) !== 0) return;
-      if (Atomics.load(i32, this.doorbellIdx) !== this.seenDoorbell) this.handleIpi();
+      if (Atomics.load(i32, this.doorbellIdx) !== this.seenDoorbell) {
+        this.handleIpi();
+        // Returning from the interrupt to user code, with an acknowledged flush not done.
+        if (this.userWork && this.deferredPending) this.exposeDeferred(WHERE_USER);
+      }
       if (this.userWork) {
         this.userBurst(this.opts.userBurst);
         if (this.spin) {
@@ -1100,10 +1269,14 @@ export class Cpu {
           continue;
         }
       } else if (this.spin) {
-        // An idle CPU in spin mode polls its doorbell.
+        // An idle CPU in spin mode polls its doorbell, and now and then walks speculatively.
         if (++polls >= this.pollBudget) {
           polls = 0;
           this.checkAbort();
+        }
+        if (++this.idlePolls >= IDLE_SPECULATION_POLLS) {
+          this.idlePolls = 0;
+          this.speculativeWalk(this.idleSpeculation);
         }
         continue;
       }
@@ -1117,6 +1290,7 @@ export class Cpu {
         continue;
       this.park(seq, this.userWork ? USER_IDLE_SLICE_MS : PARK_SLICE_MS);
       this.checkAbort();
+      if (!this.userWork) this.speculativeWalk(this.idleSpeculation);
     }
   }
 
@@ -1164,6 +1338,10 @@ export class Cpu {
       // Interrupts are taken between instructions, never inside an access.
       if (this.irqsEnabled && Atomics.load(i32, this.doorbellIdx) !== this.seenDoorbell)
         this.handleIpi();
+      // In user code with an acknowledged flush not done (async-unsafe).
+      if (this.deferredPending) this.exposeDeferred(WHERE_USER);
+      // NMIs come whether interrupts are enabled or not.
+      if (this.nmiWorkload && this.accessCount % NMI_USER_PERIOD === this.nmiUserPhase) this.nmi();
       const r = this.nextRandom();
       this.access(this.pickVpn(r), (r & 2) !== 0, WHERE_USER);
       this.accessCount++;
@@ -1177,11 +1355,9 @@ export class Cpu {
 
   /** One read of every page of the working set (bounded by the TLB's size). */
   private warmPass(where: number): void {
-    const limit = Math.min(this.zapTotal + this.sharedN, this.tlb.entries);
-    for (let k = 0; k < limit; k++) {
-      const vpn = k < this.zapTotal ? k : this.sharedLo + (k - this.zapTotal);
-      this.access(vpn, false, where);
-    }
+    // The zapped ranges, then the shared pages right after them (see address-space.ts).
+    const limit = Math.min(this.space.zapTotal + this.space.sharedN, this.tlb.entries);
+    for (let vpn = 0; vpn < limit; vpn++) this.access(vpn, false, where);
   }
 
   private nextRandom(): number {
@@ -1196,8 +1372,9 @@ export class Cpu {
 
   /** Half the accesses go to the zapped range(s), half to the shared pages. */
   private pickVpn(r: number): number {
-    if ((r & 1) === 0 || this.sharedN === 0) return (r >>> 2) % this.zapTotal;
-    return this.sharedLo + ((r >>> 2) % this.sharedN);
+    const { zapTotal, sharedN } = this.space;
+    if ((r & 1) === 0 || sharedN === 0) return (r >>> 2) % zapTotal;
+    return zapTotal + ((r >>> 2) % sharedN);
   }
 
   /**
@@ -1219,6 +1396,7 @@ export class Cpu {
       this.counters[C_TLB_HITS]++;
     } else {
       this.counters[C_TLB_MISSES]++;
+      this.walkUpperLevel(vpn, where);
       for (let tries = 0; tries < WALK_RETRIES; tries++) {
         // The page walk; pairs with zap()/refault()'s Atomics.store.
         pte = Atomics.load(i32, this.pt + vpn);
@@ -1239,9 +1417,8 @@ export class Cpu {
         return;
       }
     }
-    this.checked++;
     const gen = pte >>> PTE_GEN_SHIFT;
-    if (gen < flushedGen) this.staleUse(vpn, gen, flushedGen, where);
+    this.oracle.access(vpn, gen, flushedGen, write, this.whereNames[where]);
     const f = this.frameAt(vpn, (pte >> PTE_SLOT_SHIFT) & PTE_SLOT_MASK);
     if (write) {
       // Lands in the frame the translation names; pairs with retire()'s writeback snapshot.
@@ -1256,21 +1433,24 @@ export class Cpu {
     if (this.tracksAccess) Atomics.add(i32, this.accessSeqIdx, 1);
   }
 
-  private staleUse(vpn: number, gen: number, flushedGen: number, where: number): void {
-    this.stale++;
-    if (this.firstViolation !== null) return;
-    const deferred = this.deferredPending
-      ? ', with its flush deferred after the acknowledgement'
-      : '';
-    this.firstViolation = {
-      kind: 'stale-use',
-      seq: Atomics.add(this.i32, kViolationSeq, 1),
-      cpu: this.id,
-      vpn,
-      entryGen: gen,
-      flushedGen,
-      step: `${WHERE_NAMES[where]} on CPU ${this.id}${deferred}`,
-    };
+  /**
+   * The upper level of a page walk: through the paging-structure cache when it holds the entry
+   * (the oracle checks the table it names is alive), else from memory, caching what it read.
+   */
+  private walkUpperLevel(vpn: number, where: number): void {
+    const t = this.space.tableOf(vpn);
+    const psc = this.psc;
+    const cached = psc.lookup(t);
+    // Pairs with the zap's unlink (Atomics.add of the table generation).
+    const linked = Atomics.load(this.i32, this.pmds + t);
+    if (cached >= 0) {
+      this.counters[C_PSC_HITS]++;
+      this.oracle.walk(t, cached, this.whereNames[where]);
+      if (cached === linked) return;
+    }
+    psc.fill(t, linked);
+    // A walk that raced an unlink must not leave the old entry behind, as for TLB fills.
+    if (Atomics.load(this.i32, this.pmds + t) !== linked) psc.drop(t);
   }
 
   private frameAt(vpn: number, slot: number): number {

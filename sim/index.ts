@@ -3,7 +3,15 @@
 export type { TraceEvent } from './cost-model.js';
 export { ErrorCodes, type FlushbenchError, isFlushbenchError, isInputError } from './errors.js';
 export { type CaseResult, Machine, type ModeledSummary, type Oracle } from './machine.js';
-export { COUNTER_NAMES, type CounterName, type OrderEvent, type Violation } from './messages.js';
+export {
+  COUNTER_NAMES,
+  type CounterName,
+  type OracleCounts,
+  type OrderEvent,
+  type Violation,
+  type ViolationKind,
+  violationsOf,
+} from './messages.js';
 export {
   CASE_DEFAULTS,
   type CaseOptions,
@@ -19,4 +27,10 @@ export {
   type Workload,
 } from './options.js';
 export { checkProfileFits, loadProfile, type Profile, profileNames } from './profile.js';
+export {
+  CONTROL_PROTOCOLS,
+  mustBeCaught,
+  PROTOCOL_TRAITS,
+  type ProtocolTraits,
+} from './protocols.js';
 export { type Summary, summarize } from './stats.js';

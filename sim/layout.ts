@@ -11,10 +11,15 @@
  *   irq blocks      cpus × (slots + 2 lines)     doorbell, slots, tail: senders; head: owner
  *   csds            cpus × cpus × 3 × 16         sender; flags: sender+target   target
  *   tlbs            cpus × (3 × sets × ways)     owner; tags also broadcast     owner, broadcast
+ *   pscs            cpus × tables                owner; broadcast clears    owner
+ *   pmds            tables                       owning initiator           everyone (walks)
+ *   tables freed    tables                       owning initiator           everyone (oracle)
  *   page table      vaPages                      owning initiator           everyone (walks)
  *   flushed gen     vaPages                      owning initiator           everyone (oracle)
  *   frames          vaPages × 4 × 4              writers of the page        owning initiator
  */
+
+import { AddressSpace } from './address-space.js';
 
 /** Int32 slots per 64-byte cache line. */
 export const LINE = 16;
@@ -40,9 +45,14 @@ const HEADER_LINES = 8;
 
 /** The address space the workloads run in; 0 means "no mm" (init_mm). */
 export const MM_ID = 1;
+/**
+ * cpu_tlbstate.loaded_mm while switch_mm_irqs_off() is under way (Linux's LOADED_MM_SWITCHING):
+ * the CPU stays in the flush mask, but nmi_uaccess_okay() says no.
+ */
+export const LOADED_MM_SWITCHING = -1;
 
 // ── per-CPU shared line: cpu_tlbstate_shared, read by every initiator, rarely written ─────────
-/** cpu_tlbstate.loaded_mm: MM_ID or 0. */
+/** cpu_tlbstate.loaded_mm: MM_ID, LOADED_MM_SWITCHING or 0. */
 export const kCpuLoadedMm = 0;
 /** cpu_tlbstate_shared.is_lazy: idle, borrowing the mm; flushes skip it. */
 export const kCpuIsLazy = 1;
@@ -166,6 +176,13 @@ export interface Layout extends LayoutParams {
   tlbs: number;
   tlbEntries: number;
   tlbStride: number;
+  /** Paging-structure caches: `pscStride` words per CPU, one per table. */
+  pscs: number;
+  pscStride: number;
+  /** Per last-level table: the generation of the table its upper-level entry links in. */
+  pmds: number;
+  /** Per table: generations below this one are freed (and their pages reused). */
+  tablesFreed: number;
   pageTable: number;
   flushedGen: number;
   frames: number;
@@ -203,6 +220,13 @@ export function computeLayout(p: LayoutParams): Layout {
   const tlbStride = roundUpToLine(3 * tlbEntries);
   const tlbs = at;
   at += p.cpus * tlbStride;
+  const pscStride = roundUpToLine(AddressSpace.maxTables(p.cpus));
+  const pscs = at;
+  at += p.cpus * pscStride;
+  const pmds = at;
+  at += pscStride;
+  const tablesFreed = at;
+  at += pscStride;
   const pageTable = at;
   at += roundUpToLine(p.vaPages);
   const flushedGen = at;
@@ -222,6 +246,10 @@ export function computeLayout(p: LayoutParams): Layout {
     tlbs,
     tlbEntries,
     tlbStride,
+    pscs,
+    pscStride,
+    pmds,
+    tablesFreed,
     pageTable,
     flushedGen,
     frames,
@@ -256,6 +284,10 @@ export function csdBase(l: Layout, index: number): number {
 
 export function tlbBase(l: Layout, cpu: number): number {
   return l.tlbs + cpu * l.tlbStride;
+}
+
+export function pscBase(l: Layout, cpu: number): number {
+  return l.pscs + cpu * l.pscStride;
 }
 
 export function frameBase(l: Layout, vpn: number, slot: number): number {

@@ -22,8 +22,8 @@ import {
   type CpuResult,
   type ErrorMessage,
   type FromCpu,
+  type OracleCounts,
   type OrderEvent,
-  type Violation,
 } from './messages.js';
 import {
   type CaseOptions,
@@ -52,12 +52,7 @@ export interface ModeledSummary {
   max: number;
 }
 
-export interface Oracle {
-  checkedAccesses: number;
-  staleUses: number;
-  lostWrites: number;
-  firstViolation: Violation | null;
-}
+export type Oracle = OracleCounts;
 
 export interface CaseResult {
   state: 'completed';
@@ -366,21 +361,29 @@ function assemble(
     CounterName,
     number
   >;
-  let checkedAccesses = 0;
-  let staleUses = 0;
-  let lostWrites = 0;
-  let firstViolation: Violation | null = null;
+  const oracle: OracleCounts = {
+    checkedAccesses: 0,
+    staleUses: 0,
+    lostWrites: 0,
+    ackWindowViolations: 0,
+    freedTableWalks: 0,
+    firstViolation: null,
+  };
   let handlerCycles = 0;
   let handlers = 0;
   for (const r of reports) {
     COUNTER_NAMES.forEach((k, i) => {
       counters[k] += r.counters[i];
     });
-    checkedAccesses += r.checkedAccesses;
-    staleUses += r.staleUses;
-    lostWrites += r.lostWrites;
-    if (r.firstViolation && (!firstViolation || r.firstViolation.seq < firstViolation.seq)) {
-      firstViolation = r.firstViolation;
+    const o = r.oracle;
+    oracle.checkedAccesses += o.checkedAccesses;
+    oracle.staleUses += o.staleUses;
+    oracle.lostWrites += o.lostWrites;
+    oracle.ackWindowViolations += o.ackWindowViolations;
+    oracle.freedTableWalks += o.freedTableWalks;
+    const v = o.firstViolation;
+    if (v && (!oracle.firstViolation || v.seq < oracle.firstViolation.seq)) {
+      oracle.firstViolation = v;
     }
     handlerCycles += r.remoteHandlerCycles;
     handlers += r.remoteHandlers;
@@ -417,7 +420,7 @@ function assemble(
       count: handlers,
     },
     counters,
-    oracle: { checkedAccesses, staleUses, lostWrites, firstViolation },
+    oracle,
     modeledCyclesSamples,
     trace: reports[0].trace,
     order: o.trace ? reports.flatMap((r) => r.order ?? []).sort((a, b) => a.seq - b.seq) : null,

@@ -26,6 +26,10 @@ export const COUNTER_NAMES = Object.freeze([
   'broadcastInvalidations',
   'tlbsyncWaits',
   'modeledLineTransfers',
+  'nmis',
+  'nmiUaccessRefused',
+  'speculativeWalks',
+  'pscHits',
 ] as const);
 export type CounterName = (typeof COUNTER_NAMES)[number];
 
@@ -46,9 +50,27 @@ export const C_CATCH_UP_FLUSHES = 13;
 export const C_BROADCAST_INVALIDATIONS = 14;
 export const C_TLBSYNC_WAITS = 15;
 export const C_MODELED_LINE_TRANSFERS = 16;
+export const C_NMIS = 17;
+/** NMIs whose handler did not read user memory because nmi_uaccess_okay() said no. */
+export const C_NMI_UACCESS_REFUSED = 18;
+export const C_SPECULATIVE_WALKS = 19;
+/** Page walks that found the upper-level entry in the paging-structure cache. */
+export const C_PSC_HITS = 20;
+
+/**
+ * stale-use, lost-write: the observed rule; ack-window-*: the ack-window rule; freed-table-walk:
+ * either rule applied to a walk through a cached upper-level entry (see oracle.ts).
+ */
+export type ViolationKind =
+  | 'stale-use'
+  | 'lost-write'
+  | 'ack-window-use'
+  | 'ack-window-write'
+  | 'ack-window-exposed'
+  | 'freed-table-walk';
 
 export interface Violation {
-  kind: 'stale-use' | 'lost-write';
+  kind: ViolationKind;
   /** Order of detection across CPUs (kViolationSeq). */
   seq: number;
   /** The CPU whose access used the old translation (or whose write was lost). */
@@ -56,10 +78,35 @@ export interface Violation {
   vpn: number;
   /** The generation of the translation the access used. */
   entryGen: number;
-  /** The generation whose flush had returned before the access began. */
+  /**
+   * The generation the access had to be at least: whose flush had returned before the access
+   * began (observed rule), or that the acknowledged request published (ack-window rule). For a
+   * freed-table walk, table generations.
+   */
   flushedGen: number;
+  /** The tlb_gen of the acknowledged request (ack-window rule). */
+  tlbGen?: number;
   /** What the CPU was doing, and where the protocol was. */
   step: string;
+}
+
+/** What the oracle counted (one CPU's, or summed over the machine). */
+export interface OracleCounts {
+  checkedAccesses: number;
+  /** Observed rule. */
+  staleUses: number;
+  lostWrites: number;
+  /** Ack-window rule: uses, writes and exposures of translations an acknowledged flush killed. */
+  ackWindowViolations: number;
+  /** Walks through a cached entry of a freed (or acknowledged-as-freed) page table. */
+  freedTableWalks: number;
+  /** The earliest violation of any kind, across CPUs. */
+  firstViolation: Violation | null;
+}
+
+/** Every violation either rule counted (zero for a correct protocol). */
+export function violationsOf(o: Omit<OracleCounts, 'firstViolation' | 'checkedAccesses'>): number {
+  return o.staleUses + o.lostWrites + o.ackWindowViolations + o.freedTableWalks;
 }
 
 /** One protocol step of the traced flush, as it really happened, in global order. */
@@ -109,10 +156,7 @@ export interface CpuResult {
   counters: Float64Array;
   remoteHandlerCycles: number;
   remoteHandlers: number;
-  checkedAccesses: number;
-  staleUses: number;
-  lostWrites: number;
-  firstViolation: Violation | null;
+  oracle: OracleCounts;
   trace: TraceEvent[] | null;
   order: OrderEvent[] | null;
 }

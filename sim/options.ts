@@ -4,33 +4,9 @@
  * value, in the CLI's spelling (`--cpus`), so the CLI can print it as it is.
  */
 import { invalidRange, invalidType } from './errors.js';
+import { PROTOCOLS, type Protocol, WORKLOADS, type Workload } from './protocols.js';
 
-export const PROTOCOLS = Object.freeze([
-  'sync',
-  'concurrent',
-  'async-inline',
-  'broadcast',
-  'async-unsafe',
-] as const);
-export type Protocol = (typeof PROTOCOLS)[number];
-
-/** The protocols that must never break the oracle. */
-export const SAFE_PROTOCOLS: readonly Protocol[] = Object.freeze([
-  'sync',
-  'concurrent',
-  'async-inline',
-  'broadcast',
-]);
-
-export const WORKLOADS = Object.freeze([
-  'madvise',
-  'idle',
-  'idle-loaded',
-  'irqs-off',
-  'crosscall',
-  'multi',
-] as const);
-export type Workload = (typeof WORKLOADS)[number];
+export { PROTOCOLS, type Protocol, SAFE_PROTOCOLS, WORKLOADS, type Workload } from './protocols.js';
 
 export const WAIT_MODES = Object.freeze(['auto', 'spin', 'park'] as const);
 export type WaitMode = (typeof WAIT_MODES)[number];
@@ -103,7 +79,10 @@ export interface CaseOptions {
   seed?: number;
   /** Record the modeled per-CPU events of one flush. */
   trace?: boolean;
-  /** The flush frees page tables: lazy CPUs are flushed too and async-inline waits for flushes. */
+  /**
+   * The flush frees page tables: lazy CPUs are flushed too and async-inline waits for flushes.
+   * Always true for workload munmap.
+   */
   freedTables?: boolean;
   singlePageFlushCeiling?: number;
   /** Pages the user threads touch besides the zapped range. */
@@ -242,7 +221,7 @@ export function resolveCaseOptions(
     profile,
     seed: checkInt('seed', o.seed, 0, 0xffff_ffff),
     trace: checkBool('trace', o.trace),
-    freedTables: checkBool('freedTables', o.freedTables),
+    freedTables: checkBool('freedTables', o.freedTables) || o.workload === 'munmap',
     singlePageFlushCeiling: checkInt('singlePageFlushCeiling', o.singlePageFlushCeiling, 0, 4096),
     sharedPages: checkInt('sharedPages', o.sharedPages, 0, 65536),
     userBurst: checkInt('userBurst', o.userBurst, 1, 1_000_000),

@@ -86,7 +86,7 @@ export class Tlb {
 
   /** INVLPG: returns 1 when an entry was dropped. */
   invlpg(mm: number, vpn: number): number {
-    const e = this.lookupSilently(mm, vpn);
+    const e = this.peek(mm, vpn);
     if (e < 0) return 0;
     this.drop(e);
     return 1;
@@ -132,7 +132,8 @@ export class Tlb {
     return n;
   }
 
-  private lookupSilently(mm: number, vpn: number): number {
+  /** The entry index holding (mm, vpn), or −1, leaving the LRU stamps alone. */
+  peek(mm: number, vpn: number): number {
     const tag = tlbTag(mm, vpn);
     const first = this.tags + (vpn & (this.sets - 1)) * this.ways;
     for (let e = first, end = first + this.ways; e < end; e++) {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { Machine } from '../sim/index.js';
+import { Machine, PROTOCOLS } from '../sim/index.js';
 
 const CLI = fileURLToPath(new URL('../../bin/flushbench.js', import.meta.url));
 
@@ -20,7 +20,7 @@ const CASES: [string[], RegExp][] = [
   ],
   [
     ['sim', '--protocol', 'fast'],
-    /--protocol must be one of sync, concurrent, async-inline, broadcast, async-unsafe \(got "fast"\)/,
+    new RegExp(`--protocol must be one of ${PROTOCOLS.join(', ')} \\(got "fast"\\)`),
   ],
   [['sim', '--workload', 'nap'], /--workload must be one of .* \(got "nap"\)/],
   [['sim', '--pages', '1.5'], /--pages must be an integer from 1 to 4096 \(got 1\.5\)/],

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { test } from 'node:test';
+import { PROTOCOLS } from '../sim/index.js';
 import { cli, tempDb } from './helpers.js';
 
 const BAD: [string[], RegExp][] = [
@@ -15,7 +16,9 @@ const BAD: [string[], RegExp][] = [
   ],
   [
     ['bench', '--protocols', 'sync,fast'],
-    /--protocols must be a comma-separated list of sync, concurrent, async-inline, broadcast, async-unsafe \(got "fast" in "sync,fast"\)/,
+    new RegExp(
+      `--protocols must be a comma-separated list of ${PROTOCOLS.join(', ')} \\(got "fast" in "sync,fast"\\)`,
+    ),
   ],
   [
     ['bench', '--workloads', 'nap'],

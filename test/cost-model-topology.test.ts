@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { FlushCostModel } from '../sim/cost-model.js';
 import { FLUSH_PARTIAL } from '../sim/layout.js';
 import { DIST_LLC, DIST_REMOTE_SOCKET, DIST_SMT, distance, loadProfile } from '../sim/profile.js';
+import { PROTOCOL_TRAITS } from '../sim/protocols.js';
 
 const xeon = loadProfile('xeon-gold-5418y-2s');
 
@@ -19,7 +20,7 @@ function modelFlush(protocol: 'sync' | 'async-inline', targets: number[], distan
     cpus: distances.length,
     self: 0,
     distances,
-    protocol,
+    traits: PROTOCOL_TRAITS[protocol],
     pages: 1,
     seed: 1,
     crosscall: false,

@@ -67,6 +67,7 @@ export interface Violation {
   vpn: number;
   entryGen: number;
   flushedGen: number;
+  tlbGen?: number;
   step: string;
 }
 
@@ -74,6 +75,9 @@ export interface OracleResult {
   checkedAccesses: number;
   staleUses: number;
   lostWrites: number;
+  /** Null in runs recorded before the ack-window rule and freed-table walks existed. */
+  ackWindowViolations?: number | null;
+  freedTableWalks?: number | null;
   firstViolation: Violation | null;
 }
 

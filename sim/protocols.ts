@@ -1,0 +1,190 @@
+/**
+ * The protocols, as one table of traits: what varies between them is data here, read by the
+ * CPU code, the cost model, the suites and the tests, rather than `if (protocol === …)` spread
+ * over files (as Linux names what varies in `struct smp_ops`).
+ *
+ * Three of them are negative controls: each breaks exactly one guarantee of the 2019 thread, so
+ * that the oracle can be shown to catch it.
+ */
+
+export const PROTOCOLS = Object.freeze([
+  'sync',
+  'concurrent',
+  'async-inline',
+  'broadcast',
+  'async-unsafe',
+  'async-ignore-freed-tables',
+  'async-nmi-unchecked',
+] as const);
+export type Protocol = (typeof PROTOCOLS)[number];
+
+export const WORKLOADS = Object.freeze([
+  'madvise',
+  'munmap',
+  'idle',
+  'idle-loaded',
+  'irqs-off',
+  'crosscall',
+  'nmi',
+  'multi',
+] as const);
+export type Workload = (typeof WORKLOADS)[number];
+
+/** How a protocol reaches the other CPUs. */
+export type Transport = 'ipi' | 'broadcast';
+
+export interface ProtocolTraits {
+  transport: Transport;
+  /** The flush info travels inside the csd (the 2019 RFC) rather than on the sender's stack. */
+  infoInline: boolean;
+  /** The initiator flushes its own TLB before it sends anything (Linux ≤ 5.12). */
+  localFlushFirst: boolean;
+  /** The target flushes before it acknowledges, always (a SYNC csd). */
+  flushBeforeAck: boolean;
+  /**
+   * When page tables were freed the target flushes before it acknowledges after all, and lazy
+   * CPUs are flushed too: condition 1 of the 2019 thread.
+   */
+  honoursFreedTables: boolean;
+  /**
+   * After acknowledging, the target returns to user work with its flush still pending, for this
+   * many user accesses (0: it flushes before anything else runs on it).
+   */
+  userAccessesBeforeFlush: number;
+  /** The NMI handler asks nmi_uaccess_okay() before it reads user memory: condition 2. */
+  nmiChecksUaccess: boolean;
+  /** A negative control: where it applies, the oracle must catch it in every run. */
+  control: ControlTraits | null;
+  /** One line for the CLI's help and the README. */
+  summary: string;
+}
+
+export interface ControlTraits {
+  /** The guarantee it breaks. */
+  breaks: string;
+  /** Whether a case gives it the chance to break it (it behaves safely otherwise). */
+  appliesTo(c: ControlCase): boolean;
+}
+
+export interface ControlCase {
+  workload: Workload;
+  cpus: number;
+  freedTables: boolean;
+}
+
+/** Workloads whose targets run user code between flushes. */
+const USER_WORKLOADS: readonly Workload[] = [
+  'madvise',
+  'munmap',
+  'irqs-off',
+  'crosscall',
+  'nmi',
+  'multi',
+];
+
+/**
+ * async-unsafe: after acknowledging, the target goes back to user work and flushes only after
+ * this many user accesses (or when it next idles or takes an IPI).
+ */
+const UNSAFE_DEFER_ACCESSES = 16;
+
+const ASYNC_INLINE: ProtocolTraits = {
+  transport: 'ipi',
+  infoInline: true,
+  localFlushFirst: false,
+  flushBeforeAck: false,
+  honoursFreedTables: true,
+  userAccessesBeforeFlush: 0,
+  nmiChecksUaccess: true,
+  control: null,
+  summary:
+    'the 2019 RFC: info inlined in the csd, the target acknowledges then flushes before anything else runs',
+};
+
+export const PROTOCOL_TRAITS: Readonly<Record<Protocol, Readonly<ProtocolTraits>>> = Object.freeze({
+  sync: {
+    transport: 'ipi',
+    infoInline: false,
+    localFlushFirst: true,
+    flushBeforeAck: true,
+    honoursFreedTables: true,
+    userAccessesBeforeFlush: 0,
+    nmiChecksUaccess: true,
+    control: null,
+    summary: 'Linux ≤ 5.12: local flush, then remote flushes; waits for every remote flush',
+  },
+  concurrent: {
+    transport: 'ipi',
+    infoInline: false,
+    localFlushFirst: false,
+    flushBeforeAck: true,
+    honoursFreedTables: true,
+    userAccessesBeforeFlush: 0,
+    nmiChecksUaccess: true,
+    control: null,
+    summary: 'Linux ≥ 5.13: local flush while the remote CPUs flush; waits for every remote flush',
+  },
+  'async-inline': ASYNC_INLINE,
+  broadcast: {
+    transport: 'broadcast',
+    infoInline: false,
+    localFlushFirst: false,
+    flushBeforeAck: false,
+    honoursFreedTables: true,
+    userAccessesBeforeFlush: 0,
+    nmiChecksUaccess: true,
+    control: null,
+    summary: 'AMD INVLPGB + TLBSYNC: no IPI, the initiator invalidates every TLB',
+  },
+  'async-unsafe': {
+    ...ASYNC_INLINE,
+    userAccessesBeforeFlush: UNSAFE_DEFER_ACCESSES,
+    control: {
+      breaks: 'the flush must happen before the target runs user code again',
+      // With freed tables it flushes before acknowledging, like async-inline.
+      appliesTo: (c) => c.cpus >= 2 && !c.freedTables && USER_WORKLOADS.includes(c.workload),
+    },
+    summary: `negative control: acknowledges, then runs ${UNSAFE_DEFER_ACCESSES} user accesses before it flushes`,
+  },
+  'async-ignore-freed-tables': {
+    ...ASYNC_INLINE,
+    honoursFreedTables: false,
+    control: {
+      breaks:
+        'condition 1: when page tables are freed, wait for the remote flushes and flush lazy CPUs',
+      appliesTo: (c) => c.cpus >= 2 && c.freedTables,
+    },
+    summary:
+      'negative control: async-inline that neither waits for remote flushes nor flushes lazy CPUs when page tables are freed',
+  },
+  'async-nmi-unchecked': {
+    ...ASYNC_INLINE,
+    nmiChecksUaccess: false,
+    control: {
+      breaks:
+        'condition 2: NMI handlers must not read user memory while a flush is deferred or the mm is switching',
+      // With freed tables the flush comes before the acknowledgement: nothing is deferred.
+      appliesTo: (c) => c.cpus >= 2 && !c.freedTables && c.workload === 'nmi',
+    },
+    summary:
+      'negative control: async-inline whose NMI handler reads user memory without asking nmi_uaccess_okay()',
+  },
+} satisfies Record<Protocol, ProtocolTraits>);
+
+/** The protocols that must never break the oracle. */
+export const SAFE_PROTOCOLS: readonly Protocol[] = Object.freeze(
+  PROTOCOLS.filter((p) => PROTOCOL_TRAITS[p].control === null),
+);
+
+/** The negative controls. */
+export const CONTROL_PROTOCOLS: readonly Protocol[] = Object.freeze(
+  PROTOCOLS.filter((p) => PROTOCOL_TRAITS[p].control !== null),
+);
+
+/**
+ * Whether this case must catch the protocol: true for a negative control in a case where it can
+ * break its guarantee, false for a safe protocol or a control that behaves safely here.
+ */
+export function mustBeCaught(protocol: Protocol, c: ControlCase): boolean {
+  return PROTOCOL_TRAITS[protocol].control?.appliesTo(c) ?? false;
+}
