@@ -178,6 +178,7 @@ export interface Comparison {
   cases: CaseComparison[];
   regressions: number;
   improvements: number;
+  failures: number;
   failed: boolean;
 }
 
