@@ -54,7 +54,8 @@ compare: a ref is a run id, a commit sha or a unique prefix, or a branch (its la
   defaults to the latest run, base to the latest run of another commit. Modeled cycles are
   compared exactly (default threshold 2 %); wall-clock with Mann–Whitney U, Holm-adjusted, and a
   regression only when p < --alpha (default 0.01) and the median moved ≥ threshold (default 5 %).
-  Exit 1 when the gating --metric (default modeled) regressed.
+  Exit 1 when the gating --metric (default modeled) regressed, or a case in both runs failed
+  (errored in either, or a statistic missing or not finite).
 
 sim options:
   --protocol <p>       ${PROTOCOLS.join(' | ')} (default sync)

@@ -9,9 +9,11 @@ import { type CaseRecord, caseKey, type RunRecord } from '../data/run-record.js'
 import {
   type CaseResult,
   checkProfileFits,
+  ErrorCodes,
   isFlushbenchError,
   loadProfile,
   Machine,
+  nonFiniteStatistic,
   resolveCaseOptions,
   resolveMachineOptions,
   SAFE_PROTOCOLS,
@@ -74,7 +76,37 @@ export function thin(sorted: ArrayLike<number>, max: number): number[] {
   return out;
 }
 
+/**
+ * Every statistic of a case that is not a finite number, as `name must be a finite number (got
+ * value)`. NaN and ±Infinity cannot be stored (SQLite keeps NaN as NULL, JSON writes both as
+ * null) and no comparison with them means anything, so such a case failed. rme is not among
+ * them: a fixed-count case has none.
+ */
+export function nonFiniteStatistics(r: CaseResult): string[] {
+  const named: [string, number][] = [
+    ['wall-clock ns p50', r.latencyNs.p50],
+    ['wall-clock ns p99', r.latencyNs.p99],
+    ['wall-clock ns mean', r.latencyNs.mean],
+    ['wall-clock ns min', r.latencyNs.min],
+    ['wall-clock ns max', r.latencyNs.max],
+    ['modeled cycles p50', r.modeledCycles.p50],
+    ['modeled cycles p99', r.modeledCycles.p99],
+    ['modeled cycles mean', r.modeledCycles.mean],
+    ['modeled cycles min', r.modeledCycles.min],
+    ['modeled cycles max', r.modeledCycles.max],
+    ['modeled iteration cycles mean', r.modeledIterationCycles.mean],
+    ['modeled remote handler cycles mean', r.modeledRemoteHandlerCycles.mean],
+  ];
+  return named
+    .filter(([, value]) => !Number.isFinite(value))
+    .map(([name, value]) => `${name} must be a finite number (got ${value})`);
+}
+
 export function caseRecordOf(spec: CaseSpec, profile: string, r: CaseResult): CaseRecord {
+  const nonFinite = nonFiniteStatistics(r);
+  if (nonFinite.length > 0) {
+    return erroredRecord(spec, profile, nonFiniteStatistic(nonFinite.join('; ')));
+  }
   const violated =
     SAFE_PROTOCOLS.includes(spec.protocol) && r.oracle.staleUses + r.oracle.lostWrites > 0;
   const sorted = Float64Array.from(r.samplesNs).sort();
@@ -90,7 +122,8 @@ export function caseRecordOf(spec: CaseSpec, profile: string, r: CaseResult): Ca
       mean: r.latencyNs.mean,
       min: r.latencyNs.min,
       max: r.latencyNs.max,
-      rme: r.rme,
+      // NaN when tinybench had too few samples for a margin of error: stored as none.
+      rme: r.rme !== null && Number.isFinite(r.rme) ? r.rme : null,
       count: r.latencyNs.count,
     },
     modeledCycles: {
@@ -120,7 +153,7 @@ function erroredRecord(spec: CaseSpec, profile: string, err: unknown): CaseRecor
     profile,
     status: 'errored',
     error: {
-      code: isFlushbenchError(err) ? e.code! : 'FLUSHBENCH_ERR_CASE_FAILED',
+      code: isFlushbenchError(err) ? e.code! : ErrorCodes.CASE_FAILED,
       message: e?.message ?? String(err),
     },
     wallNs: null,

@@ -67,12 +67,52 @@ export interface Comparison {
   cases: CaseComparison[];
   regressions: number;
   improvements: number;
-  /** True when the gating metric has a regression: the CI job fails. */
+  /**
+   * Cases in both runs that could not be compared (verdict 'failed'): the case errored in either,
+   * or a statistic of it is missing or not finite.
+   */
+  failures: number;
+  /** True when the gating metric has a regression or a case failed: the CI job fails. */
   failed: boolean;
 }
 
 function changePct(base: number, head: number): number {
   return base === 0 ? (head === 0 ? 0 : Number.POSITIVE_INFINITY) : ((head - base) / base) * 100;
+}
+
+const WALL_STATISTICS = Object.freeze(['p50', 'p99', 'mean', 'min', 'max'] as const);
+const MODELED_STATISTICS = Object.freeze([
+  'p50',
+  'mean',
+  'p99',
+  'iterationMean',
+  'remoteHandlerMean',
+] as const);
+
+/**
+ * What makes a stored case that ran unfit to compare: a statistic that is missing or not a
+ * finite number. A run stored before flushbench refused them, or uploaded, may hold such a case as
+ * 'completed' (SQLite keeps NaN as NULL, so a NaN median reads back missing). An errored case has
+ * no statistics by design and is reported as errored instead.
+ */
+function unusableStatistics(c: StoredCase, side: 'base' | 'head'): string[] {
+  if (c.status === 'errored') return [];
+  const notes: string[] = [];
+  const check = (group: string, stats: Record<string, number> | null, names: readonly string[]) => {
+    if (stats === null) {
+      // The store reads a group back only when its p50 is there.
+      notes.push(`the ${side} run's ${group} p50 is missing`);
+      return;
+    }
+    for (const name of names) {
+      const v = stats[name] as number | null | undefined;
+      if (typeof v !== 'number') notes.push(`the ${side} run's ${group} ${name} is missing`);
+      else if (!Number.isFinite(v)) notes.push(`the ${side} run's ${group} ${name} is ${v}`);
+    }
+  };
+  check('wall-clock ns', c.wallNs as Record<string, number> | null, WALL_STATISTICS);
+  check('modeled cycles', c.modeledCycles as Record<string, number> | null, MODELED_STATISTICS);
+  return notes;
 }
 
 function byThreshold(change: number, threshold: number): Verdict {
@@ -146,6 +186,11 @@ export function compareRuns(
       });
       continue;
     }
+    const unusable = [...unusableStatistics(b, 'base'), ...unusableStatistics(h, 'head')];
+    if (unusable.length > 0) {
+      cases.push({ key, verdict: 'failed', modeled: null, wall: null, note: unusable.join('; ') });
+      continue;
+    }
     const c: CaseComparison = {
       key,
       verdict: 'same',
@@ -188,6 +233,8 @@ export function compareRuns(
     if (c.verdict === 'slower') regressions++;
     if (c.verdict === 'faster') improvements++;
   }
+  // Only cases in both runs reach 'failed'; new and missing ones do not gate.
+  const failures = cases.filter((c) => c.verdict === 'failed').length;
   return {
     base: sideOf(base.id, base.commit),
     head: sideOf(head.id, head.commit),
@@ -198,7 +245,8 @@ export function compareRuns(
     cases,
     regressions,
     improvements,
-    failed: regressions > 0,
+    failures,
+    failed: regressions > 0 || failures > 0,
   };
 }
 
@@ -284,7 +332,19 @@ function sideText(s: RunSide): string {
 }
 
 function summaryLine(c: Comparison): string {
-  return `${c.regressions} regression${c.regressions === 1 ? '' : 's'}, ${c.improvements} improvement${c.improvements === 1 ? '' : 's'} on ${c.metric === 'both' ? 'modeled cycles and wall-clock' : c.metric === 'modeled' ? 'modeled cycles' : 'wall-clock'} (thresholds: modeled ${c.modeledThresholdPct} %, wall ${c.wallThresholdPct} % with Holm-adjusted p < ${c.alpha})`;
+  return `${c.regressions} regression${c.regressions === 1 ? '' : 's'}, ${c.improvements} improvement${c.improvements === 1 ? '' : 's'} on ${c.metric === 'both' ? 'modeled cycles and wall-clock' : c.metric === 'modeled' ? 'modeled cycles' : 'wall-clock'} (thresholds: modeled ${c.modeledThresholdPct} %, wall ${c.wallThresholdPct} % with Holm-adjusted p < ${c.alpha}); ${c.failures} failed case${c.failures === 1 ? '' : 's'}`;
+}
+
+/** The failed cases, each with why: the key a CI log reader greps for. */
+function failedCases(c: Comparison): { key: string; note: string }[] {
+  return c.cases
+    .filter((x) => x.verdict === 'failed')
+    .map((x) => ({ key: x.key, note: x.note ?? 'failed' }));
+}
+
+function headline(c: Comparison): string {
+  if (c.regressions > 0) return '**Regression.**';
+  return c.failures > 0 ? '**Failed cases.**' : 'No regression.';
 }
 
 export function formatComparison(c: Comparison, format: Format): string {
@@ -295,18 +355,22 @@ export function formatComparison(c: Comparison, format: Format): string {
     return [
       `### flushbench compare: ${sideText(c.head)} against ${sideText(c.base)}`,
       '',
-      `${c.failed ? '**Regression.**' : 'No regression.'} ${summaryLine(c)}`,
+      `${headline(c)} ${summaryLine(c)}`,
       '',
       line(HEADER),
       line(HEADER.map((_, i) => (i === 0 || i === HEADER.length - 1 ? '---' : '---:'))),
       ...body.map((r) =>
         line([`\`${r[0]}\``, ...r.slice(1, -1), ICON[r[r.length - 1] as Verdict]]),
       ),
+      ...(c.failures > 0
+        ? ['', 'Failed cases:', ...failedCases(c).map((f) => `- \`${f.key}\`: ${f.note}`)]
+        : []),
     ].join('\n');
   }
   return [
     `flushbench compare: head ${sideText(c.head)}, base ${sideText(c.base)}`,
     ...textTable(HEADER, body, (i) => i > 0 && i < HEADER.length - 1),
     summaryLine(c),
+    ...failedCases(c).map((f) => `failed: ${f.key}: ${f.note}`),
   ].join('\n');
 }

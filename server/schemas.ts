@@ -248,6 +248,7 @@ export const Comparison = Type.Object({
   ),
   regressions: Type.Integer(),
   improvements: Type.Integer(),
+  failures: Type.Integer(),
   failed: Type.Boolean(),
 });
 

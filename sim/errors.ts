@@ -17,6 +17,10 @@ export const ErrorCodes = Object.freeze({
   RUN_ABORTED: 'FLUSHBENCH_ERR_RUN_ABORTED',
   /** The machine was closed or broken by an earlier failure. */
   MACHINE_UNUSABLE: 'FLUSHBENCH_ERR_MACHINE_UNUSABLE',
+  /** A case ran but a statistic of it came out NaN or ±Infinity: the case failed. */
+  NON_FINITE_STATISTIC: 'FLUSHBENCH_ERR_NON_FINITE_STATISTIC',
+  /** A case failed with an error that carries no flushbench code (an unexpected exception). */
+  CASE_FAILED: 'FLUSHBENCH_ERR_CASE_FAILED',
 });
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -66,6 +70,11 @@ export function runAborted(cpu: number): Error & FlushbenchError {
 
 export function machineUnusable(message: string): Error & FlushbenchError {
   return withCode(new Error(message), ErrorCodes.MACHINE_UNUSABLE);
+}
+
+/** `modeled cycles p50 must be a finite number (got NaN)`: the case is stored as failed. */
+export function nonFiniteStatistic(message: string): Error & FlushbenchError {
+  return withCode(new Error(message), ErrorCodes.NON_FINITE_STATISTIC);
 }
 
 /** Rebuilds an error that crossed a thread boundary as plain data. */

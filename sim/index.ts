@@ -1,7 +1,13 @@
 /** flushbench's simulated machine: the public surface that bench/ and tests use. */
 
 export type { TraceEvent } from './cost-model.js';
-export { ErrorCodes, type FlushbenchError, isFlushbenchError, isInputError } from './errors.js';
+export {
+  ErrorCodes,
+  type FlushbenchError,
+  isFlushbenchError,
+  isInputError,
+  nonFiniteStatistic,
+} from './errors.js';
 export { type CaseResult, Machine, type ModeledSummary, type Oracle } from './machine.js';
 export {
   COUNTER_NAMES,

@@ -100,9 +100,44 @@ function fail(file: string, what: string, value: unknown): never {
   throw invalidProfile(`profile ${file}: ${what} (got ${JSON.stringify(value)})`);
 }
 
-function positive(file: string, key: string, v: unknown, integer: boolean): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0 || (integer && !Number.isInteger(v))) {
-    fail(file, `${key} must be a positive ${integer ? 'integer' : 'number'}`, v);
+/**
+ * The dearest cost a profile may give one primitive, in cycles. The dearest real primitives
+ * (a cross-socket IPI round trip, a deep C-state exit, a page fault that zeroes a huge page) cost
+ * a few µs up to ~100 µs; 10^7 cycles is 5 ms at 2 GHz, a generous ceiling above all of them.
+ * It keeps modeled sums finite and exact: 10^6 events of 10^7 cycles sum to 10^13, far below
+ * 2^53 ≈ 9·10^15, where a double stops holding every integer. Without it a cost of 1e308 sums to
+ * Infinity, and a median of Infinity and 1e308 samples comes out NaN.
+ */
+export const MAX_COST_CYCLES = 10_000_000;
+/** Clock rate ceiling: shipping CPUs boost to about 6 GHz; 10 still refuses MHz typed as GHz. */
+export const MAX_GHZ = 10;
+/** The largest single-image machines (HPE Superdome Flex) have 32 sockets. */
+export const MAX_SOCKETS = 32;
+/** Today's densest parts have 192–288 cores per socket; 1024 leaves room for the next ones. */
+export const MAX_CORES_PER_SOCKET = 1024;
+/** POWER's SMT8 is the most hardware threads per core any CPU has. */
+export const MAX_THREADS_PER_CORE = 8;
+
+function positive(
+  file: string,
+  key: string,
+  v: unknown,
+  integer: boolean,
+  max: number,
+  unit = '',
+): number {
+  if (
+    typeof v !== 'number' ||
+    !Number.isFinite(v) ||
+    v <= 0 ||
+    v > max ||
+    (integer && !Number.isInteger(v))
+  ) {
+    fail(
+      file,
+      `${key} must be a positive ${integer ? 'integer' : 'number'} of at most ${max}${unit}`,
+      v,
+    );
   }
   return v;
 }
@@ -111,14 +146,26 @@ export function parseProfile(raw: unknown, file = '<inline>'): Profile {
   if (typeof raw !== 'object' || raw === null) fail(file, 'the profile must be an object', raw);
   const p = raw as Record<string, unknown>;
   if (typeof p.name !== 'string' || p.name === '') fail(file, 'name must be a string', p.name);
-  const ghz = positive(file, 'ghz', p.ghz, false);
+  const ghz = positive(file, 'ghz', p.ghz, false, MAX_GHZ);
   const t = p.topology as Record<string, unknown> | undefined;
   if (typeof t !== 'object' || t === null) fail(file, 'topology must be an object', t);
   const topology: Topology = {
-    sockets: positive(file, 'topology.sockets', t.sockets, true),
-    coresPerSocket: positive(file, 'topology.coresPerSocket', t.coresPerSocket, true),
-    threadsPerCore: positive(file, 'topology.threadsPerCore', t.threadsPerCore, true),
-    coresPerLlc: positive(file, 'topology.coresPerLlc', t.coresPerLlc, true),
+    sockets: positive(file, 'topology.sockets', t.sockets, true, MAX_SOCKETS),
+    coresPerSocket: positive(
+      file,
+      'topology.coresPerSocket',
+      t.coresPerSocket,
+      true,
+      MAX_CORES_PER_SOCKET,
+    ),
+    threadsPerCore: positive(
+      file,
+      'topology.threadsPerCore',
+      t.threadsPerCore,
+      true,
+      MAX_THREADS_PER_CORE,
+    ),
+    coresPerLlc: positive(file, 'topology.coresPerLlc', t.coresPerLlc, true, MAX_CORES_PER_SOCKET),
   };
   if (topology.coresPerSocket % topology.coresPerLlc !== 0) {
     fail(file, 'topology.coresPerLlc must divide coresPerSocket', topology.coresPerLlc);
@@ -130,9 +177,20 @@ export function parseProfile(raw: unknown, file = '<inline>'): Profile {
   for (const key of COST_KEYS) {
     const e = costs[key] as Record<string, unknown> | undefined;
     if (typeof e !== 'object' || e === null) fail(file, `costs.${key} is required`, e);
-    const value = positive(file, `costs.${key}.value`, e.value, false);
     if (e.unit !== 'cycles' && e.unit !== 'ns')
       fail(file, `costs.${key}.unit must be "cycles" or "ns"`, e.unit);
+    // The ceiling holds after conversion too: 10^7 ns would be 2·10^7 cycles at 2 GHz.
+    const value =
+      e.unit === 'cycles'
+        ? positive(file, `costs.${key}.value`, e.value, false, MAX_COST_CYCLES, ' cycles')
+        : positive(
+            file,
+            `costs.${key}.value`,
+            e.value,
+            false,
+            MAX_COST_CYCLES / ghz,
+            ` ns (${MAX_COST_CYCLES} cycles at ${ghz} GHz)`,
+          );
     if (typeof e.source !== 'string' || e.source.trim() === '') {
       fail(file, `costs.${key}.source must cite where the number comes from`, e.source);
     }

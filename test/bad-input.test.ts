@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Machine, PROTOCOLS } from '../sim/index.js';
+import { tempDb } from './helpers.js';
 
 const CLI = fileURLToPath(new URL('../../bin/flushbench.js', import.meta.url));
 
@@ -48,6 +51,30 @@ for (const [args, message] of CASES) {
     assert.equal(r.stdout, '', 'nothing is printed on stdout');
   });
 }
+
+test('a profile cost of 1e308: sim and bench exit 2 naming the cost and the value, nothing runs or is stored', () => {
+  const src = fileURLToPath(new URL('../../sim/profiles/xeon-gold-5418y-2s.json', import.meta.url));
+  const profile = JSON.parse(readFileSync(src, 'utf8'));
+  const shipped = profile.costs.ipiSend.value;
+  profile.costs.ipiSend.value = 1e308;
+  const db = tempDb();
+  const file = join(dirname(db), 'huge-ipi.json');
+  writeFileSync(file, JSON.stringify(profile));
+  const message = `profile ${file}: costs.ipiSend.value must be a positive number of at most 10000000 cycles (got 1e+308)`;
+  const sim = cli('sim', '--profile', file, '--flushes', '20');
+  assert.equal(sim.status, 2, sim.stderr);
+  assert.ok(sim.stderr.includes(message), sim.stderr);
+  assert.equal(sim.stdout, '', 'no case ran');
+  const bench = cli('bench', '--profile', file, '--db', db, '--suite', 'smoke', '--time', '1');
+  assert.equal(bench.status, 2, bench.stderr);
+  assert.ok(bench.stderr.includes(message), bench.stderr);
+  assert.equal(existsSync(db), false, 'no database is created');
+  // The control: the same file with the shipped cost runs.
+  profile.costs.ipiSend.value = shipped;
+  writeFileSync(file, JSON.stringify(profile));
+  const ok = cli('sim', '--profile', file, '--flushes', '20');
+  assert.equal(ok.status, 0, ok.stderr);
+});
 
 let machine: Machine;
 before(async () => {

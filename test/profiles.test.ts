@@ -3,7 +3,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { COST_KEYS, loadProfile, parseProfile, profileNames } from '../sim/profile.js';
+import {
+  COST_KEYS,
+  loadProfile,
+  MAX_COST_CYCLES,
+  MAX_GHZ,
+  parseProfile,
+  profileNames,
+} from '../sim/profile.js';
 
 test('every shipped profile loads, cites every number and converts it to whole cycles', () => {
   const names = profileNames();
@@ -43,4 +50,62 @@ test('a profile without a source, or with an unknown cost, is refused with its p
   const file = join(dir, 'bad.json');
   writeFileSync(file, '{ nope');
   assert.throws(() => loadProfile(file), /is not valid JSON/);
+});
+
+test('every number of a profile is finite and bounded: costs in cycles and after ns × ghz, ghz, topology', () => {
+  const entries = JSON.parse(JSON.stringify(loadProfile('xeon-gold-5418y-2s').entries));
+  const base = {
+    name: 'x',
+    ghz: 2,
+    topology: { sockets: 1, coresPerSocket: 4, threadsPerCore: 1, coresPerLlc: 4 },
+    costs: entries,
+  };
+  const withCost = (key: string, value: unknown, unit: string) => ({
+    ...base,
+    costs: { ...entries, [key]: { ...entries[key], value, unit } },
+  });
+  const refused = (raw: unknown, message: RegExp) =>
+    assert.throws(
+      () => parseProfile(raw, 'p.json'),
+      (e: Error & { code?: string }) =>
+        e.code === 'FLUSHBENCH_ERR_INVALID_PROFILE' && message.test(e.message),
+    );
+  refused(
+    withCost('ipiSend', 1e308, 'cycles'),
+    new RegExp(
+      `^profile p\\.json: costs\\.ipiSend\\.value must be a positive number of at most ${MAX_COST_CYCLES} cycles \\(got 1e\\+308\\)$`,
+    ),
+  );
+  refused(withCost('ipiSend', Number.POSITIVE_INFINITY, 'cycles'), /costs\.ipiSend\.value/);
+  refused(withCost('ipiSend', Number.NaN, 'cycles'), /costs\.ipiSend\.value/);
+  refused(withCost('ipiSend', MAX_COST_CYCLES + 1, 'cycles'), /\(got 10000001\)/);
+  // In ns the ceiling applies to ns × ghz: at 2 GHz, 5·10^6 ns is the most a cost may be.
+  const nsCeiling = MAX_COST_CYCLES / base.ghz;
+  refused(
+    withCost('invlpg', nsCeiling + 1, 'ns'),
+    /costs\.invlpg\.value must be a positive number of at most 5000000 ns \(10000000 cycles at 2 GHz\) \(got 5000001\)/,
+  );
+  const atCeiling = parseProfile(withCost('invlpg', nsCeiling, 'ns'));
+  assert.equal(atCeiling.cycles.invlpg, MAX_COST_CYCLES, 'the ceiling itself is allowed');
+  assert.equal(
+    parseProfile(withCost('ipiSend', MAX_COST_CYCLES, 'cycles')).cycles.ipiSend,
+    MAX_COST_CYCLES,
+  );
+
+  refused(
+    { ...base, ghz: MAX_GHZ * 100 },
+    /ghz must be a positive number of at most 10 \(got 1000\)/,
+  );
+  refused(
+    { ...base, topology: { ...base.topology, sockets: 1e300 } },
+    /topology\.sockets must be a positive integer of at most 32 \(got 1e\+300\)/,
+  );
+  refused(
+    { ...base, topology: { ...base.topology, threadsPerCore: 64 } },
+    /topology\.threadsPerCore must be a positive integer of at most 8 \(got 64\)/,
+  );
+  refused(
+    { ...base, topology: { ...base.topology, coresPerSocket: 4096, coresPerLlc: 4096 } },
+    /topology\.coresPerSocket must be a positive integer of at most 1024 \(got 4096\)/,
+  );
 });

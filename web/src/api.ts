@@ -182,6 +182,7 @@ export interface Comparison {
   cases: CaseComparison[];
   regressions: number;
   improvements: number;
+  failures: number;
   failed: boolean;
 }
 
