@@ -1,8 +1,8 @@
 /**
- * The dashboard in a real browser: the server in-process on a seeded database (five runs, the
- * second oldest with 40 % dearer modeled cycles), headless Chromium, and every view checked by
- * reading back what Chart.js drew against what the API says. Screenshots of each view land in
- * test-output/ for a person to look at.
+ * The dashboard in a real browser: the server in-process on a seeded database (five synthetic,
+ * deterministic runs, the second oldest with 40 % dearer modeled cycles), headless Chromium, and
+ * every view checked by reading back what Chart.js drew against what the API says. Screenshots of
+ * each view land in test-output/ for a person to look at.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -23,7 +23,7 @@ import {
   show,
   waitReady,
 } from './browser-page.js';
-import { seedDatabase } from './fixtures/seed-db.js';
+import { REGRESSION_SCALE, seedDatabase } from './fixtures/seed-db.js';
 
 const OUTPUT_DIR = fileURLToPath(new URL('../../test-output/', import.meta.url));
 const VIEWPORT = { width: 1440, height: 900 };
@@ -95,7 +95,7 @@ describe('dashboard in a browser', { timeout: 180_000 }, () => {
     browser = await launchChromium();
     dir = mkdtempSync(join(tmpdir(), 'flushbench-browser-'));
     mkdirSync(OUTPUT_DIR, { recursive: true });
-    runIds = await seedDatabase(join(dir, 'runs.db'), { cpus: SEED_CPUS });
+    runIds = seedDatabase(join(dir, 'runs.db'), { cpus: SEED_CPUS });
     app = await buildApp({ dbFile: join(dir, 'runs.db'), logger: false });
     base = await listen(app);
     page = await browser.newPage({ viewport: VIEWPORT });
@@ -259,7 +259,10 @@ describe('dashboard in a browser', { timeout: 180_000 }, () => {
     const marked = radius.map((r, i) => (r > radius[0] ? i : -1)).filter((i) => i >= 0);
     assert.deepEqual(marked, [1], 'only the second oldest point is drawn large');
     assert.notEqual(colour[1], colour[0], 'the regression has its own colour');
-    assert.ok(Math.abs(data[1].y / data[0].y - 1.4) < 1e-9, 'and it is the 40 % dearer one');
+    assert.ok(
+      Math.abs(data[1].y / data[0].y - REGRESSION_SCALE) < 1e-9,
+      'and it is the 40 % dearer one',
+    );
     assert.match(
       (await page.textContent('#history-table tr.row-regression td code')) ?? '',
       /^33333333/,

@@ -4,7 +4,9 @@ import { compareRuns } from '../data/compare.js';
 import { SCHEMA_VERSION } from '../data/schema.js';
 import { Store } from '../data/store.js';
 import { buildApp } from '../server/app.js';
-import { seedDatabase } from './fixtures/seed-db.js';
+import { loadProfile } from '../sim/profile.js';
+import { modelCase } from './fixtures/modeled-case.js';
+import { REGRESSION_SCALE, SEED_PROFILE, seedDatabase } from './fixtures/seed-db.js';
 import { cliAsync, syntheticRun, tempDb } from './helpers.js';
 
 const TOKEN = 'test-token-0123456789';
@@ -13,7 +15,7 @@ let app: Awaited<ReturnType<typeof buildApp>>;
 let ids: number[];
 
 before(async () => {
-  ids = await seedDatabase(file, { cpus: [1, 2], timeMs: 10 });
+  ids = seedDatabase(file, { cpus: [1, 2] });
   app = await buildApp({ dbFile: file, token: TOKEN });
 });
 after(() => app.close());
@@ -57,7 +59,16 @@ describe('reading', () => {
     );
     assert.equal(c.status, 'completed');
     assert.ok(c.wallNs.p50 > 0 && c.wallNs.count >= 200);
-    assert.equal(c.modeledCycles.mean, 3179);
+    assert.equal(c.wallNs.count, c.samplesTotal);
+    // What the simulator's cost model gives for this flush, called as a real run calls it.
+    const model = modelCase(loadProfile(SEED_PROFILE), {
+      protocol: 'sync',
+      workload: 'madvise',
+      cpus: 2,
+      pages: 1,
+    });
+    assert.equal(c.modeledCycles.mean, model.flushCycles);
+    assert.equal(c.modeledCycles.iterationMean, model.iterationCycles);
     assert.ok(c.counters.ipisSent > 0);
     assert.equal(c.oracle.staleUses, 0);
     assert.equal(c.hasTrace, true);
@@ -130,11 +141,18 @@ describe('reading', () => {
       h.points.map((p: { runId: number }) => p.runId),
       ids,
     );
+    const times = h.points.map((p: { commitTime: string }) => Date.parse(p.commitTime));
+    assert.ok(
+      times.every((t: number, i: number) => i === 0 || t > times[i - 1]),
+      'oldest commit first',
+    );
     assert.deepEqual(
       h.points.map((p: { regression: boolean }) => p.regression),
       [false, true, false, false, false],
     );
     assert.equal(h.points[1].commitSubject, 'earlier commit 2');
+    assert.match(h.points[1].commitSha, /^33333333/);
+    assert.ok(Math.abs(h.points[1].value / h.points[0].value - REGRESSION_SCALE) < 1e-9);
     const broadcast = await json('/api/history?protocol=broadcast&cpus=2&pages=1&limit=3');
     assert.equal(broadcast.points.length, 3);
     assert.ok(broadcast.points.every((p: { regression: boolean }) => !p.regression));
