@@ -104,9 +104,17 @@ export interface OracleCounts {
   firstViolation: Violation | null;
 }
 
-/** Every violation either rule counted (zero for a correct protocol). */
-export function violationsOf(o: Omit<OracleCounts, 'firstViolation' | 'checkedAccesses'>): number {
-  return o.staleUses + o.lostWrites + o.ackWindowViolations + o.freedTableWalks;
+/**
+ * Every violation either rule counted (zero for a correct protocol). A stored record from before
+ * the ack-window rule has null for its counts: they count as nothing found.
+ */
+export function violationsOf(o: {
+  staleUses: number;
+  lostWrites: number;
+  ackWindowViolations: number | null;
+  freedTableWalks: number | null;
+}): number {
+  return o.staleUses + o.lostWrites + (o.ackWindowViolations ?? 0) + (o.freedTableWalks ?? 0);
 }
 
 /** One protocol step of the traced flush, as it really happened, in global order. */
