@@ -20,7 +20,7 @@ import { invalidRange, invalidType } from '../sim/errors.js';
 import { PROTOCOLS, type Protocol, WORKLOADS, type Workload } from '../sim/index.js';
 import { parseFault } from './fault-flag.js';
 import { progressFor } from './progress.js';
-import { formatNs } from './report.js';
+import { formatNs, ORACLE_MARK, recordVerdict } from './report.js';
 import { type BenchConfig, runBench, validateBench } from './runner.js';
 import { expandCases, SUITES, suiteNames } from './suites.js';
 
@@ -148,6 +148,7 @@ export async function benchCommand(args: string[], io: Io): Promise<number> {
       cpus: cpus ?? suite.cpus,
       pages: pages ?? suite.pages,
       extra: narrowed ? [] : suite.extra,
+      traceAt: suite.traceAt,
     }),
     profile: values.profile ?? 'xeon-gold-5418y-2s',
     timeMs: intFlag('--time', values.time, 1, 3_600_000) ?? suite.timeMs,
@@ -225,7 +226,7 @@ export function formatRunTables(run: RunRecord): string {
           s.pages === c.pages &&
           s.status !== 'errored',
       );
-      if (c.status === 'errored')
+      if (c.status === 'errored' && c.wallNs === null)
         return [
           c.protocol,
           String(c.cpus),
@@ -250,11 +251,7 @@ export function formatRunTables(run: RunRecord): string {
         `${c.modeledCycles!.mean.toFixed(0)} cy`,
         speed(sync?.modeledCycles?.mean, c.modeledCycles!.mean),
         speed(sync?.wallNs?.p50, c.wallNs!.p50),
-        c.status === 'violated'
-          ? '✗'
-          : c.oracle && c.oracle.staleUses + c.oracle.lostWrites > 0
-            ? '✗ (expected: negative control)'
-            : '✓',
+        ORACLE_MARK[recordVerdict(c)],
       ];
     });
     out.push(`\nworkload ${workload} (profile ${run.profile})`, ...textTable(header, rows));

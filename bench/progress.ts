@@ -4,7 +4,7 @@
  */
 import cliProgress from 'cli-progress';
 import type { CaseRecord } from '../data/run-record.js';
-import { formatNs } from './report.js';
+import { formatNs, ORACLE_MARK, recordVerdict } from './report.js';
 import type { BenchProgress } from './runner.js';
 import type { CaseSpec } from './suites.js';
 
@@ -14,10 +14,13 @@ export function describeCase(
   return `${c.protocol} ${c.workload} ${c.cpus} CPU${c.cpus === 1 ? '' : 's'} ${c.pages} page${c.pages === 1 ? '' : 's'}`;
 }
 
+/** One finished case: its figures and the oracle's verdict, as the table shows it. */
 export function caseLine(r: CaseRecord): string {
-  if (r.status === 'errored') return `ERROR ${r.error?.message}`;
-  const oracle = r.status === 'violated' ? '✗ oracle VIOLATED' : '✓';
-  return `wall p50 ${formatNs(r.wallNs!.p50)}, modeled ${r.modeledCycles!.mean.toFixed(0)} cycles ${oracle}`;
+  if (r.wallNs === null || r.modeledCycles === null) return `ERROR ${r.error?.message}`;
+  const figures = `wall p50 ${formatNs(r.wallNs.p50)}, modeled ${r.modeledCycles.mean.toFixed(0)} cycles`;
+  const verdict = recordVerdict(r);
+  const mark = `${ORACLE_MARK[verdict]}${verdict === 'caught' || verdict === 'not-caught' ? ' (negative control)' : ''}`;
+  return r.error ? `${figures} ${mark}: ${r.error.message}` : `${figures} ${mark}`;
 }
 
 export function progressFor(stream: NodeJS.WriteStream): BenchProgress & { stop(): void } {

@@ -1,12 +1,17 @@
 /** Text reports of the CLI: a case's summary, a traced flush, a calibration. */
+
+import type { CaseRecord } from '../data/run-record.js';
 import type { Calibration } from '../sim/calibrate.js';
 import {
   type CaseResult,
-  mustBeCaught,
+  type OracleVerdict,
   type OrderEvent,
+  oracleVerdict,
+  type Protocol,
   type TraceEvent,
   type Violation,
   violationsOf,
+  type Workload,
 } from '../sim/index.js';
 
 export function formatNs(ns: number): string {
@@ -44,21 +49,37 @@ export function formatCaseResult(r: CaseResult): string {
       .map(([k, v]) => `${k} ${v}`)
       .join(', ')}`,
   );
-  const violations = violationsOf(o);
-  const verdict = mustBeCaught(r.protocol, r)
-    ? violations > 0
-      ? '✓ caught (negative control)'
-      : '✗ NOT CAUGHT (negative control)'
-    : violations === 0
-      ? '✓'
-      : '✗ VIOLATED';
+  const verdict = oracleVerdict(r.protocol, r, violationsOf(o));
+  const control = verdict === 'caught' || verdict === 'not-caught' ? ' (negative control)' : '';
   lines.push(
-    `  oracle         ${verdict}: ${o.checkedAccesses} accesses checked`,
+    `  oracle         ${ORACLE_MARK[verdict]}${control}: ${o.checkedAccesses} accesses checked`,
     `                 observed: ${o.staleUses} stale uses, ${o.lostWrites} lost writes; ack window: ${o.ackWindowViolations} violations; freed-table walks: ${o.freedTableWalks}`,
   );
   const v = o.firstViolation;
   if (v) lines.push(`  first violation  ${describeViolation(v)}`);
   return lines.join('\n');
+}
+
+/** How the bench's table and progress lines show the oracle's verdict on a case. */
+export const ORACLE_MARK: Readonly<Record<OracleVerdict | 'unchecked', string>> = Object.freeze({
+  clean: '✓',
+  violated: '✗ VIOLATED',
+  caught: '✓ caught',
+  'not-caught': '✗ NOT caught',
+  unchecked: '–',
+});
+
+/**
+ * The oracle's verdict on a stored case: as the bench decided it (a bench case frees page tables
+ * exactly when its workload is munmap).
+ */
+export function recordVerdict(c: CaseRecord): OracleVerdict | 'unchecked' {
+  if (c.oracle === null) return 'unchecked';
+  return oracleVerdict(
+    c.protocol as Protocol,
+    { workload: c.workload as Workload, cpus: c.cpus, freedTables: c.workload === 'munmap' },
+    violationsOf(c.oracle),
+  );
 }
 
 /** A violation in one sentence: what was used, against which generation, and where. */

@@ -1,7 +1,8 @@
 /**
  * Runs a suite: one machine per CPU count, reused for that count's cases; each case measured by
- * tinybench inside the initiating CPU's worker. A case that errors, or a safe protocol that breaks
- * the oracle, is recorded as such and the run goes on. Nothing is stored here: the caller writes
+ * tinybench inside the initiating CPU's worker. A case that errors, a safe protocol that breaks
+ * the oracle, or a negative control the oracle fails to catch, is recorded as such and the run
+ * goes on. Nothing is stored here: the caller writes
  * the finished run in one transaction.
  */
 import { randomUUID } from 'node:crypto';
@@ -14,9 +15,10 @@ import {
   loadProfile,
   Machine,
   nonFiniteStatistic,
+  oracleVerdict,
   resolveCaseOptions,
   resolveMachineOptions,
-  SAFE_PROTOCOLS,
+  violationsOf,
 } from '../sim/index.js';
 import type { FaultOptions } from '../sim/options.js';
 import { commitInfo, hostInfo } from './provenance.js';
@@ -52,7 +54,7 @@ function caseOptions(config: BenchConfig, spec: CaseSpec) {
     flushes: config.iterations,
     timeMs: config.timeMs,
     seed: config.seed,
-    trace: config.trace,
+    trace: config.trace || spec.trace === true,
     fault: config.fault && config.fault.cpu < spec.cpus ? config.fault : null,
   };
 }
@@ -107,15 +109,22 @@ export function caseRecordOf(spec: CaseSpec, profile: string, r: CaseResult): Ca
   if (nonFinite.length > 0) {
     return erroredRecord(spec, profile, nonFiniteStatistic(nonFinite.join('; ')));
   }
-  const violated =
-    SAFE_PROTOCOLS.includes(spec.protocol) && r.oracle.staleUses + r.oracle.lostWrites > 0;
+  const verdict = oracleVerdict(spec.protocol, r, violationsOf(r.oracle));
   const sorted = Float64Array.from(r.samplesNs).sort();
   return {
     key: caseKey({ ...spec, profile }),
-    ...spec,
+    ...specFields(spec),
     profile,
-    status: violated ? 'violated' : 'completed',
-    error: null,
+    // A control the oracle missed is a failed case: with a blind oracle no verdict holds.
+    status:
+      verdict === 'violated' ? 'violated' : verdict === 'not-caught' ? 'errored' : 'completed',
+    error:
+      verdict === 'not-caught'
+        ? {
+            code: ErrorCodes.CONTROL_NOT_CAUGHT,
+            message: `the negative control ${spec.protocol} was not caught: ${violationsOf(r.oracle)} violations in ${r.oracle.checkedAccesses} checked accesses, so the oracle is blind in this case`,
+          }
+        : null,
     wallNs: {
       p50: r.latencyNs.p50,
       p99: r.latencyNs.p99,
@@ -145,11 +154,16 @@ export function caseRecordOf(spec: CaseSpec, profile: string, r: CaseResult): Ca
   };
 }
 
+/** What a case record says of its spec (the trace request is the run's, not the case's). */
+function specFields(spec: CaseSpec) {
+  return { protocol: spec.protocol, workload: spec.workload, cpus: spec.cpus, pages: spec.pages };
+}
+
 function erroredRecord(spec: CaseSpec, profile: string, err: unknown): CaseRecord {
   const e = err as Error & { code?: string };
   return {
     key: caseKey({ ...spec, profile }),
-    ...spec,
+    ...specFields(spec),
     profile,
     status: 'errored',
     error: {

@@ -2,13 +2,22 @@
  * Suites are data: named lists of cases (protocol × CPU count × pages × workload × profile) and
  * how long to measure each. Command-line flags override any field.
  */
-import { type Protocol, SAFE_PROTOCOLS, WORKLOADS, type Workload } from '../sim/index.js';
+import {
+  CONTROL_PROTOCOLS,
+  mustBeCaught,
+  type Protocol,
+  SAFE_PROTOCOLS,
+  WORKLOADS,
+  type Workload,
+} from '../sim/index.js';
 
 export interface CaseSpec {
   protocol: Protocol;
   workload: Workload;
   cpus: number;
   pages: number;
+  /** Record one traced flush of this case (besides --trace, which traces every case). */
+  trace?: boolean;
 }
 
 export interface Suite {
@@ -20,6 +29,8 @@ export interface Suite {
   workloads: readonly Workload[];
   /** Extra cases beside the cross product. */
   extra: readonly CaseSpec[];
+  /** Cases at this CPU count and page count record one traced flush (for the timeline). */
+  traceAt?: { cpus: number; pages: number };
   /** tinybench: at least this much flush time per case, ms... */
   timeMs: number;
   /** ...and at least this many samples. */
@@ -27,6 +38,22 @@ export interface Suite {
 }
 
 const SAFE = SAFE_PROTOCOLS;
+
+/**
+ * Every negative control at `cpus`, on the first workload where it can break its guarantee
+ * (munmap frees page tables, so it stands for freed tables), one page: the run shows the oracle
+ * catching each — or, loudly, not.
+ */
+function controls(cpusList: readonly number[]): CaseSpec[] {
+  return cpusList.flatMap((cpus) =>
+    CONTROL_PROTOCOLS.map((protocol) => {
+      const workload = WORKLOADS.find((w) =>
+        mustBeCaught(protocol, { workload: w, cpus, freedTables: w === 'munmap' }),
+      )!;
+      return { protocol, workload, cpus, pages: 1 };
+    }),
+  );
+}
 
 export const SUITES: Readonly<Record<string, Suite>> = Object.freeze({
   smoke: {
@@ -42,14 +69,22 @@ export const SUITES: Readonly<Record<string, Suite>> = Object.freeze({
   },
   default: {
     name: 'default',
-    description: 'every safe protocol at 1–16 CPUs and 1, 8, 64 pages, plus idle CPUs in lazy mode',
+    description:
+      'every safe protocol at 1–16 CPUs and 1, 8, 64 pages, plus lazy idle CPUs, freed tables (munmap) and NMIs at 4 CPUs, and the negative controls at 2 and 4 CPUs; one traced flush per case at 4 CPUs, 1 page',
     protocols: SAFE,
     cpus: [1, 2, 4, 8, 16],
     pages: [1, 8, 64],
     workloads: ['madvise'],
-    extra: SAFE.flatMap((protocol) =>
-      [4, 16].map((cpus) => ({ protocol, workload: 'idle' as Workload, cpus, pages: 1 })),
-    ),
+    extra: [
+      ...SAFE.flatMap((protocol) =>
+        [4, 16].map((cpus) => ({ protocol, workload: 'idle' as Workload, cpus, pages: 1 })),
+      ),
+      ...SAFE.flatMap((protocol) =>
+        (['munmap', 'nmi'] as const).map((workload) => ({ protocol, workload, cpus: 4, pages: 1 })),
+      ),
+      ...controls([2, 4]),
+    ],
+    traceAt: { cpus: 4, pages: 1 },
     timeMs: 100,
     iterations: 100,
   },
@@ -84,7 +119,7 @@ export function suiteNames(): string[] {
 
 /** The suite's cases, CPU count first so that one machine serves each count in turn. */
 export function expandCases(
-  s: Pick<Suite, 'protocols' | 'cpus' | 'pages' | 'workloads' | 'extra'>,
+  s: Pick<Suite, 'protocols' | 'cpus' | 'pages' | 'workloads' | 'extra' | 'traceAt'>,
 ): CaseSpec[] {
   const cases: CaseSpec[] = [];
   for (const cpus of s.cpus) {
@@ -103,5 +138,10 @@ export function expandCases(
       seen.add(k);
       return true;
     })
-    .sort((a, b) => a.cpus - b.cpus);
+    .sort((a, b) => a.cpus - b.cpus)
+    .map((c) =>
+      s.traceAt && c.cpus === s.traceAt.cpus && c.pages === s.traceAt.pages
+        ? { ...c, trace: true }
+        : c,
+    );
 }

@@ -19,6 +19,11 @@ export const ErrorCodes = Object.freeze({
   MACHINE_UNUSABLE: 'FLUSHBENCH_ERR_MACHINE_UNUSABLE',
   /** A case ran but a statistic of it came out NaN or ±Infinity: the case failed. */
   NON_FINITE_STATISTIC: 'FLUSHBENCH_ERR_NON_FINITE_STATISTIC',
+  /**
+   * A negative control ran where it can break its guarantee and the oracle found nothing: the
+   * oracle is blind in this case, so no verdict of the run can be trusted.
+   */
+  CONTROL_NOT_CAUGHT: 'FLUSHBENCH_ERR_CONTROL_NOT_CAUGHT',
   /** A case failed with an error that carries no flushbench code (an unexpected exception). */
   CASE_FAILED: 'FLUSHBENCH_ERR_CASE_FAILED',
 });

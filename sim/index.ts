@@ -36,6 +36,8 @@ export { checkProfileFits, loadProfile, type Profile, profileNames } from './pro
 export {
   CONTROL_PROTOCOLS,
   mustBeCaught,
+  type OracleVerdict,
+  oracleVerdict,
   PROTOCOL_TRAITS,
   type ProtocolTraits,
 } from './protocols.js';

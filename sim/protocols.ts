@@ -182,6 +182,17 @@ export const CONTROL_PROTOCOLS: readonly Protocol[] = Object.freeze(
 );
 
 /**
+ * What the oracle's findings mean for a protocol in a case: a safe protocol (or a control where
+ * it cannot break anything) must be clean; a control where it can must be caught.
+ */
+export type OracleVerdict = 'clean' | 'violated' | 'caught' | 'not-caught';
+
+export function oracleVerdict(protocol: Protocol, c: ControlCase, violations: number): OracleVerdict {
+  if (mustBeCaught(protocol, c)) return violations > 0 ? 'caught' : 'not-caught';
+  return violations > 0 ? 'violated' : 'clean';
+}
+
+/**
  * Whether this case must catch the protocol: true for a negative control in a case where it can
  * break its guarantee, false for a safe protocol or a control that behaves safely here.
  */
