@@ -187,7 +187,11 @@ export const CONTROL_PROTOCOLS: readonly Protocol[] = Object.freeze(
  */
 export type OracleVerdict = 'clean' | 'violated' | 'caught' | 'not-caught';
 
-export function oracleVerdict(protocol: Protocol, c: ControlCase, violations: number): OracleVerdict {
+export function oracleVerdict(
+  protocol: Protocol,
+  c: ControlCase,
+  violations: number,
+): OracleVerdict {
   if (mustBeCaught(protocol, c)) return violations > 0 ? 'caught' : 'not-caught';
   return violations > 0 ? 'violated' : 'clean';
 }
