@@ -19,11 +19,11 @@ import type {
 } from 'chart.js';
 import type {} from 'chartjs-plugin-zoom';
 import { formatDate, shortSha } from './format.js';
+import { isNegativeControl } from './oracle-verdict.js';
 import {
   BASELINE_PROTOCOL,
   GRID_COLOR,
   INK_COLOR,
-  NEGATIVE_CONTROL,
   protocolColor,
   REGRESSION_COLOR,
   withAlpha,
@@ -166,7 +166,7 @@ export function latencyChart(
       borderColor: color,
       backgroundColor: color,
       borderWidth: 2,
-      borderDash: s.protocol === NEGATIVE_CONTROL ? [5, 4] : [],
+      borderDash: isNegativeControl(s.protocol) ? [5, 4] : [],
       pointStyle: d.oversubscribed.map((m) => (m ? 'triangle' : 'circle')) as PointStyle[],
       pointRadius: d.oversubscribed.map((m) => (m ? MARKED_POINT_RADIUS_PX : POINT_RADIUS_PX)),
       pointBackgroundColor: d.oversubscribed.map((m) => (m ? '#ffffff' : color)),
@@ -761,7 +761,13 @@ export function timelineChart(
 /** Oracle findings per protocol and workload: stale uses and lost writes side by side. */
 export function correctnessChart(
   canvas: HTMLCanvasElement,
-  d: { labels: string[]; staleUses: number[]; lostWrites: number[] },
+  d: {
+    labels: string[];
+    staleUses: number[];
+    lostWrites: number[];
+    ackWindowViolations: number[];
+    freedTableWalks: number[];
+  },
 ): AnyChart {
   return make(canvas, {
     type: 'bar',
@@ -769,11 +775,25 @@ export function correctnessChart(
       labels: d.labels,
       datasets: [
         {
-          label: 'stale TLB uses',
+          label: 'stale TLB uses (observed)',
           data: d.staleUses,
           backgroundColor: withAlpha(REGRESSION_COLOR, 0.85),
         },
-        { label: 'lost writes', data: d.lostWrites, backgroundColor: withAlpha('#e07b1a', 0.85) },
+        {
+          label: 'lost writes (observed)',
+          data: d.lostWrites,
+          backgroundColor: withAlpha('#e07b1a', 0.85),
+        },
+        {
+          label: 'ack-window violations',
+          data: d.ackWindowViolations,
+          backgroundColor: withAlpha('#8a55c9', 0.85),
+        },
+        {
+          label: 'freed-table walks',
+          data: d.freedTableWalks,
+          backgroundColor: withAlpha('#b5651d', 0.85),
+        },
       ],
     },
     options: {

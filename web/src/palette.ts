@@ -4,17 +4,26 @@
  * must not have to relearn it on the timeline.
  */
 
-/** The protocols in the order they are explained: the baseline first, the unsafe control last. */
+/** The protocols in the order they are explained: the baseline first, the unsafe controls last. */
 export const PROTOCOL_ORDER = Object.freeze([
   'sync',
   'concurrent',
   'async-inline',
   'broadcast',
   'async-unsafe',
+  'async-ignore-freed-tables',
+  'async-nmi-unchecked',
 ] as const);
 
-/** The negative control: it acknowledges before flushing, so the oracle must catch it. */
-export const NEGATIVE_CONTROL = 'async-unsafe';
+/**
+ * The negative controls: each breaks one guarantee of the 2019 thread on purpose, so the oracle
+ * must catch it wherever it can break it (see oracle-verdict.ts).
+ */
+export const NEGATIVE_CONTROLS = Object.freeze([
+  'async-unsafe',
+  'async-ignore-freed-tables',
+  'async-nmi-unchecked',
+] as const);
 /** Every speedup is measured against the kernel's classic synchronous shootdown. */
 export const BASELINE_PROTOCOL = 'sync';
 
@@ -24,6 +33,8 @@ const PROTOCOL_COLORS: Readonly<Record<string, string>> = Object.freeze({
   'async-inline': '#23955a',
   broadcast: '#8a55c9',
   'async-unsafe': '#d23c3c',
+  'async-ignore-freed-tables': '#b5651d',
+  'async-nmi-unchecked': '#c71585',
 });
 
 /** For protocols a newer flushbench may add: still distinct, still stable per name. */

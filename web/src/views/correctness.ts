@@ -1,8 +1,11 @@
 /**
- * What the oracle found: every TLB access it checked, stale uses (a CPU used a translation
- * older than a flush that had already returned) and lost writes. Safe protocols must show
- * zero; the negative control, async-unsafe, acknowledges before it flushes and must show
- * violations — if it does not, the oracle is blind and every zero above means nothing.
+ * What the oracle found. Two rules: the *observed* one counts what really went wrong (a stale
+ * TLB use or a lost write after the flush returned); the *ack-window* one counts what the
+ * protocol allowed on any interleaving (using, or running code with, a translation a flush this
+ * CPU had already acknowledged killed). Freed-table walks check condition 1 of the 2019 thread,
+ * NMIs reading user memory condition 2. Safe protocols must show zero everywhere; each negative
+ * control must be caught wherever it can break its guarantee — if one is not, the oracle is
+ * blind there and every zero means nothing.
  */
 import type { Case, Run } from '../api.js';
 import { distinctProtocols, distinctWorkloads } from '../case-slices.js';
@@ -10,48 +13,46 @@ import { correctnessChart } from '../charts.js';
 import { loadRun, runHeader, runPicker, toolbar } from '../controls.js';
 import { chartBox, h, panel, swatch } from '../dom.js';
 import { formatCount } from '../format.js';
-import { NEGATIVE_CONTROL, protocolColor } from '../palette.js';
+import {
+  type CaseVerdict,
+  caseVerdict,
+  isNegativeControl,
+  violationsOf,
+} from '../oracle-verdict.js';
+import { protocolColor } from '../palette.js';
 import { hrefOf } from '../route.js';
 import type { View, ViewContext } from '../view-context.js';
 
-/** With one CPU there is no remote TLB to hold a stale entry: no protocol can be caught there. */
-const MIN_CPUS_TO_CATCH = 2;
+type ControlState = 'caught' | 'partial' | 'not-caught' | 'absent';
 
-function violationsOf(c: Case): number {
-  return (c.oracle?.staleUses ?? 0) + (c.oracle?.lostWrites ?? 0);
-}
-
-type CaughtState = 'caught' | 'partial' | 'not-caught' | 'absent';
-
-function negativeControl(run: Run): HTMLElement {
-  const all = run.cases.filter((c) => c.protocol === NEGATIVE_CONTROL);
-  const catchable = all.filter((c) => c.cpus >= MIN_CPUS_TO_CATCH && c.oracle !== null);
-  const caught = catchable.filter((c) => violationsOf(c) > 0);
-  const missed = catchable.filter((c) => violationsOf(c) === 0);
-  let state: CaughtState;
-  if (catchable.length === 0) state = 'absent';
+function negativeControls(run: Run): HTMLElement {
+  const controls = run.cases.filter((c) => isNegativeControl(c.protocol));
+  const judged = controls.map((c) => ({ c, v: caseVerdict(c) }));
+  const caught = judged.filter((x) => x.v === 'caught');
+  const missed = judged.filter((x) => x.v === 'not-caught');
+  const applicable = caught.length + missed.length;
+  let state: ControlState;
+  if (applicable === 0) state = 'absent';
   else if (missed.length === 0) state = 'caught';
   else if (caught.length === 0) state = 'not-caught';
   else state = 'partial';
-  const stale = all.reduce((s, c) => s + (c.oracle?.staleUses ?? 0), 0);
-  const lost = all.reduce((s, c) => s + (c.oracle?.lostWrites ?? 0), 0);
-  const missedList = missed.map((c) => c.key).join(', ');
-  const text: Record<CaughtState, [string, string]> = {
+  const names = [...new Set(caught.map((x) => x.c.protocol))].join(', ');
+  const text: Record<ControlState, [string, string]> = {
     caught: [
-      `Negative control CAUGHT — ${NEGATIVE_CONTROL} violated in ${caught.length} of ${catchable.length} multi-CPU cases`,
-      `${formatCount(stale)} stale uses and ${formatCount(lost)} lost writes: the oracle sees the bug it must see, so the zeros of the safe protocols mean something.`,
+      `Negative controls CAUGHT — in ${caught.length} of ${applicable} cases where they can break a guarantee (${names})`,
+      'The oracle sees every bug it must see, so the zeros of the safe protocols mean something.',
     ],
     partial: [
-      `Negative control caught in only ${caught.length} of ${catchable.length} multi-CPU cases`,
-      `NOT caught in: ${missedList}. Those cases ran too briefly or too calmly for the race to show; their safe-protocol zeros are weaker evidence.`,
+      `Negative controls caught in only ${caught.length} of ${applicable} cases`,
+      `NOT caught in: ${missed.map((x) => x.c.key).join(', ')}. The oracle is blind there: the safe protocols' zeros in those cases are no evidence.`,
     ],
     'not-caught': [
-      `NEGATIVE CONTROL NOT CAUGHT — ${NEGATIVE_CONTROL} shows no violation in any of ${catchable.length} multi-CPU cases`,
-      'The oracle did not detect a protocol that is broken by construction. Do not trust the safe protocols\u2019 zeros in this run.',
+      `NEGATIVE CONTROLS NOT CAUGHT — no violation in any of ${applicable} cases where a control can break a guarantee`,
+      'The oracle did not detect protocols that are broken by construction. Do not trust the safe protocols\u2019 zeros in this run.',
     ],
     absent: [
-      `No negative control in this run`,
-      `Run a suite that includes ${NEGATIVE_CONTROL} on 2 or more CPUs to check that the oracle can catch a stale TLB entry.`,
+      'No negative control in this run',
+      'Run a suite with the negative controls (the default suite has them) to check that the oracle can catch a broken protocol.',
     ],
   };
   const [title, detail] = text[state];
@@ -64,7 +65,7 @@ function negativeControl(run: Run): HTMLElement {
 }
 
 function safeProtocols(run: Run): HTMLElement | null {
-  const violated = run.cases.filter((c) => c.protocol !== NEGATIVE_CONTROL && violationsOf(c) > 0);
+  const violated = run.cases.filter((c) => caseVerdict(c) === 'violated');
   if (violated.length === 0) return null;
   return h(
     'div',
@@ -78,21 +79,57 @@ function safeProtocols(run: Run): HTMLElement | null {
   );
 }
 
-function verdictCell(protocol: string, cases: readonly Case[]): HTMLElement {
-  const checked = cases.filter((c) => c.oracle !== null);
-  if (checked.length === 0) return h('td', { class: 'muted' }, 'not checked');
-  const violations = checked.reduce((s, c) => s + violationsOf(c), 0);
-  if (protocol === NEGATIVE_CONTROL) {
-    const catchable = checked.filter((c) => c.cpus >= MIN_CPUS_TO_CATCH);
-    if (catchable.length === 0) return h('td', { class: 'muted' }, 'n/a (1 CPU)');
-    const missed = catchable.filter((c) => violationsOf(c) === 0).length;
-    return missed === 0
-      ? h('td', { class: 'good' }, 'caught')
-      : h('td', { class: 'bad strong' }, `NOT CAUGHT in ${missed}/${catchable.length}`);
+/** One verdict for a protocol on a workload, from its cases' verdicts, worst first. */
+function verdictCell(verdicts: readonly CaseVerdict[]): HTMLElement {
+  const n = (v: CaseVerdict) => verdicts.filter((x) => x === v).length;
+  const judged = verdicts.length - n('unchecked');
+  if (judged === 0) return h('td', { class: 'muted' }, 'not checked');
+  if (n('violated') > 0) return h('td', { class: 'bad strong' }, 'VIOLATED');
+  if (n('not-caught') > 0) {
+    return h(
+      'td',
+      { class: 'bad strong' },
+      `NOT CAUGHT in ${n('not-caught')}/${n('not-caught') + n('caught')}`,
+    );
   }
-  return violations === 0
-    ? h('td', { class: 'good' }, 'safe')
-    : h('td', { class: 'bad strong' }, 'VIOLATED');
+  if (n('caught') > 0) return h('td', { class: 'good' }, 'caught');
+  if (n('not-applicable') === judged) return h('td', { class: 'muted' }, 'n/a (cannot break here)');
+  return h('td', { class: 'good' }, 'safe');
+}
+
+/** The rules, in a sentence each, beside the numbers they produce. */
+function rules(): HTMLElement {
+  return panel(
+    'What is checked',
+    h(
+      'ul',
+      { class: 'rules' },
+      h(
+        'li',
+        {},
+        h('strong', {}, 'Observed: '),
+        'an access that began after the flush returned used a translation from before the PTE change (stale use), or a write landed in the old frame after it was written back (lost write).',
+      ),
+      h(
+        'li',
+        {},
+        h('strong', {}, 'Ack window: '),
+        'the initiator may return at the last acknowledgement, so once a CPU has acknowledged a flush, using a translation it killed — or running user code, a cross-call or an NMI before performing it — is a violation on every interleaving.',
+      ),
+      h(
+        'li',
+        {},
+        h('strong', {}, 'Condition 1, freed tables: '),
+        'a page walk (a TLB miss, or a speculative one) through a cached upper-level entry of a freed — or acknowledged-as-freed — page table.',
+      ),
+      h(
+        'li',
+        {},
+        h('strong', {}, 'Condition 2, NMIs: '),
+        'an NMI handler may read user memory only when nmi_uaccess_okay() allows it; reading with a flush still deferred is an ack-window violation.',
+      ),
+    ),
+  );
 }
 
 export const correctnessView: View = {
@@ -113,8 +150,15 @@ export const correctnessView: View = {
         }))
         .filter((g) => g.cases.length > 0),
     );
-    const sum = (cases: readonly Case[], pick: (c: Case) => number | undefined) =>
+    const sum = (cases: readonly Case[], pick: (c: Case) => number | null | undefined) =>
       cases.reduce((s, c) => s + (pick(c) ?? 0), 0);
+    const counts: [string, (c: Case) => number | null | undefined][] = [
+      ['accesses checked', (c) => c.oracle?.checkedAccesses],
+      ['stale uses', (c) => c.oracle?.staleUses],
+      ['lost writes', (c) => c.oracle?.lostWrites],
+      ['ack-window', (c) => c.oracle?.ackWindowViolations],
+      ['freed-table walks', (c) => c.oracle?.freedTableWalks],
+    ];
 
     const summaryTable = h(
       'table',
@@ -128,9 +172,7 @@ export const correctnessView: View = {
           h('th', {}, 'protocol'),
           h('th', {}, 'workload'),
           h('th', { class: 'num' }, 'cases'),
-          h('th', { class: 'num' }, 'accesses checked'),
-          h('th', { class: 'num' }, 'stale uses'),
-          h('th', { class: 'num' }, 'lost writes'),
+          ...counts.map(([name]) => h('th', { class: 'num' }, name)),
           h('th', {}, 'verdict'),
         ),
       ),
@@ -144,27 +186,21 @@ export const correctnessView: View = {
             h('td', {}, swatch(protocolColor(g.protocol)), g.protocol),
             h('td', {}, g.workload),
             h('td', { class: 'num' }, String(g.cases.length)),
-            h('td', { class: 'num' }, formatCount(sum(g.cases, (c) => c.oracle?.checkedAccesses))),
-            h('td', { class: 'num' }, formatCount(sum(g.cases, (c) => c.oracle?.staleUses))),
-            h('td', { class: 'num' }, formatCount(sum(g.cases, (c) => c.oracle?.lostWrites))),
-            verdictCell(g.protocol, g.cases),
+            ...counts.map(([, pick]) => h('td', { class: 'num' }, formatCount(sum(g.cases, pick)))),
+            verdictCell(g.cases.map(caseVerdict)),
           ),
         ),
       ),
     );
 
-    const violatedCases = run.cases.filter((c) => violationsOf(c) > 0);
+    const violatedCases = run.cases.filter((c) => violationsOf(c.oracle) > 0);
     const firstViolations = h(
       'table',
       { class: 'data' },
       h(
         'thead',
         {},
-        h(
-          'tr',
-          {},
-          ...['case', 'stale uses', 'lost writes', 'first violation'].map((t) => h('th', {}, t)),
-        ),
+        h('tr', {}, ...['case', 'violations', 'first violation'].map((t) => h('th', {}, t))),
       ),
       h(
         'tbody',
@@ -190,13 +226,12 @@ export const correctnessView: View = {
                 c.key,
               ),
             ),
-            h('td', { class: 'num' }, formatCount(c.oracle?.staleUses)),
-            h('td', { class: 'num' }, formatCount(c.oracle?.lostWrites)),
+            h('td', { class: 'num' }, formatCount(violationsOf(c.oracle))),
             h(
               'td',
               {},
               v
-                ? `${v.kind} on CPU ${v.cpu}, vpn ${v.vpn}: entry gen ${v.entryGen} < flushed gen ${v.flushedGen} — ${v.step}`
+                ? `${v.kind} on CPU ${v.cpu}, ${v.kind === 'freed-table-walk' ? 'table' : 'page'} generation ${v.entryGen} < ${v.flushedGen}${v.tlbGen === undefined ? '' : ` (tlb_gen ${v.tlbGen})`} — ${v.step}`
                 : '–',
             ),
           );
@@ -208,24 +243,24 @@ export const correctnessView: View = {
     ctx.root.replaceChildren(
       runHeader(run),
       toolbar(runPicker(runs, run)),
-      negativeControl(run),
+      negativeControls(run),
       safeProtocols(run) ?? '',
-      h(
-        'div',
-        { class: 'grid-2' },
-        panel('Oracle findings per protocol and workload', summaryTable),
-        panel('Violations found', chart.box),
-      ),
+      panel('Oracle findings per protocol and workload', summaryTable),
+      h('div', { class: 'grid-2' }, panel('Violations found, by rule', chart.box), rules()),
       panel(
-        `First violation of each violated case (${violatedCases.length})`,
+        `First violation of each case with violations (${violatedCases.length})`,
         violatedCases.length > 0 ? firstViolations : h('p', { class: 'muted' }, 'None.'),
       ),
     );
+    // Only what has violations gets a bar: the zeros are in the table.
+    const charted = groups.filter((g) => sum(g.cases, (c) => violationsOf(c.oracle)) > 0);
     ctx.track(
       correctnessChart(chart.canvas, {
-        labels: groups.map((g) => `${g.protocol} · ${g.workload}`),
-        staleUses: groups.map((g) => sum(g.cases, (c) => c.oracle?.staleUses)),
-        lostWrites: groups.map((g) => sum(g.cases, (c) => c.oracle?.lostWrites)),
+        labels: charted.map((g) => `${g.protocol} · ${g.workload}`),
+        staleUses: charted.map((g) => sum(g.cases, (c) => c.oracle?.staleUses)),
+        lostWrites: charted.map((g) => sum(g.cases, (c) => c.oracle?.lostWrites)),
+        ackWindowViolations: charted.map((g) => sum(g.cases, (c) => c.oracle?.ackWindowViolations)),
+        freedTableWalks: charted.map((g) => sum(g.cases, (c) => c.oracle?.freedTableWalks)),
       }),
     );
   },

@@ -17,7 +17,8 @@ import { latencyChart, speedupChart } from '../charts.js';
 import { loadRun, note, paramSelect, runHeader, runPicker, toolbar } from '../controls.js';
 import { chartBox, h, panel, swatch } from '../dom.js';
 import { formatCycles, formatNs } from '../format.js';
-import { BASELINE_PROTOCOL, NEGATIVE_CONTROL, protocolColor } from '../palette.js';
+import { caseVerdict, violationsOf } from '../oracle-verdict.js';
+import { BASELINE_PROTOCOL, protocolColor } from '../palette.js';
 import { hrefOf } from '../route.js';
 import type { View, ViewContext } from '../view-context.js';
 
@@ -230,18 +231,15 @@ function casesTable(
     });
     const ofProtocol = slice.filter((x) => x.protocol === p);
     const errored = ofProtocol.filter((x) => x.status === 'errored').length;
-    const violations = ofProtocol.reduce(
-      (s, x) => s + (x.oracle?.staleUses ?? 0) + (x.oracle?.lostWrites ?? 0),
-      0,
-    );
+    const verdicts = ofProtocol.map(caseVerdict);
+    const violations = ofProtocol.reduce((s, x) => s + violationsOf(x.oracle), 0);
     let status: HTMLElement;
-    if (errored > 0) status = h('span', { class: 'bad' }, `${errored} errored`);
-    else if (p === NEGATIVE_CONTROL) {
-      status =
-        violations > 0
-          ? h('span', { class: 'good' }, 'unsafe control: caught')
-          : h('span', { class: 'bad' }, 'unsafe control: not caught here');
-    } else if (violations > 0) status = h('span', { class: 'bad' }, `${violations} violations`);
+    if (verdicts.includes('not-caught'))
+      status = h('span', { class: 'bad' }, 'unsafe control: NOT caught here');
+    else if (errored > 0) status = h('span', { class: 'bad' }, `${errored} errored`);
+    else if (verdicts.includes('caught'))
+      status = h('span', { class: 'good' }, 'unsafe control: caught');
+    else if (violations > 0) status = h('span', { class: 'bad' }, `${violations} violations`);
     else status = h('span', { class: 'muted' }, 'ok');
     return h('tr', {}, h('td', {}, swatch(protocolColor(p)), p), ...cells, h('td', {}, status));
   });
