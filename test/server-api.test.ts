@@ -10,17 +10,20 @@ import {
   REGRESSION_SCALE,
   SEED_PROFILE,
   seedDatabase,
+  seededSpecs,
   syntheticOracle,
 } from './fixtures/seed-db.js';
 import { cliAsync, syntheticRun, tempDb } from './helpers.js';
 
 const TOKEN = 'test-token-0123456789';
+const SEED_CPUS = [1, 2];
+const SEEDED_CASES = seededSpecs(SEED_CPUS).length;
 const file = tempDb();
 let app: Awaited<ReturnType<typeof buildApp>>;
 let ids: number[];
 
 before(async () => {
-  ids = seedDatabase(file, { cpus: [1, 2] });
+  ids = seedDatabase(file, { cpus: SEED_CPUS });
   app = await buildApp({ dbFile: file, token: TOKEN });
 });
 after(() => app.close());
@@ -46,7 +49,7 @@ describe('reading', () => {
       all.map((r: { id: number }) => r.id),
       [...ids].reverse(),
     );
-    assert.equal(all[0].cases, 24);
+    assert.equal(all[0].cases, SEEDED_CASES);
     const page = (await json('/api/runs?limit=2&offset=1')).runs;
     assert.deepEqual(
       page.map((r: { id: number }) => r.id),
@@ -58,7 +61,7 @@ describe('reading', () => {
 
   test('GET /api/runs/:id returns the run with its cases, statistics, modeled cycles, counters, oracle', async () => {
     const run = await json(`/api/runs/${ids[4]}`);
-    assert.equal(run.cases.length, 24);
+    assert.equal(run.cases.length, SEEDED_CASES);
     const c = run.cases.find(
       (x: { key: string }) => x.key === 'madvise/sync/cpus=2/pages=1/xeon-gold-5418y-2s',
     );
@@ -100,9 +103,13 @@ describe('reading', () => {
     assert.ok(t.steps.some((e: { step: string }) => e.step === 'ack'));
     const csv = await get(`/api/runs/${ids[4]}/export?format=csv`);
     assert.match(csv.headers['content-type'] as string, /^text\/csv/);
-    assert.equal(csv.body.trim().split('\n').length, 25);
+    assert.equal(
+      csv.body.trim().split('\n').length,
+      SEEDED_CASES + 1,
+      'a header and a row per case',
+    );
     const exported = JSON.parse((await get(`/api/runs/${ids[4]}/export?format=json`)).body);
-    assert.equal(exported.cases.length, 24);
+    assert.equal(exported.cases.length, SEEDED_CASES);
     assert.equal((await get(`/api/runs/${ids[4]}/cases/${c.id + 100000}/samples`)).statusCode, 404);
     assert.equal(
       (await get(`/api/runs/${ids[0]}/cases/${c.id}/samples`)).statusCode,
@@ -127,7 +134,7 @@ describe('reading', () => {
 
   test('GET /api/cases: every case measured, with how many runs have it', async () => {
     const { cases } = await json('/api/cases');
-    assert.equal(cases.length, 24, 'the seeded runs share their 24 cases');
+    assert.equal(cases.length, SEEDED_CASES, 'the seeded runs share their cases');
     const sync = cases.find(
       (c: { key: string }) => c.key === 'madvise/sync/cpus=2/pages=1/xeon-gold-5418y-2s',
     );
