@@ -15,6 +15,7 @@ import {
   loadProfile,
   Machine,
   type MachineOptions,
+  nonFiniteStatistic,
   PROTOCOLS,
   profileNames,
   resolveCaseOptions,
@@ -26,6 +27,7 @@ import { pushCommand, serveCommand } from './cli-serve.js';
 import { benchCommand, compareCommand, exportCommand, runsCommand } from './cli-store.js';
 import { parseFault } from './fault-flag.js';
 import { formatCalibration, formatCaseResult, formatOrder, formatTrace } from './report.js';
+import { nonFiniteStatistics } from './runner.js';
 import { suiteNames } from './suites.js';
 import { VERSION } from './version.js';
 
@@ -225,6 +227,9 @@ async function simCommand(args: string[], io: Io): Promise<number> {
   } finally {
     await machine.close();
   }
+  // A statistic that is not a number is a failed run, as bench stores such a case.
+  const nonFinite = nonFiniteStatistics(result);
+  if (nonFinite.length > 0) throw nonFiniteStatistic(nonFinite.join('; '));
   if (values.json) {
     io.out(JSON.stringify(caseResultJson(result, values.samples ?? false), null, 2));
   } else {

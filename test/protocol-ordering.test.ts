@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { Machine, type OrderEvent } from '../sim/index.js';
+import { Machine, type OrderEvent, type Protocol } from '../sim/index.js';
 
 /** The global position of a step: `cpu`'s `step` (about `peer`, when given). */
 function at(order: OrderEvent[], cpu: number, step: string, peer?: number): number {
@@ -20,10 +20,7 @@ before(async () => {
 });
 after(() => machine.close());
 
-async function traced(
-  protocol: 'sync' | 'concurrent' | 'async-inline' | 'broadcast' | 'async-unsafe',
-  freedTables = false,
-) {
+async function traced(protocol: Protocol, freedTables = false) {
   const r = await machine.run({
     protocol,
     workload: 'idle-loaded',
@@ -90,5 +87,21 @@ test('async-unsafe acknowledges without flushing in the handler', async () => {
       .slice(at(o, t, 'handler-start', 0), at(o, t, 'ack', 0) + 1)
       .filter((e) => e.cpu === t);
     assert.ok(!handler.some((e) => e.step === 'flush-done'), 'no flush before the ack');
+  }
+});
+
+test('async-ignore-freed-tables acknowledges before it flushes even when page tables were freed', async () => {
+  const o = await traced('async-ignore-freed-tables', true);
+  for (const t of [1, 2]) {
+    assert.ok(at(o, t, 'ack', 0) < at(o, t, 'flush-done', 0), 'the ack comes before the flush');
+    assert.ok(at(o, t, 'ack', 0) < at(o, 0, 'ack-seen', t));
+  }
+});
+
+test('async-nmi-unchecked orders its flush as async-inline does (only its NMI handler differs)', async () => {
+  const o = await traced('async-nmi-unchecked');
+  for (const t of [1, 2]) {
+    assert.ok(at(o, t, 'info-copied', 0) < at(o, t, 'ack', 0));
+    assert.ok(at(o, t, 'ack', 0) < at(o, t, 'flush-done', 0));
   }
 });
