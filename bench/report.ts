@@ -55,8 +55,10 @@ export function formatCaseResult(r: CaseResult): string {
     `  oracle         ${ORACLE_MARK[verdict]}${control}: ${o.checkedAccesses} accesses checked`,
     `                 observed: ${o.staleUses} stale uses, ${o.lostWrites} lost writes; ack window: ${o.ackWindowViolations} violations; freed-table walks: ${o.freedTableWalks}`,
   );
-  const v = o.firstViolation;
-  if (v) lines.push(`  first violation  ${describeViolation(v)}`);
+  // The first of each kind, earliest first.
+  const firsts = Object.values(o.firstByKind).sort((a, b) => a.seq - b.seq);
+  if (firsts.length > 0) lines.push('  first violation of each kind, earliest first');
+  for (const v of firsts) lines.push(`    ${describeViolation(v)}`);
   return lines.join('\n');
 }
 
@@ -86,13 +88,13 @@ export function recordVerdict(c: CaseRecord): OracleVerdict | 'unchecked' {
 export function describeViolation(v: Violation): string {
   switch (v.kind) {
     case 'lost-write':
-      return `lost write to page ${v.vpn} (translation generation ${v.entryGen}, written back at ${v.flushedGen}) — ${v.step}`;
+      return `lost-write: page ${v.vpn}, translation generation ${v.entryGen}, written back at ${v.flushedGen} — ${v.step}`;
     case 'freed-table-walk':
-      return `freed-table walk: table generation ${v.entryGen}, generations below ${v.flushedGen} freed — ${v.step}`;
+      return `freed-table-walk: table generation ${v.entryGen}, dead below ${v.flushedGen} — ${v.step}`;
     case 'stale-use':
-      return `stale use of page ${v.vpn}: translation generation ${v.entryGen} used after the flush for generation ${v.flushedGen} returned — ${v.step}`;
+      return `stale-use: page ${v.vpn}, translation generation ${v.entryGen} used after the flush for generation ${v.flushedGen} returned — ${v.step}`;
     default:
-      return `${v.kind} on page ${v.vpn}: translation generation ${v.entryGen}, dead since the acknowledged flush (tlb_gen ${v.tlbGen}) published generation ${v.flushedGen} — ${v.step}`;
+      return `${v.kind}: page ${v.vpn}, translation generation ${v.entryGen}, dead since the acknowledged flush (tlb_gen ${v.tlbGen}) published generation ${v.flushedGen} — ${v.step}`;
   }
 }
 

@@ -144,7 +144,11 @@ export function caseRecordOf(spec: CaseSpec, profile: string, r: CaseResult): Ca
     },
     counters: { ...r.counters },
     oracle: {
-      ...r.oracle,
+      checkedAccesses: r.oracle.checkedAccesses,
+      staleUses: r.oracle.staleUses,
+      lostWrites: r.oracle.lostWrites,
+      ackWindowViolations: r.oracle.ackWindowViolations,
+      freedTableWalks: r.oracle.freedTableWalks,
       firstViolation: r.oracle.firstViolation ? { ...r.oracle.firstViolation } : null,
     },
     samplesNs: thin(sorted, MAX_STORED_SAMPLES),

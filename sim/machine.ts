@@ -368,6 +368,7 @@ function assemble(
     ackWindowViolations: 0,
     freedTableWalks: 0,
     firstViolation: null,
+    firstByKind: {},
   };
   let handlerCycles = 0;
   let handlers = 0;
@@ -384,6 +385,10 @@ function assemble(
     const v = o.firstViolation;
     if (v && (!oracle.firstViolation || v.seq < oracle.firstViolation.seq)) {
       oracle.firstViolation = v;
+    }
+    for (const first of Object.values(o.firstByKind)) {
+      const known = oracle.firstByKind[first.kind];
+      if (!known || first.seq < known.seq) oracle.firstByKind[first.kind] = first;
     }
     handlerCycles += r.remoteHandlerCycles;
     handlers += r.remoteHandlers;

@@ -102,6 +102,8 @@ export interface OracleCounts {
   freedTableWalks: number;
   /** The earliest violation of any kind, across CPUs. */
   firstViolation: Violation | null;
+  /** The earliest violation of each kind found (not stored: the run keeps the earliest). */
+  firstByKind: Partial<Record<ViolationKind, Violation>>;
 }
 
 /**

@@ -53,6 +53,8 @@ export class Oracle {
   ackWindowViolations = 0;
   freedTableWalks = 0;
   firstViolation: Violation | null = null;
+  /** The first violation of each kind this CPU saw (README examples, the CLI's report). */
+  firstByKind: Partial<Record<ViolationKind, Violation>> = {};
   /** Set by the CPU while a flush it acknowledged is deferred: told in violation reports. */
   flushDeferred = false;
 
@@ -76,6 +78,7 @@ export class Oracle {
     this.ackWindowViolations = 0;
     this.freedTableWalks = 0;
     this.firstViolation = null;
+    this.firstByKind = {};
   }
 
   counts(): OracleCounts {
@@ -86,6 +89,7 @@ export class Oracle {
       ackWindowViolations: this.ackWindowViolations,
       freedTableWalks: this.freedTableWalks,
       firstViolation: this.firstViolation,
+      firstByKind: this.firstByKind,
     };
   }
 
@@ -121,19 +125,24 @@ export class Oracle {
     this.checkedAccesses++;
     if (gen < flushedGen) {
       this.staleUses++;
-      this.record(
-        'stale-use',
-        vpn,
-        gen,
-        flushedGen,
-        -1,
-        this.flushDeferred ? `${where}, with its flush deferred after the acknowledgement` : where,
-      );
+      if (this.firstByKind['stale-use'] === undefined)
+        this.record(
+          'stale-use',
+          vpn,
+          gen,
+          flushedGen,
+          -1,
+          this.flushDeferred
+            ? `${where}, with its flush deferred after the acknowledgement`
+            : where,
+        );
     }
     if (vpn < this.space.zapTotal && gen < this.ackFloor[vpn]) {
       this.ackWindowViolations++;
+      const kind = write ? 'ack-window-write' : 'ack-window-use';
+      if (this.firstByKind[kind] !== undefined) return;
       this.record(
-        write ? 'ack-window-write' : 'ack-window-use',
+        kind,
         vpn,
         gen,
         this.ackFloor[vpn],
@@ -154,7 +163,7 @@ export class Oracle {
   exposure(src: number, tlbGen: number, localTlbGen: number, what: string): void {
     if (localTlbGen >= tlbGen) return;
     this.ackWindowViolations++;
-    if (this.firstViolation !== null) return;
+    if (this.firstByKind['ack-window-exposed'] !== undefined) return;
     const space = this.space;
     const start = space.zapStartOf(src);
     let vpn = start;
@@ -192,6 +201,7 @@ export class Oracle {
     const acked = gen < this.ackTableFloor[t];
     if (gen >= freed && !acked) return;
     this.freedTableWalks++;
+    if (this.firstByKind['freed-table-walk'] !== undefined) return;
     const vpn = t < this.space.initiators ? this.space.zapStartOf(t) : this.space.zapTotal;
     this.record(
       'freed-table-walk',
@@ -208,16 +218,16 @@ export class Oracle {
   /** A frame about to be reused had `lost` writes after its writeback by `writer` at `gen`. */
   lostWrite(lost: number, writer: number, vpn: number, entryGen: number, flushedGen: number): void {
     this.lostWrites += lost;
-    if (this.firstViolation !== null) return;
-    this.firstViolation = {
-      kind: 'lost-write',
-      seq: this.nextSeq(),
-      cpu: writer,
+    if (this.firstByKind['lost-write'] !== undefined) return;
+    this.record(
+      'lost-write',
       vpn,
       entryGen,
       flushedGen,
-      step: `CPU ${writer} wrote the page through its old translation after the flush returned and the frame was written back`,
-    };
+      -1,
+      `CPU ${writer} wrote the page through its old translation after the flush returned and the frame was written back`,
+      writer,
+    );
   }
 
   private record(
@@ -227,18 +237,20 @@ export class Oracle {
     flushedGen: number,
     tlbGen: number,
     step: string,
+    cpu = this.cpu,
   ): void {
-    if (this.firstViolation !== null) return;
-    this.firstViolation = {
+    const v: Violation = {
       kind,
       seq: this.nextSeq(),
-      cpu: this.cpu,
+      cpu,
       vpn,
       entryGen,
       flushedGen,
       ...(tlbGen >= 0 ? { tlbGen } : {}),
       step,
     };
+    this.firstByKind[kind] = v;
+    if (this.firstViolation === null) this.firstViolation = v;
   }
 
   private nextSeq(): number {
