@@ -52,7 +52,7 @@ export function formatCaseResult(r: CaseResult): string {
   const verdict = oracleVerdict(r.protocol, r, violationsOf(o));
   const control = verdict === 'caught' || verdict === 'not-caught' ? ' (negative control)' : '';
   lines.push(
-    `  oracle         ${ORACLE_MARK[verdict]}${control}: ${o.checkedAccesses} accesses checked`,
+    `  oracle         ${ORACLE_MARK[verdict]}${control} — ${o.checkedAccesses} accesses checked`,
     `                 observed: ${o.staleUses} stale uses, ${o.lostWrites} lost writes; ack window: ${o.ackWindowViolations} violations; freed-table walks: ${o.freedTableWalks}`,
   );
   // The first of each kind, earliest first.
