@@ -181,6 +181,13 @@ const WHERE_NAMES = [
   'NMI handler reading user memory',
 ];
 
+/** One step of Marsaglia's xorshift32 (a non-zero state stays non-zero). */
+function xorshift32(x: number): number {
+  x ^= x << 13;
+  x ^= x >>> 17;
+  return x ^ (x << 5);
+}
+
 export class Cpu {
   readonly i32: Int32Array;
   readonly layout: Layout;
@@ -1210,13 +1217,9 @@ export class Cpu {
   }
 
   private nextNmiRandom(): number {
-    // xorshift32 on a stream of its own, so NMIs do not shift the user accesses' draws.
-    let x = this.nmiRng;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    this.nmiRng = x;
-    return x >>> 0;
+    // A stream of its own, so NMIs do not shift the user accesses' draws.
+    this.nmiRng = xorshift32(this.nmiRng);
+    return this.nmiRng >>> 0;
   }
 
   private accountHandler(src: number, byRef: boolean, kind: number, viaIpi: boolean): void {
@@ -1361,13 +1364,9 @@ export class Cpu {
   }
 
   private nextRandom(): number {
-    // xorshift32, seeded per CPU.
-    let x = this.rng;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    this.rng = x;
-    return x >>> 0;
+    // Seeded per CPU.
+    this.rng = xorshift32(this.rng);
+    return this.rng >>> 0;
   }
 
   /** Half the accesses go to the zapped range(s), half to the shared pages. */

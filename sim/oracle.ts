@@ -196,7 +196,7 @@ export class Oracle {
    * `where` says what walked (a TLB miss, or a speculative walk).
    */
   walk(t: number, gen: number, where: string): void {
-    // Pairs with the initiator's Atomics.store in freeTables(), after its flush returned.
+    // Pairs with the initiator's Atomics.store in retire(), once its flush returned.
     const freed = Atomics.load(this.i32, this.tablesFreed + t);
     const acked = gen < this.ackTableFloor[t];
     if (gen >= freed && !acked) return;
