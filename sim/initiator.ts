@@ -23,9 +23,6 @@ import {
   kFrameLastWriter,
   kFrameWrites,
   kInfoEnd,
-  kInfoFreedTables,
-  kInfoInitiator,
-  kInfoMm,
   kInfoNewTlbGen,
   kInfoStart,
   kMmTlbGen,
@@ -305,9 +302,6 @@ export abstract class CpuInitiator extends CpuUserWork {
       i32[info + kInfoStart] = start;
       i32[info + kInfoEnd] = end;
       i32[info + kInfoNewTlbGen] = newTlbGen;
-      i32[info + kInfoMm] = MM_ID;
-      i32[info + kInfoFreedTables] = o.freedTables ? 1 : 0;
-      i32[info + kInfoInitiator] = this.id;
     }
     let localKind = FLUSH_NONE;
     if (this.localFlushFirst) {

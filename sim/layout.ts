@@ -77,28 +77,27 @@ export const kCpuWakeSeq = 1;
 /** 1 while the CPU is (about to be) in Atomics.wait on kCpuWakeSeq: wakers must notify. */
 export const kCpuParked = 2;
 
-// ── flush_tlb_info, on the initiator's "stack" (referred to by sync/concurrent csds) ─────────
+// ── flush_tlb_info, on the initiator's "stack" (referred to by sync/concurrent csds): what
+//    the targets' flush_tlb_func() reads of it (one mm; freed tables travel as the csd type) ──
 export const kInfoStart = 0;
 export const kInfoEnd = 1;
 export const kInfoNewTlbGen = 2;
-export const kInfoMm = 3;
-export const kInfoFreedTables = 4;
-export const kInfoInitiator = 5;
 
 // ── call_single_data ─────────────────────────────────────────────────────────────────────────
 /** CSD_FLAG_LOCK | CSD_TYPE_SYNC: the sender sets LOCK, the target clears the whole word. */
 export const kCsdFlags = 0;
 export const kCsdFunc = 1;
 export const kCsdSrc = 2;
-/** Inline flush info (async-inline): copied into the csd's own line by the sender. */
+/**
+ * Inline flush info (async-inline): copied into the csd's own line by the sender. Only what the
+ * target's flush_tlb_func() reads: the simulation has one mm, and whether tables were freed
+ * travels as the csd's type (SYNC), as the RFC decides it on the sender's side.
+ */
 export const kCsdInfoStart = 3;
 export const kCsdInfoEnd = 4;
 export const kCsdInfoNewTlbGen = 5;
-export const kCsdInfoMm = 6;
-export const kCsdInfoFreedTables = 7;
 /** Written by the target before it unlocks: what its flush did (the cost model reads it). */
-export const kCsdFlushKind = 8;
-export const kCsdInvlpgs = 9;
+export const kCsdFlushKind = 6;
 
 export const CSD_FLAG_LOCK = 1;
 /** Unlock after the function ran (SYNC); without it the target unlocks first (ASYNC). */
@@ -278,18 +277,10 @@ export function csdIndex(l: Layout, src: number, dst: number, kind: number): num
   return ((src * l.cpus + dst) * CSD_KINDS + kind) | 0;
 }
 
-export function csdBase(l: Layout, index: number): number {
-  return l.csds + index * LINE;
-}
-
 export function tlbBase(l: Layout, cpu: number): number {
   return l.tlbs + cpu * l.tlbStride;
 }
 
 export function pscBase(l: Layout, cpu: number): number {
   return l.pscs + cpu * l.pscStride;
-}
-
-export function frameBase(l: Layout, vpn: number, slot: number): number {
-  return l.frames + (vpn * FRAME_POOL + slot) * FRAME_WORDS;
 }

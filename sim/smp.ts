@@ -26,8 +26,6 @@ import {
   kCsdFlushKind,
   kCsdFunc,
   kCsdInfoEnd,
-  kCsdInfoFreedTables,
-  kCsdInfoMm,
   kCsdInfoNewTlbGen,
   kCsdInfoStart,
   kCsdSrc,
@@ -35,7 +33,6 @@ import {
   kInfoNewTlbGen,
   kInfoStart,
   LINE,
-  MM_ID,
   tlbstateLine,
 } from './layout.js';
 import {
@@ -175,8 +172,6 @@ export abstract class CpuSmp extends CpuDeferredFlush {
         i32[csd + kCsdInfoStart] = start;
         i32[csd + kCsdInfoEnd] = end;
         i32[csd + kCsdInfoNewTlbGen] = newTlbGen;
-        i32[csd + kCsdInfoMm] = MM_ID;
-        i32[csd + kCsdInfoFreedTables] = this.opts.freedTables ? 1 : 0;
       }
       const number = csdIndex(this.layout, this.id, target, CSD_FLUSH);
       if (this.recording) this.note('csd-queued', target);
