@@ -23,7 +23,7 @@ import {
 import type { FaultOptions } from '../sim/options.js';
 import { commitInfo, hostInfo } from './provenance.js';
 import type { CaseSpec } from './suites.js';
-import { VERSION } from './version.js';
+import { VERSION } from '../common/version.js';
 
 /** Samples stored per case: past this, evenly spaced order statistics stand for the rest. */
 export const MAX_STORED_SAMPLES = 10_000;

@@ -6,6 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
+import { type ErrorCode, ErrorCodes } from '../common/errors.js';
 import type { CaseRecord, RunRecord } from './run-record.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
 
@@ -13,8 +14,8 @@ export const DEFAULT_DB = 'data/flushbench.db';
 const BUSY_TIMEOUT_MS = 30_000;
 
 export class StoreError extends Error {
-  readonly code: string;
-  constructor(message: string, code = 'FLUSHBENCH_ERR_STORE') {
+  readonly code: ErrorCode;
+  constructor(message: string, code: ErrorCode = ErrorCodes.STORE) {
     super(message);
     this.code = code;
   }
@@ -23,7 +24,7 @@ export class StoreError extends Error {
 /** A ref did not name a run: bad input (CLI exit 2, HTTP 404/400). */
 export class UnknownRefError extends StoreError {
   constructor(message: string) {
-    super(message, 'FLUSHBENCH_ERR_UNKNOWN_REF');
+    super(message, ErrorCodes.UNKNOWN_REF);
   }
 }
 

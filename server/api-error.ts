@@ -1,10 +1,15 @@
-/** An error the API answers with its own status and `{ error: { code, message } }`. */
+import { type ErrorCode, ErrorCodes, errorKindOf } from '../common/errors.js';
+
+/**
+ * An error the API answers with `{ error: { code, message } }` and the HTTP status the registry
+ * (common/errors.ts) gives its code.
+ */
 export class ApiError extends Error {
   readonly statusCode: number;
-  readonly code: string;
-  constructor(statusCode: number, code: string, message: string) {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string) {
     super(message);
-    this.statusCode = statusCode;
+    this.statusCode = errorKindOf(code)!.httpStatus;
     this.code = code;
   }
   body(): { error: { code: string; message: string } } {
@@ -13,5 +18,5 @@ export class ApiError extends Error {
 }
 
 export function notFound(message: string): ApiError {
-  return new ApiError(404, 'FLUSHBENCH_ERR_NOT_FOUND', message);
+  return new ApiError(ErrorCodes.NOT_FOUND, message);
 }

@@ -7,6 +7,7 @@ import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import { ERRORS, ErrorCodes } from '../common/errors.js';
 import { Store } from '../data/store.js';
 import { ApiError } from './api-error.js';
 import { ResponseCache } from './response-cache.js';
@@ -79,8 +80,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     timeWindow: 60_000,
     errorResponseBuilder: (_req, ctx) =>
       new ApiError(
-        429,
-        'FLUSHBENCH_ERR_RATE_LIMITED',
+        ErrorCodes.RATE_LIMITED,
         `too many uploads: at most ${ctx.max} per ${ctx.after}`,
       ),
   });
@@ -88,30 +88,30 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (err instanceof ApiError) return reply.code(err.statusCode).send(err.body());
     if (err.validation) {
-      return reply.code(400).send({
-        error: { code: 'FLUSHBENCH_ERR_INVALID_REQUEST', message: describeValidation(err, req) },
+      return reply.code(ERRORS.INVALID_REQUEST.httpStatus).send({
+        error: { code: ErrorCodes.INVALID_REQUEST, message: describeValidation(err, req) },
       });
     }
     if (err.statusCode === 413 || err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       return reply
-        .code(413)
-        .send({ error: { code: 'FLUSHBENCH_ERR_BODY_TOO_LARGE', message: err.message } });
+        .code(ERRORS.BODY_TOO_LARGE.httpStatus)
+        .send({ error: { code: ErrorCodes.BODY_TOO_LARGE, message: err.message } });
     }
     if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
       return reply
         .code(err.statusCode)
-        .send({ error: { code: err.code ?? 'FLUSHBENCH_ERR_BAD_REQUEST', message: err.message } });
+        .send({ error: { code: err.code ?? ErrorCodes.BAD_REQUEST, message: err.message } });
     }
     // Anything else is ours: log it whole, tell the client only that it happened.
     req.log.error(err);
-    return reply.code(500).send({
-      error: { code: 'FLUSHBENCH_ERR_INTERNAL', message: 'internal error (see the server log)' },
+    return reply.code(ERRORS.INTERNAL.httpStatus).send({
+      error: { code: ErrorCodes.INTERNAL, message: 'internal error (see the server log)' },
     });
   });
   app.setNotFoundHandler((req, reply) =>
-    reply.code(404).send({
+    reply.code(ERRORS.NOT_FOUND.httpStatus).send({
       error: {
-        code: 'FLUSHBENCH_ERR_NOT_FOUND',
+        code: ErrorCodes.NOT_FOUND,
         message: `no route ${req.method} ${req.url.split('?')[0]}`,
       },
     }),

@@ -4,7 +4,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { Cpu, type CpuInit } from './cpu.js';
-import { errorCodeOf, isFlushbenchError } from './errors.js';
+import { ErrorCodes, errorCodeOf, isFlushbenchError } from './errors.js';
 import { abortRun } from './machine-state.js';
 import type { ErrorMessage, FromCpu, ToCpu } from './messages.js';
 
@@ -25,7 +25,7 @@ port.on('message', (msg: ToCpu) => {
     abortRun(cpu.i32, cpu.layout);
     const code = errorCodeOf(err);
     const message =
-      code === 'FLUSHBENCH_ERR_CPU_CRASHED'
+      code === ErrorCodes.CPU_CRASHED
         ? `CPU ${init.cpu} crashed: ${(err as Error)?.stack ?? String(err)}`
         : (err as Error).message;
     const about = isFlushbenchError(err) && err.cpu !== undefined ? err.cpu : init.cpu;

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { VERSION } from '../../bench/version.js';
+import { VERSION } from '../../common/version.js';
 import { SCHEMA_VERSION } from '../../data/schema.js';
 import { Health } from '../schemas.js';
 

@@ -1,6 +1,7 @@
 /** Runs: list, one run, a case's samples and trace, export, and ingest from other machines. */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { ErrorCodes } from '../../common/errors.js';
 import { exportRun } from '../../data/export.js';
 import type { RunRecord } from '../../data/run-record.js';
 import { ApiError, notFound } from '../api-error.js';
@@ -130,8 +131,7 @@ export const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
       onRequest: async (req) => {
         if (app.ingestToken === null) {
           throw new ApiError(
-            403,
-            'FLUSHBENCH_ERR_INGEST_DISABLED',
+            ErrorCodes.INGEST_DISABLED,
             'uploads are off: start the server with FLUSHBENCH_TOKEN set',
           );
         }
@@ -139,12 +139,11 @@ export const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
         const m = /^Bearer (\S+)$/.exec(header);
         if (!m)
           throw new ApiError(
-            401,
-            'FLUSHBENCH_ERR_UNAUTHORIZED',
+            ErrorCodes.UNAUTHORIZED,
             'an Authorization: Bearer <token> header is required',
           );
         if (!tokenMatches(m[1], app.ingestToken))
-          throw new ApiError(401, 'FLUSHBENCH_ERR_UNAUTHORIZED', 'the token is not valid');
+          throw new ApiError(ErrorCodes.UNAUTHORIZED, 'the token is not valid');
       },
     },
     async (req, reply) => {

@@ -3,6 +3,8 @@
  * `compare`, `export`.
  */
 import { parseArgs } from 'node:util';
+import { type BenchConfig, runBench, validateBench } from '../bench/runner.js';
+import { expandCases, SUITES, suiteNames } from '../bench/suites.js';
 import {
   compareRuns,
   FORMATS,
@@ -21,8 +23,6 @@ import { PROTOCOLS, type Protocol, WORKLOADS, type Workload } from '../sim/index
 import { parseFault } from './fault-flag.js';
 import { progressFor } from './progress.js';
 import { formatNs, ORACLE_MARK, recordVerdict } from './report.js';
-import { type BenchConfig, runBench, validateBench } from './runner.js';
-import { expandCases, SUITES, suiteNames } from './suites.js';
 
 export interface Io {
   out: (s: string) => void;

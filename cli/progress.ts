@@ -3,10 +3,10 @@
  * elapsed, ETA, the case running); elsewhere (CI) one plain line per finished case.
  */
 import cliProgress from 'cli-progress';
+import type { BenchProgress } from '../bench/runner.js';
+import type { CaseSpec } from '../bench/suites.js';
 import type { CaseRecord } from '../data/run-record.js';
 import { formatNs, ORACLE_MARK, recordVerdict } from './report.js';
-import type { BenchProgress } from './runner.js';
-import type { CaseSpec } from './suites.js';
 
 export function describeCase(
   c: Pick<CaseSpec, 'cpus' | 'pages'> & { protocol: string; workload: string },

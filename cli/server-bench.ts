@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { runBench, thin } from '../bench/runner.js';
 import type { RunRecord } from '../data/run-record.js';
 import { Store } from '../data/store.js';
-import { runBench, thin } from './runner.js';
 
 const RUNS = 1000;
 const CONNECTIONS = 50;

@@ -3,7 +3,10 @@
  * CPU), 2 bad input — with a message that names the option, the rule and the value.
  */
 import { parseArgs } from 'node:util';
-import { StoreError, UnknownRefError } from '../data/store.js';
+import { nonFiniteStatistics } from '../bench/runner.js';
+import { suiteNames } from '../bench/suites.js';
+import { ERRORS, errorKindOf } from '../common/errors.js';
+import { VERSION } from '../common/version.js';
 import { type Calibration, calibrate } from '../sim/calibrate.js';
 import { invalidType } from '../sim/errors.js';
 import {
@@ -11,7 +14,6 @@ import {
   type CaseResult,
   checkProfileFits,
   isFlushbenchError,
-  isInputError,
   loadProfile,
   Machine,
   type MachineOptions,
@@ -27,9 +29,6 @@ import { pushCommand, serveCommand } from './cli-serve.js';
 import { benchCommand, compareCommand, exportCommand, runsCommand } from './cli-store.js';
 import { parseFault } from './fault-flag.js';
 import { formatCalibration, formatCaseResult, formatOrder, formatTrace } from './report.js';
-import { nonFiniteStatistics } from './runner.js';
-import { suiteNames } from './suites.js';
-import { VERSION } from './version.js';
 
 const USAGE = `flushbench — measure TLB-shootdown protocols on a simulated machine
 
@@ -141,26 +140,26 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
   }
 }
 
+/**
+ * Every error ends the command through the registry (common/errors.ts): its exit code, and a
+ * wording by kind — bad input as it is, a failed run as such, the rest with its code.
+ */
 function reportError(err: unknown, io: Io): number {
   const e = err as Error & { code?: string };
-  if (isInputError(err) || err instanceof UnknownRefError) {
-    io.err(`flushbench: ${e.message}`);
-    return 2;
-  }
-  if (err instanceof StoreError) {
-    io.err(`flushbench: ${e.message} [${e.code}]`);
-    return 1;
-  }
+  // node:util parseArgs's own codes: an unknown flag, a missing value.
   if (e?.code?.startsWith('ERR_PARSE_ARGS')) {
     io.err(`flushbench: ${e.message} (see flushbench --help)`);
-    return 2;
+    return ERRORS.INVALID_OPTION.exitCode;
   }
-  if (isFlushbenchError(err)) {
-    io.err(`flushbench: the run failed: ${e.message} [${e.code}]`);
+  const kind = isFlushbenchError(err) ? errorKindOf(err.code) : undefined;
+  if (kind === undefined) {
+    io.err(`flushbench: the run failed: ${e?.stack ?? String(err)}`);
     return 1;
   }
-  io.err(`flushbench: the run failed: ${e?.stack ?? String(err)}`);
-  return 1;
+  if (kind.kind === 'input') io.err(`flushbench: ${e.message}`);
+  else if (kind.kind === 'run') io.err(`flushbench: the run failed: ${e.message} [${e.code}]`);
+  else io.err(`flushbench: ${e.message} [${e.code}]`);
+  return kind.exitCode;
 }
 
 async function simCommand(args: string[], io: Io): Promise<number> {

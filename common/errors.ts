@@ -1,0 +1,231 @@
+/**
+ * The error registry, one row per code, as fastify's lib/errors.js keeps its own: every code
+ * flushbench uses anywhere, what it means, the exit code the CLI ends with and the HTTP status
+ * the server answers with. The CLI and the server map errors through it and nothing else; a
+ * code not in it does not exist. Every floor (sim, data, bench, server, cli) may import this
+ * module; it imports nothing.
+ *
+ * `kind` decides how the CLI words it: bad input is told as it is (exit 2), a run that failed as
+ * "the run failed: …" (exit 1), a store problem with its code (exit 1).
+ */
+
+export interface ErrorKind {
+  code: `FLUSHBENCH_ERR_${string}`;
+  kind: 'input' | 'run' | 'store' | 'http' | 'client';
+  exitCode: 1 | 2;
+  httpStatus: number;
+  means: string;
+}
+
+export const ERRORS = {
+  // ── bad input: exit 2, HTTP 400 ──
+  INVALID_OPTION: {
+    code: 'FLUSHBENCH_ERR_INVALID_OPTION',
+    kind: 'input',
+    exitCode: 2,
+    httpStatus: 400,
+    means: 'An option has the wrong type (TypeError) or is out of range (RangeError).',
+  },
+  INVALID_PROFILE: {
+    code: 'FLUSHBENCH_ERR_INVALID_PROFILE',
+    kind: 'input',
+    exitCode: 2,
+    httpStatus: 400,
+    means: 'A cost profile file is missing, unreadable or does not follow the schema.',
+  },
+  UNKNOWN_REF: {
+    code: 'FLUSHBENCH_ERR_UNKNOWN_REF',
+    kind: 'input',
+    exitCode: 2,
+    httpStatus: 404,
+    means: 'A run id, commit or branch named no stored run.',
+  },
+  // ── a run or a case that failed: exit 1 ──
+  CPU_STUCK: {
+    code: 'FLUSHBENCH_ERR_CPU_STUCK',
+    kind: 'run',
+    exitCode: 1,
+    httpStatus: 500,
+    means: 'A CPU did not unlock a csd (or reach a barrier) before the deadline.',
+  },
+  CPU_CRASHED: {
+    code: 'FLUSHBENCH_ERR_CPU_CRASHED',
+    kind: 'run',
+    exitCode: 1,
+    httpStatus: 500,
+    means: "A CPU's worker threw or exited.",
+  },
+  RUN_ABORTED: {
+    code: 'FLUSHBENCH_ERR_RUN_ABORTED',
+    kind: 'run',
+    exitCode: 1,
+    httpStatus: 500,
+    means: 'Another CPU failed and this one stopped on the abort flag.',
+  },
+  MACHINE_UNUSABLE: {
+    code: 'FLUSHBENCH_ERR_MACHINE_UNUSABLE',
+    kind: 'run',
+    exitCode: 1,
+    httpStatus: 500,
+    means: 'The machine was closed or broken by an earlier failure.',
+  },
+  NON_FINITE_STATISTIC: {
+    code: 'FLUSHBENCH_ERR_NON_FINITE_STATISTIC',
+    kind: 'run',
+    exitCode: 1,
+    httpStatus: 500,
+    means: 'A case ran but a statistic of it came out NaN or ±Infinity: the case failed.',
+  },
+  CONTROL_NOT_CAUGHT: {
+    code: 'FLUSHBENCH_ERR_CONTROL_NOT_CAUGHT',
+    kind: 'run',
+    exitCode: 1,
+    httpStatus: 500,
+    means:
+      'A negative control ran where it can break its guarantee and the oracle found nothing: the oracle is blind in this case.',
+  },
+  CASE_FAILED: {
+    code: 'FLUSHBENCH_ERR_CASE_FAILED',
+    kind: 'run',
+    exitCode: 1,
+    httpStatus: 500,
+    means: 'A case failed with an error that carries no flushbench code (an unexpected exception).',
+  },
+  // ── the store ──
+  STORE: {
+    code: 'FLUSHBENCH_ERR_STORE',
+    kind: 'store',
+    exitCode: 1,
+    httpStatus: 500,
+    means: 'The database could not be opened, read or written.',
+  },
+  // ── the server's answers ──
+  INVALID_REQUEST: {
+    code: 'FLUSHBENCH_ERR_INVALID_REQUEST',
+    kind: 'http',
+    exitCode: 2,
+    httpStatus: 400,
+    means: 'A request did not follow its route schema (params, query or body).',
+  },
+  BAD_REQUEST: {
+    code: 'FLUSHBENCH_ERR_BAD_REQUEST',
+    kind: 'http',
+    exitCode: 2,
+    httpStatus: 400,
+    means: 'A request the server refused for another client-side reason.',
+  },
+  UNAUTHORIZED: {
+    code: 'FLUSHBENCH_ERR_UNAUTHORIZED',
+    kind: 'http',
+    exitCode: 2,
+    httpStatus: 401,
+    means: 'An upload without a bearer token, or with a wrong one.',
+  },
+  INGEST_DISABLED: {
+    code: 'FLUSHBENCH_ERR_INGEST_DISABLED',
+    kind: 'http',
+    exitCode: 2,
+    httpStatus: 403,
+    means: 'An upload to a server that has no token configured.',
+  },
+  NOT_FOUND: {
+    code: 'FLUSHBENCH_ERR_NOT_FOUND',
+    kind: 'http',
+    exitCode: 2,
+    httpStatus: 404,
+    means: 'No such route, run or case.',
+  },
+  BODY_TOO_LARGE: {
+    code: 'FLUSHBENCH_ERR_BODY_TOO_LARGE',
+    kind: 'http',
+    exitCode: 2,
+    httpStatus: 413,
+    means: 'An upload larger than the body limit.',
+  },
+  RATE_LIMITED: {
+    code: 'FLUSHBENCH_ERR_RATE_LIMITED',
+    kind: 'http',
+    exitCode: 2,
+    httpStatus: 429,
+    means: 'More uploads than the per-minute limit.',
+  },
+  INTERNAL: {
+    code: 'FLUSHBENCH_ERR_INTERNAL',
+    kind: 'http',
+    exitCode: 1,
+    httpStatus: 500,
+    means: "The server's own fault; the server log has the details.",
+  },
+  // ── the dashboard's client, when the server could not describe a failure itself ──
+  NETWORK: {
+    code: 'FLUSHBENCH_ERR_NETWORK',
+    kind: 'client',
+    exitCode: 1,
+    httpStatus: 502,
+    means: 'The browser got no answer from the server.',
+  },
+  BAD_RESPONSE: {
+    code: 'FLUSHBENCH_ERR_BAD_RESPONSE',
+    kind: 'client',
+    exitCode: 1,
+    httpStatus: 502,
+    means: 'The server answered something that is not the API JSON.',
+  },
+} as const satisfies Record<string, ErrorKind>;
+
+export type ErrorName = keyof typeof ERRORS;
+export type ErrorCode = (typeof ERRORS)[ErrorName]['code'];
+
+/** The codes by name: `ErrorCodes.CPU_STUCK === 'FLUSHBENCH_ERR_CPU_STUCK'`. */
+export const ErrorCodes = Object.freeze(
+  Object.fromEntries(Object.entries(ERRORS).map(([name, e]) => [name, e.code])),
+) as { readonly [N in ErrorName]: (typeof ERRORS)[N]['code'] };
+
+const BY_CODE: ReadonlyMap<string, ErrorKind> = new Map(
+  Object.values(ERRORS).map((e) => [e.code, e as ErrorKind]),
+);
+
+/** The registry's row for a code, or undefined for a code that does not exist. */
+export function errorKindOf(code: string): ErrorKind | undefined {
+  return BY_CODE.get(code);
+}
+
+export interface FlushbenchError extends Error {
+  code: ErrorCode;
+  /** The CPU the error is about, when there is one. */
+  cpu?: number;
+}
+
+/** Gives an error a registry code (and the CPU it is about). */
+export function withCode<E extends Error>(
+  err: E,
+  code: ErrorCode,
+  cpu?: number,
+): E & FlushbenchError {
+  const e = err as E & FlushbenchError;
+  e.code = code;
+  if (cpu !== undefined) e.cpu = cpu;
+  return e;
+}
+
+export function isFlushbenchError(err: unknown): err is FlushbenchError {
+  return (
+    err instanceof Error &&
+    typeof (err as Partial<FlushbenchError>).code === 'string' &&
+    BY_CODE.has((err as FlushbenchError).code)
+  );
+}
+
+/** Bad input: the CLI answers exit code 2, the server a 4xx. */
+export function isInputError(err: unknown): boolean {
+  return isFlushbenchError(err) && BY_CODE.get(err.code)!.kind === 'input';
+}
+
+/** Rebuilds an error that crossed a thread boundary as plain data. */
+export function reviveError(data: {
+  code: ErrorCode;
+  message: string;
+  cpu?: number;
+}): Error & FlushbenchError {
+  return withCode(new Error(data.message), data.code, data.cpu);
+}
