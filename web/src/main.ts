@@ -5,7 +5,7 @@
  * swallowed.
  */
 import { ApiError, getHealth } from './api.js';
-import { initCharts } from './charts.js';
+import { initCharts } from './chart-theme.js';
 import { h } from './dom.js';
 import {
   clearReady,

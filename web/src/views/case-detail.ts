@@ -4,7 +4,6 @@
  */
 import { type Case, getSamples, type Samples } from '../api.js';
 import { chooseGridPoint, distinctProtocols, fallbackNotes } from '../case-slices.js';
-import { histogramChart, percentilesChart } from '../charts.js';
 import {
   gridPointSelects,
   loadRun,
@@ -20,6 +19,7 @@ import { protocolColor } from '../palette.js';
 import { CASE_PERCENTILES, quantileSorted, sharedHistogram, sortedCopy } from '../percentiles.js';
 import { hrefOf } from '../route.js';
 import type { View, ViewContext } from '../view-context.js';
+import { histogramChart, percentilesChart } from './case-detail-chart.js';
 
 interface SampleKind {
   id: 'wall' | 'modeled';

@@ -13,7 +13,6 @@ import {
   listRuns,
   type Verdict,
 } from '../api.js';
-import { compareChart } from '../charts.js';
 import {
   emptyState,
   note,
@@ -27,6 +26,7 @@ import { formatChangePct, formatCycles, formatNs, formatP, shortSha } from '../f
 import { IMPROVEMENT_COLOR, INK_COLOR, protocolColor, REGRESSION_COLOR } from '../palette.js';
 import { hrefOf, navigate, withParams } from '../route.js';
 import type { View, ViewContext } from '../view-context.js';
+import { compareChart } from './compare-chart.js';
 
 const COMPARE_METRICS: readonly { id: CompareMetric; label: string }[] = Object.freeze([
   { id: 'modeled', label: 'modeled cycles' },

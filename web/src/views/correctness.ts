@@ -9,7 +9,6 @@
  */
 import type { Case, Run } from '../api.js';
 import { distinctProtocols, distinctWorkloads } from '../case-slices.js';
-import { correctnessChart } from '../charts.js';
 import { loadRun, runHeader, runPicker, toolbar } from '../controls.js';
 import { chartBox, h, panel, swatch } from '../dom.js';
 import { formatCount } from '../format.js';
@@ -22,6 +21,7 @@ import {
 import { protocolColor } from '../palette.js';
 import { hrefOf } from '../route.js';
 import type { View, ViewContext } from '../view-context.js';
+import { correctnessChart } from './correctness-chart.js';
 
 type ControlState = 'caught' | 'partial' | 'not-caught' | 'absent';
 

@@ -12,13 +12,13 @@ import {
   distinctProtocols,
   distinctWorkloads,
 } from '../case-slices.js';
-import { historyChart } from '../charts.js';
 import { emptyState, note, paramSelect, toolbar } from '../controls.js';
 import { chartBox, h, panel } from '../dom.js';
 import { formatChangePct, formatCycles, formatDate, formatNs, shortSha } from '../format.js';
 import { BASELINE_PROTOCOL } from '../palette.js';
 import { hrefOf, navigate, recordParams, setParams } from '../route.js';
 import type { View, ViewContext } from '../view-context.js';
+import { historyChart } from './history-chart.js';
 
 const HISTORY_METRICS: readonly {
   id: HistoryMetric;

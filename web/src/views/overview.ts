@@ -13,7 +13,6 @@ import {
   distinctWorkloads,
   fallbackNotes,
 } from '../case-slices.js';
-import { latencyChart, speedupChart } from '../charts.js';
 import { loadRun, note, paramSelect, runHeader, runPicker, toolbar } from '../controls.js';
 import { chartBox, h, panel, swatch } from '../dom.js';
 import { formatCycles, formatNs } from '../format.js';
@@ -21,6 +20,7 @@ import { caseVerdict, violationsOf } from '../oracle-verdict.js';
 import { BASELINE_PROTOCOL, protocolColor } from '../palette.js';
 import { hrefOf } from '../route.js';
 import type { View, ViewContext } from '../view-context.js';
+import { latencyChart, speedupChart } from './overview-chart.js';
 
 interface LatencyMetric {
   id: string;

@@ -6,7 +6,6 @@
  */
 import { type Case, getTrace, type Trace, type TraceEvent } from '../api.js';
 import { chooseGridPoint, chooseString, distinctProtocols, fallbackNotes } from '../case-slices.js';
-import { type TimelineMarker, type TimelineSegment, timelineChart } from '../charts.js';
 import {
   gridPointSelects,
   loadRun,
@@ -20,6 +19,7 @@ import { chartBox, h, panel, swatch } from '../dom.js';
 import { formatCycles } from '../format.js';
 import { FLUSH_PHASES, protocolColor } from '../palette.js';
 import type { View, ViewContext } from '../view-context.js';
+import { type TimelineMarker, type TimelineSegment, timelineChart } from './timeline-chart.js';
 
 const DEFAULT_LEFT = 'sync';
 const DEFAULT_RIGHT = 'async-inline';

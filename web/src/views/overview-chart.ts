@@ -1,0 +1,154 @@
+/** The overview view's charts (see chart-theme.ts for the house look). */
+import type { ChartDataset, LegendItem, PointStyle, TooltipItem } from 'chart.js';
+import type {} from 'chartjs-plugin-zoom';
+import {
+  type AnyChart,
+  AXIS_COLOR,
+  axisTitle,
+  defaultLegendItems,
+  type Format,
+  formatRatio,
+  legendToggle,
+  logFloor,
+  MARKED_POINT_RADIUS_PX,
+  make,
+  POINT_RADIUS_PX,
+  type ProtocolSeries,
+  valueAxis,
+} from '../chart-theme.js';
+import { isNegativeControl } from '../oracle-verdict.js';
+import { BASELINE_PROTOCOL, INK_COLOR, protocolColor, withAlpha } from '../palette.js';
+
+/**
+ * Latency against CPU count, one line per protocol. Points flagged in `oversubscribed` have more
+ * simulated CPUs than the measuring machine had cores: their wall-clock is the simulator waiting
+ * for a core, not the protocol, so they are drawn hollow and triangular and the legend says so.
+ */
+export function latencyChart(
+  canvas: HTMLCanvasElement,
+  d: {
+    cpuLabels: string[];
+    series: ProtocolSeries[];
+    oversubscribed: boolean[];
+    cores: number;
+    yTitle: string;
+    log: boolean;
+    format: Format;
+  },
+): AnyChart {
+  const anyMarked = d.oversubscribed.some(Boolean);
+  const markedNote = `hollow △: more CPUs than the ${d.cores} cores measured on (simulator oversubscribed)`;
+  const datasets: ChartDataset<'line'>[] = d.series.map((s) => {
+    const color = protocolColor(s.protocol);
+    return {
+      label: s.protocol,
+      data: s.values,
+      borderColor: color,
+      backgroundColor: color,
+      borderWidth: 2,
+      borderDash: isNegativeControl(s.protocol) ? [5, 4] : [],
+      pointStyle: d.oversubscribed.map((m) => (m ? 'triangle' : 'circle')) as PointStyle[],
+      pointRadius: d.oversubscribed.map((m) => (m ? MARKED_POINT_RADIUS_PX : POINT_RADIUS_PX)),
+      pointBackgroundColor: d.oversubscribed.map((m) => (m ? '#ffffff' : color)),
+      pointBorderWidth: d.oversubscribed.map((m) => (m ? 2 : 1)),
+      spanGaps: true,
+    };
+  });
+  return make(canvas, {
+    type: 'line',
+    data: { labels: d.cpuLabels, datasets },
+    options: {
+      interaction: { mode: 'index', intersect: false },
+      scales: {
+        x: { title: axisTitle('CPUs in the mm (initiator + remotes)') },
+        y: valueAxis(d.yTitle, d.log, d.format),
+      },
+      plugins: {
+        legend: {
+          position: 'bottom',
+          onClick: legendToggle,
+          labels: {
+            usePointStyle: true,
+            generateLabels(chart: AnyChart): LegendItem[] {
+              const items = defaultLegendItems(chart);
+              for (const item of items) item.pointStyle = 'circle';
+              if (anyMarked) {
+                items.push({
+                  text: markedNote,
+                  pointStyle: 'triangle',
+                  fillStyle: '#ffffff',
+                  strokeStyle: INK_COLOR,
+                  lineWidth: 1.5,
+                  hidden: false,
+                  fontColor: AXIS_COLOR,
+                });
+              }
+              return items;
+            },
+          },
+        },
+        tooltip: {
+          callbacks: {
+            label: (item: TooltipItem<'line'>) =>
+              `${item.dataset.label}: ${d.format(item.parsed.y ?? Number.NaN)}`,
+            footer: (items: TooltipItem<'line'>[]) =>
+              items.length > 0 && d.oversubscribed[items[0].dataIndex]
+                ? `${d.cpuLabels[items[0].dataIndex]} CPUs > ${d.cores} cores: wall-clock is oversubscribed`
+                : '',
+          },
+        },
+      },
+    },
+  });
+}
+
+/** Speedup over sync per CPU count, grouped bars, with the 1× line of sync itself. */
+export function speedupChart(
+  canvas: HTMLCanvasElement,
+  d: { cpuLabels: string[]; series: ProtocolSeries[]; metricName: string; log: boolean },
+): AnyChart {
+  const datasets: unknown[] = d.series.map((s) => ({
+    type: 'bar',
+    label: s.protocol,
+    data: s.values,
+    backgroundColor: withAlpha(protocolColor(s.protocol), 0.85),
+    borderColor: protocolColor(s.protocol),
+    borderWidth: 1,
+    order: 2,
+  }));
+  datasets.push({
+    type: 'line',
+    label: `${BASELINE_PROTOCOL} = 1×`,
+    data: d.cpuLabels.map(() => 1),
+    borderColor: protocolColor(BASELINE_PROTOCOL),
+    borderDash: [6, 4],
+    borderWidth: 1.5,
+    pointRadius: 0,
+    order: 1,
+  });
+  return make(canvas, {
+    type: 'bar',
+    data: { labels: d.cpuLabels, datasets },
+    options: {
+      interaction: { mode: 'index', intersect: false },
+      scales: {
+        x: { title: axisTitle('CPUs in the mm') },
+        y: valueAxis(
+          `speedup over ${BASELINE_PROTOCOL} (${d.metricName})`,
+          d.log,
+          formatRatio,
+          logFloor(d.series),
+        ),
+      },
+      plugins: {
+        legend: { position: 'bottom' },
+        tooltip: {
+          callbacks: {
+            label: (item: TooltipItem<'bar'>) =>
+              `${item.dataset.label}: ${(item.parsed.y ?? Number.NaN).toFixed(2)}×`,
+          },
+        },
+      },
+    },
+  });
+}
