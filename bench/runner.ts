@@ -6,6 +6,7 @@
  * the finished run in one transaction.
  */
 import { randomUUID } from 'node:crypto';
+import { VERSION } from '../common/version.js';
 import { type CaseRecord, caseKey, type RunRecord } from '../data/run-record.js';
 import {
   type CaseResult,
@@ -23,7 +24,6 @@ import {
 import type { FaultOptions } from '../sim/options.js';
 import { commitInfo, hostInfo } from './provenance.js';
 import type { CaseSpec } from './suites.js';
-import { VERSION } from '../common/version.js';
 
 /** Samples stored per case: past this, evenly spaced order statistics stand for the rest. */
 export const MAX_STORED_SAMPLES = 10_000;
