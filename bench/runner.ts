@@ -21,7 +21,7 @@ import {
   resolveMachineOptions,
   violationsOf,
 } from '../sim/index.js';
-import type { FaultOptions } from '../sim/options.js';
+import type { FaultOptions } from '../sim/shared/options.js';
 import { commitInfo, hostInfo } from './provenance.js';
 import type { CaseSpec } from './suites.js';
 

@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { dbPath, Store, UnknownRefError } from '../data/store.js';
 import { serve } from '../server/main.js';
-import { invalidRange, invalidType } from '../sim/errors.js';
+import { invalidRange, invalidType } from '../sim/shared/errors.js';
 import type { Io } from './cli-store.js';
 
 function port(value: string | undefined): number {

@@ -18,8 +18,8 @@ import { EXPORT_FORMATS, type ExportFormat, exportRun } from '../data/export.js'
 import type { RunRecord } from '../data/run-record.js';
 import { dbPath, Store, UnknownRefError } from '../data/store.js';
 import { textTable } from '../data/text-table.js';
-import { invalidRange, invalidType } from '../sim/errors.js';
 import { PROTOCOLS, type Protocol, WORKLOADS, type Workload } from '../sim/index.js';
+import { invalidRange, invalidType } from '../sim/shared/errors.js';
 import { parseFault } from './fault-flag.js';
 import { progressFor } from './progress.js';
 import { formatNs, ORACLE_MARK, recordVerdict } from './report.js';

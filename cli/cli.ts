@@ -7,8 +7,6 @@ import { nonFiniteStatistics } from '../bench/runner.js';
 import { suiteNames } from '../bench/suites.js';
 import { ERRORS, errorKindOf } from '../common/errors.js';
 import { VERSION } from '../common/version.js';
-import { type Calibration, calibrate } from '../sim/calibrate.js';
-import { invalidType } from '../sim/errors.js';
 import {
   type CaseOptions,
   type CaseResult,
@@ -25,6 +23,8 @@ import {
   type TraceEvent,
   WORKLOADS,
 } from '../sim/index.js';
+import { type Calibration, calibrate } from '../sim/machine/calibrate.js';
+import { invalidType } from '../sim/shared/errors.js';
 import { pushCommand, serveCommand } from './cli-serve.js';
 import { benchCommand, compareCommand, exportCommand, runsCommand } from './cli-store.js';
 import { parseFault } from './fault-flag.js';

@@ -1,6 +1,6 @@
 /** The `--fault` flag of `sim` and `bench`: make a CPU fail, to see how a failure is reported. */
-import { invalidType } from '../sim/errors.js';
-import type { FaultOptions } from '../sim/options.js';
+import { invalidType } from '../sim/shared/errors.js';
+import type { FaultOptions } from '../sim/shared/options.js';
 
 /** `--fault 3:hang:10` → the fault-injection option; the machine validates the values. */
 export function parseFault(text: string): FaultOptions {

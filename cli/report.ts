@@ -1,7 +1,6 @@
 /** Text reports of the CLI: a case's summary, a traced flush, a calibration. */
 
 import type { CaseRecord } from '../data/run-record.js';
-import type { Calibration } from '../sim/calibrate.js';
 import {
   type CaseResult,
   type OracleVerdict,
@@ -13,6 +12,7 @@ import {
   violationsOf,
   type Workload,
 } from '../sim/index.js';
+import type { Calibration } from '../sim/machine/calibrate.js';
 
 export function formatNs(ns: number): string {
   if (!Number.isFinite(ns)) return '–';

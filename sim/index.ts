@@ -1,14 +1,15 @@
 /** flushbench's simulated machine: the public surface that bench/ and tests use. */
 
-export type { TraceEvent } from './cost-model.js';
+export type { TraceEvent } from './cpu/cost-model.js';
+export { type CaseResult, Machine, type ModeledSummary, type Oracle } from './machine/machine.js';
+export { type Summary, summarize } from './machine/stats.js';
 export {
   ErrorCodes,
   type FlushbenchError,
   isFlushbenchError,
   isInputError,
   nonFiniteStatistic,
-} from './errors.js';
-export { type CaseResult, Machine, type ModeledSummary, type Oracle } from './machine.js';
+} from './shared/errors.js';
 export {
   COUNTER_NAMES,
   type CounterName,
@@ -17,7 +18,7 @@ export {
   type Violation,
   type ViolationKind,
   violationsOf,
-} from './messages.js';
+} from './shared/messages.js';
 export {
   CASE_DEFAULTS,
   type CaseOptions,
@@ -31,8 +32,8 @@ export {
   SAFE_PROTOCOLS,
   WORKLOADS,
   type Workload,
-} from './options.js';
-export { checkProfileFits, loadProfile, type Profile, profileNames } from './profile.js';
+} from './shared/options.js';
+export { checkProfileFits, loadProfile, type Profile, profileNames } from './shared/profile.js';
 export {
   CONTROL_PROTOCOLS,
   mustBeCaught,
@@ -40,5 +41,4 @@ export {
   oracleVerdict,
   PROTOCOL_TRAITS,
   type ProtocolTraits,
-} from './protocols.js';
-export { type Summary, summarize } from './stats.js';
+} from './shared/protocols.js';

@@ -25,7 +25,7 @@ import {
 } from './browser-page.js';
 import { REGRESSION_SCALE, seedDatabase } from './fixtures/seed-db.js';
 
-const OUTPUT_DIR = fileURLToPath(new URL('../../test-output/', import.meta.url));
+const OUTPUT_DIR = fileURLToPath(new URL('../../test-output', import.meta.url));
 const VIEWPORT = { width: 1440, height: 900 };
 /** The goal for the overview, from navigation to charts drawn; printed, not asserted. */
 const OVERVIEW_GOAL_MS = 1_500;

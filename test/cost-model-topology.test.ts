@@ -1,9 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { FlushCostModel } from '../sim/cost-model.js';
-import { FLUSH_PARTIAL } from '../sim/layout.js';
-import { DIST_LLC, DIST_REMOTE_SOCKET, DIST_SMT, distance, loadProfile } from '../sim/profile.js';
-import { PROTOCOL_TRAITS } from '../sim/protocols.js';
+import { FlushCostModel } from '../sim/cpu/cost-model.js';
+import { FLUSH_PARTIAL } from '../sim/shared/layout.js';
+import {
+  DIST_LLC,
+  DIST_REMOTE_SOCKET,
+  DIST_SMT,
+  distance,
+  loadProfile,
+} from '../sim/shared/profile.js';
+import { PROTOCOL_TRAITS } from '../sim/shared/protocols.js';
 
 const xeon = loadProfile('xeon-gold-5418y-2s');
 

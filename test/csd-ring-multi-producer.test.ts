@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Worker } from 'node:worker_threads';
-import { ringAdvance, ringInit, ringPeek } from '../sim/csd-ring.js';
-import { LINE, ringTailOffset } from '../sim/layout.js';
+import { ringAdvance, ringInit, ringPeek } from '../sim/shared/csd-ring.js';
+import { LINE, ringTailOffset } from '../sim/shared/layout.js';
 
 const CANARY = 0x5a5a5a5a;
 

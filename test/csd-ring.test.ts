@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ringAdvance, ringInit, ringPeek, ringPop, ringPush } from '../sim/csd-ring.js';
-import { LINE, ringTailOffset } from '../sim/layout.js';
+import { ringAdvance, ringInit, ringPeek, ringPop, ringPush } from '../sim/shared/csd-ring.js';
+import { LINE, ringTailOffset } from '../sim/shared/layout.js';
 
 function ring(capacity: number) {
   const i32 = new Int32Array(new SharedArrayBuffer((ringTailOffset(capacity) + LINE) * 4));

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ERRORS, errorKindOf } from '../common/errors.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SOURCE_DIRS = ['common', 'sim', 'data', 'bench', 'server', 'cli', 'web/src'];
 
 function sources(dir: string): string[] {

@@ -10,7 +10,7 @@ import {
   MAX_GHZ,
   parseProfile,
   profileNames,
-} from '../sim/profile.js';
+} from '../sim/shared/profile.js';
 
 test('every shipped profile loads, cites every number and converts it to whole cycles', () => {
   const names = profileNames();

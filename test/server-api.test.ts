@@ -4,7 +4,7 @@ import { compareRuns } from '../data/compare.js';
 import { SCHEMA_VERSION } from '../data/schema.js';
 import { Store } from '../data/store.js';
 import { buildApp } from '../server/app.js';
-import { loadProfile } from '../sim/profile.js';
+import { loadProfile } from '../sim/shared/profile.js';
 import { modelCase } from './fixtures/modeled-case.js';
 import {
   REGRESSION_SCALE,

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { flushKindFor, rangeEnd } from '../sim/cpu/tlb-gen.js';
 import { Machine } from '../sim/index.js';
-import { FLUSH_FULL, FLUSH_NONE, FLUSH_PARTIAL, TLB_FLUSH_ALL } from '../sim/layout.js';
-import { flushKindFor, rangeEnd } from '../sim/tlb-gen.js';
+import { FLUSH_FULL, FLUSH_NONE, FLUSH_PARTIAL, TLB_FLUSH_ALL } from '../sim/shared/layout.js';
 
 test('flush_tlb_func: partial only when one request behind and that request is the latest', () => {
   // local, new, mm, end

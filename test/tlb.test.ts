@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Tlb } from '../sim/tlb.js';
+import { Tlb } from '../sim/cpu/tlb.js';
 
 const MM = 1;
 function tlb(sets = 4, ways = 2) {

@@ -4,9 +4,9 @@
  * doorbell, walking speculatively now and then — until every initiator is done.
  */
 
+import { kCpuIrqsEnabled, kStop } from '../shared/layout.js';
 import { WHERE_USER } from './cpu-state.js';
 import { NMI_USER_PERIOD } from './deferred-flush.js';
-import { kCpuIrqsEnabled, kStop } from './layout.js';
 import { CpuSmp, PARK_SLICE_MS } from './smp.js';
 
 /** A user CPU in park mode sleeps this long between bursts when no IPI comes. */

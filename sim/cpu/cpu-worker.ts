@@ -3,10 +3,10 @@
  * a `run` message runs a whole case synchronously and answers with `result` or `error`.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { ErrorCodes, errorCodeOf, isFlushbenchError } from '../shared/errors.js';
+import { abortRun } from '../shared/machine-state.js';
+import type { ErrorMessage, FromCpu, ToCpu } from '../shared/messages.js';
 import { Cpu, type CpuInit } from './cpu.js';
-import { ErrorCodes, errorCodeOf, isFlushbenchError } from './errors.js';
-import { abortRun } from './machine-state.js';
-import type { ErrorMessage, FromCpu, ToCpu } from './messages.js';
 
 const init = workerData as CpuInit;
 const cpu = new Cpu(init);

@@ -7,7 +7,7 @@
  * this measures the plumbing the protocols add on top of the floor.
  */
 import { Worker } from 'node:worker_threads';
-import { invalidRange } from './errors.js';
+import { invalidRange } from '../shared/errors.js';
 import { Machine } from './machine.js';
 import { type Summary, summarize } from './stats.js';
 

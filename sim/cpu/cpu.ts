@@ -3,12 +3,8 @@
  * barrier to its result. The layers below (see cpu-state.ts) hold the rest.
  */
 
-import { AddressSpace } from './address-space.js';
-import { FlushCostModel, mix32, type TraceEvent } from './cost-model.js';
-import { WHERE_END, WHERE_USER } from './cpu-state.js';
-import { NMI_USER_PERIOD } from './deferred-flush.js';
-import { cpuStuck } from './errors.js';
-import { CpuInitiator } from './initiator.js';
+import { AddressSpace } from '../shared/address-space.js';
+import { cpuStuck } from '../shared/errors.js';
 import {
   FRAME_POOL,
   kCpuIrqsEnabled,
@@ -19,10 +15,14 @@ import {
   kReadyCount,
   kStop,
   MM_ID,
-} from './layout.js';
-import type { CaseConfig, CpuResult } from './messages.js';
-import { distance } from './profile.js';
-import { PROTOCOL_TRAITS } from './protocols.js';
+} from '../shared/layout.js';
+import type { CaseConfig, CpuResult } from '../shared/messages.js';
+import { distance } from '../shared/profile.js';
+import { PROTOCOL_TRAITS } from '../shared/protocols.js';
+import { FlushCostModel, mix32, type TraceEvent } from './cost-model.js';
+import { WHERE_END, WHERE_USER } from './cpu-state.js';
+import { NMI_USER_PERIOD } from './deferred-flush.js';
+import { CpuInitiator } from './initiator.js';
 import { PARK_SLICE_MS } from './smp.js';
 
 export type { CpuInit } from './cpu-state.js';

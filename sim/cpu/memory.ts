@@ -4,7 +4,6 @@
  * and the catch-up on leaving lazy mode empty both caches by the tlb_gen rule.
  */
 
-import { CpuState } from './cpu-state.js';
 import {
   FLUSH_FULL,
   FLUSH_PARTIAL,
@@ -22,7 +21,7 @@ import {
   PTE_PRESENT,
   PTE_SLOT_MASK,
   PTE_SLOT_SHIFT,
-} from './layout.js';
+} from '../shared/layout.js';
 import {
   C_CATCH_UP_FLUSHES,
   C_FULL_FLUSHES,
@@ -34,7 +33,8 @@ import {
   C_SPECULATIVE_WALKS,
   C_TLB_HITS,
   C_TLB_MISSES,
-} from './messages.js';
+} from '../shared/messages.js';
+import { CpuState } from './cpu-state.js';
 import { flushKindFor } from './tlb-gen.js';
 
 /** A walk that keeps racing PTE changes gives up (as a fault) after this many tries. */

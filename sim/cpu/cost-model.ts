@@ -22,9 +22,9 @@
  * notably an IPI crossing the fabric is charged one line transfer at the distance, and the whole
  * measured receive cost is charged before the handler body runs.
  */
-import { FLUSH_FULL, FLUSH_PARTIAL } from './layout.js';
-import type { Profile } from './profile.js';
-import type { ProtocolTraits } from './protocols.js';
+import { FLUSH_FULL, FLUSH_PARTIAL } from '../shared/layout.js';
+import type { Profile } from '../shared/profile.js';
+import type { ProtocolTraits } from '../shared/protocols.js';
 
 /** User reads a cross-call makes on the target (workload `crosscall`). */
 export const CROSSCALL_READS = 4;

@@ -5,10 +5,16 @@
  * must ask nmi_uaccess_okay() first (condition 2 of the 2019 thread).
  */
 
+import {
+  FLUSH_NONE,
+  kCpuLoadedMm,
+  kCpuLocalTlbGen,
+  MM_ID,
+  TLB_FLUSH_ALL,
+} from '../shared/layout.js';
+import { C_NMI_UACCESS_REFUSED, C_NMIS } from '../shared/messages.js';
 import { WHERE_NMI } from './cpu-state.js';
-import { FLUSH_NONE, kCpuLoadedMm, kCpuLocalTlbGen, MM_ID, TLB_FLUSH_ALL } from './layout.js';
 import { CpuMemory } from './memory.js';
-import { C_NMI_UACCESS_REFUSED, C_NMIS } from './messages.js';
 
 /**
  * Workload nmi: NMIs on the targets at seeded points. One in NMI_USER_PERIOD user accesses

@@ -1,8 +1,5 @@
-import { CROSSCALL_READS } from './cost-model.js';
-import { WHERE_CROSSCALL } from './cpu-state.js';
-import { ringAdvance, ringPeek, ringPush } from './csd-ring.js';
-import { CpuDeferredFlush } from './deferred-flush.js';
-import { cpuStuck, runAborted } from './errors.js';
+import { ringAdvance, ringPeek, ringPush } from '../shared/csd-ring.js';
+import { cpuStuck, runAborted } from '../shared/errors.js';
 import {
   CSD_FLAG_LOCK,
   CSD_FLAG_RECORD,
@@ -34,7 +31,7 @@ import {
   kInfoStart,
   LINE,
   tlbstateLine,
-} from './layout.js';
+} from '../shared/layout.js';
 import {
   C_CROSSCALLS,
   C_CSDS_HANDLED,
@@ -42,7 +39,10 @@ import {
   C_IPIS_NOT_NEEDED,
   C_IPIS_SENT,
   C_LAZY_SKIPPED,
-} from './messages.js';
+} from '../shared/messages.js';
+import { CROSSCALL_READS } from './cost-model.js';
+import { WHERE_CROSSCALL } from './cpu-state.js';
+import { CpuDeferredFlush } from './deferred-flush.js';
 
 /** Longest single Atomics.wait: deadlines and the abort flag are looked at this often. */
 export const PARK_SLICE_MS = 5;

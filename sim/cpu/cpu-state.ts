@@ -1,6 +1,5 @@
-import { AddressSpace } from './address-space.js';
-import type { FlushCostModel } from './cost-model.js';
-import { cpuStuck, runAborted } from './errors.js';
+import { AddressSpace } from '../shared/address-space.js';
+import { cpuStuck, runAborted } from '../shared/errors.js';
 import {
   computeLayout,
   FLUSH_NONE,
@@ -19,9 +18,10 @@ import {
   pscBase,
   tlbBase,
   tlbstateLine,
-} from './layout.js';
-import { type CaseConfig, COUNTER_NAMES, type OrderEvent } from './messages.js';
-import type { FaultOptions, ResolvedCaseOptions } from './options.js';
+} from '../shared/layout.js';
+import { type CaseConfig, COUNTER_NAMES, type OrderEvent } from '../shared/messages.js';
+import type { FaultOptions, ResolvedCaseOptions } from '../shared/options.js';
+import type { FlushCostModel } from './cost-model.js';
 import { Oracle } from './oracle.js';
 import { PagingStructureCache } from './psc.js';
 import { Tlb } from './tlb.js';

@@ -5,8 +5,6 @@
  */
 
 import { Bench } from 'tinybench';
-import type { TraceEvent } from './cost-model.js';
-import { WHERE_REFAULT } from './cpu-state.js';
 import {
   CSD_CALL_AFTER,
   CSD_CALL_BEFORE,
@@ -33,12 +31,14 @@ import {
   PTE_SLOT_SHIFT,
   privateLine,
   TLB_FLUSH_ALL,
-} from './layout.js';
+} from '../shared/layout.js';
 import {
   C_BROADCAST_INVALIDATIONS,
   C_MODELED_LINE_TRANSFERS,
   C_TLBSYNC_WAITS,
-} from './messages.js';
+} from '../shared/messages.js';
+import type { TraceEvent } from './cost-model.js';
+import { WHERE_REFAULT } from './cpu-state.js';
 import { rangeEnd } from './tlb-gen.js';
 import { CpuUserWork, USER_IDLE_SLICE_MS } from './user-work.js';
 

@@ -24,9 +24,9 @@
  * knows which pages a request changed because it knows the workload (the sender's zap range),
  * not from the flush info, which a protocol could get wrong.
  */
-import type { AddressSpace } from './address-space.js';
-import { kViolationSeq, type Layout, MM_ID, PTE_GEN_SHIFT } from './layout.js';
-import type { OracleCounts, Violation, ViolationKind } from './messages.js';
+import type { AddressSpace } from '../shared/address-space.js';
+import { kViolationSeq, type Layout, MM_ID, PTE_GEN_SHIFT } from '../shared/layout.js';
+import type { OracleCounts, Violation, ViolationKind } from '../shared/messages.js';
 import type { Tlb } from './tlb.js';
 
 export class Oracle {

@@ -9,7 +9,7 @@ import {
   type FlushbenchError,
   isFlushbenchError,
   withCode,
-} from '../common/errors.js';
+} from '../../common/errors.js';
 
 export {
   type ErrorCode,
@@ -18,7 +18,7 @@ export {
   isFlushbenchError,
   isInputError,
   reviveError,
-} from '../common/errors.js';
+} from '../../common/errors.js';
 
 /** A wrong type: `--cpus must be an integer (got "four")`. */
 export function invalidType(message: string): TypeError & FlushbenchError {

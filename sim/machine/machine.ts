@@ -5,16 +5,16 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { TraceEvent } from './cost-model.js';
+import type { TraceEvent } from '../cpu/cost-model.js';
 import {
   cpuCrashed,
   ErrorCodes,
   type FlushbenchError,
   machineUnusable,
   reviveError,
-} from './errors.js';
-import { computeLayout, type Layout } from './layout.js';
-import { abortRun, resetMachineState } from './machine-state.js';
+} from '../shared/errors.js';
+import { computeLayout, type Layout } from '../shared/layout.js';
+import { abortRun, resetMachineState } from '../shared/machine-state.js';
 import {
   type CaseConfig,
   COUNTER_NAMES,
@@ -24,7 +24,7 @@ import {
   type FromCpu,
   type OracleCounts,
   type OrderEvent,
-} from './messages.js';
+} from '../shared/messages.js';
 import {
   type CaseOptions,
   type MachineOptions,
@@ -34,8 +34,8 @@ import {
   resolveCaseOptions,
   resolveMachineOptions,
   type Workload,
-} from './options.js';
-import { checkProfileFits, loadProfile, type Profile } from './profile.js';
+} from '../shared/options.js';
+import { checkProfileFits, loadProfile, type Profile } from '../shared/profile.js';
 import { type Summary, summarize } from './stats.js';
 
 /** How long the other CPUs get to report once one has failed (the 5 s promise). */
@@ -146,7 +146,7 @@ export class Machine {
 
   private spawn(): Promise<void> {
     const n = this.options.cpus;
-    const url = new URL('./cpu-worker.js', import.meta.url);
+    const url = new URL('../cpu/cpu-worker.js', import.meta.url);
     return new Promise<void>((resolve, reject) => {
       let ready = 0;
       const timeoutMs = START_TIMEOUT_BASE_MS + START_TIMEOUT_PER_CPU_MS * n;

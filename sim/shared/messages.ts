@@ -2,7 +2,7 @@
  * Every message that crosses between the machine (main thread) and a CPU (worker). None of them
  * is sent on the flush path: one `run` per case in, one `result` or `error` per case out.
  */
-import type { TraceEvent } from './cost-model.js';
+import type { TraceEvent } from '../cpu/cost-model.js';
 import type { ErrorCode } from './errors.js';
 import type { ResolvedCaseOptions } from './options.js';
 import type { Profile } from './profile.js';

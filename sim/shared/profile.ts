@@ -64,7 +64,7 @@ export interface Profile {
   entries: Readonly<Record<CostKey, CostEntry>>;
 }
 
-const PROFILES_DIR = fileURLToPath(new URL('../../sim/profiles/', import.meta.url));
+const PROFILES_DIR = fileURLToPath(new URL('../../../sim/profiles/', import.meta.url));
 
 export function profileNames(): string[] {
   return readdirSync(PROFILES_DIR)

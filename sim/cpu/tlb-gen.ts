@@ -11,7 +11,7 @@
  * otherwise some other request's pages are stale too, and only a full flush (catching up to the
  * mm's tlb_gen) is right.
  */
-import { FLUSH_FULL, FLUSH_NONE, FLUSH_PARTIAL, TLB_FLUSH_ALL } from './layout.js';
+import { FLUSH_FULL, FLUSH_NONE, FLUSH_PARTIAL, TLB_FLUSH_ALL } from '../shared/layout.js';
 
 export function flushKindFor(
   localTlbGen: number,
