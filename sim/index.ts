@@ -1,6 +1,5 @@
 /** flushbench's simulated machine: the public surface that bench/ and tests use. */
 
-export type { TraceEvent } from './cpu/cost-model.js';
 export { type CaseResult, Machine, type ModeledSummary, type Oracle } from './machine/machine.js';
 export { type Summary, summarize } from './machine/stats.js';
 export {
@@ -15,6 +14,7 @@ export {
   type CounterName,
   type OracleCounts,
   type OrderEvent,
+  type TraceEvent,
   type Violation,
   type ViolationKind,
   violationsOf,

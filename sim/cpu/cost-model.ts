@@ -23,6 +23,7 @@
  * measured receive cost is charged before the handler body runs.
  */
 import { FLUSH_FULL, FLUSH_PARTIAL } from '../shared/layout.js';
+import type { TraceEvent } from '../shared/messages.js';
 import type { Profile } from '../shared/profile.js';
 import type { ProtocolTraits } from '../shared/protocols.js';
 
@@ -37,13 +38,6 @@ export const CROSSCALL_READS = 4;
  */
 export const IRQS_OFF_WINDOW_CYCLES = 4000;
 export const IRQS_OFF_PERIOD_CYCLES = 32000;
-
-export interface TraceEvent {
-  cpu: number;
-  event: string;
-  cycles: number;
-  peer?: number;
-}
 
 export interface ModelParams {
   profile: Profile;

@@ -16,10 +16,10 @@ import {
   kStop,
   MM_ID,
 } from '../shared/layout.js';
-import type { CaseConfig, CpuResult } from '../shared/messages.js';
+import type { CaseConfig, CpuResult, TraceEvent } from '../shared/messages.js';
 import { distance } from '../shared/profile.js';
 import { PROTOCOL_TRAITS } from '../shared/protocols.js';
-import { FlushCostModel, mix32, type TraceEvent } from './cost-model.js';
+import { FlushCostModel, mix32 } from './cost-model.js';
 import { WHERE_END, WHERE_USER } from './cpu-state.js';
 import { NMI_USER_PERIOD } from './deferred-flush.js';
 import { CpuInitiator } from './initiator.js';

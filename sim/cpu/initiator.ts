@@ -32,12 +32,12 @@ import {
   privateLine,
   TLB_FLUSH_ALL,
 } from '../shared/layout.js';
+import type { TraceEvent } from '../shared/messages.js';
 import {
   C_BROADCAST_INVALIDATIONS,
   C_MODELED_LINE_TRANSFERS,
   C_TLBSYNC_WAITS,
 } from '../shared/messages.js';
-import type { TraceEvent } from './cost-model.js';
 import { WHERE_REFAULT } from './cpu-state.js';
 import { rangeEnd } from './tlb-gen.js';
 import { CpuUserWork, USER_IDLE_SLICE_MS } from './user-work.js';

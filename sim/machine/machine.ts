@@ -5,7 +5,6 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { TraceEvent } from '../cpu/cost-model.js';
 import {
   cpuCrashed,
   ErrorCodes,
@@ -15,6 +14,7 @@ import {
 } from '../shared/errors.js';
 import { computeLayout, type Layout } from '../shared/layout.js';
 import { abortRun, resetMachineState } from '../shared/machine-state.js';
+import type { TraceEvent } from '../shared/messages.js';
 import {
   type CaseConfig,
   COUNTER_NAMES,

@@ -2,7 +2,6 @@
  * Every message that crosses between the machine (main thread) and a CPU (worker). None of them
  * is sent on the flush path: one `run` per case in, one `result` or `error` per case out.
  */
-import type { TraceEvent } from '../cpu/cost-model.js';
 import type { ErrorCode } from './errors.js';
 import type { ResolvedCaseOptions } from './options.js';
 import type { Profile } from './profile.js';
@@ -117,6 +116,14 @@ export function violationsOf(o: {
   freedTableWalks: number | null;
 }): number {
   return o.staleUses + o.lostWrites + (o.ackWindowViolations ?? 0) + (o.freedTableWalks ?? 0);
+}
+
+/** One modeled event of the traced flush on one CPU, in cycles since the flush started. */
+export interface TraceEvent {
+  cpu: number;
+  event: string;
+  cycles: number;
+  peer?: number;
 }
 
 /** One protocol step of the traced flush, as it really happened, in global order. */
