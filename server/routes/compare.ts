@@ -3,7 +3,8 @@ import { compareRuns, resolveSides } from '../../data/compare.js';
 import { UnknownRefError } from '../../data/store.js';
 import { notFound } from '../api-error.js';
 import { sendCached } from '../response-cache.js';
-import { CompareQuery, Comparison, ErrorBody } from '../schemas.js';
+import { ErrorBody } from '../schemas.js';
+import { CompareQuery, Comparison } from './compare-schemas.js';
 
 /** The same implementation as `flushbench compare`. */
 export const compareRoutes: FastifyPluginAsyncTypebox = async (app) => {

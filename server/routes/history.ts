@@ -2,7 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { caseHistory, type HistoryMetric } from '../../data/history.js';
 import { caseKey } from '../../data/run-record.js';
 import { sendCached } from '../response-cache.js';
-import { ErrorBody, History, HistoryQuery } from '../schemas.js';
+import { ErrorBody } from '../schemas.js';
+import { History, HistoryQuery } from './history-schemas.js';
 
 export const historyRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(

@@ -6,19 +6,17 @@ import { exportRun } from '../../data/export.js';
 import type { RunRecord } from '../../data/run-record.js';
 import { ApiError, notFound } from '../api-error.js';
 import { sendCached } from '../response-cache.js';
+import { ErrorBody, RunRecordBody, StoredRun } from '../schemas.js';
 import {
   CaseParams,
-  ErrorBody,
   ExportQuery,
   IdParams,
   IngestResult,
   RunList,
-  RunRecordBody,
   RunsQuery,
   Samples,
-  StoredRun,
   Trace,
-} from '../schemas.js';
+} from './runs-schemas.js';
 
 const CONTENT_TYPES = {
   json: 'application/json; charset=utf-8',
