@@ -34,13 +34,6 @@ export const FONT_FAMILY =
 export const FONT_SIZE_PX = 11;
 export const AXIS_COLOR = '#4a5163';
 export const POINT_RADIUS_PX = 3;
-/** A regression in the history must be found at a glance among dozens of commits. */
-export const REGRESSION_POINT_RADIUS_PX = 7;
-export const MARKED_POINT_RADIUS_PX = 5;
-/** The click that ends a pan arrives right after it (one frame); a real click comes later. */
-export const PAN_CLICK_GUARD_MS = 300;
-/** Zooming the history closer than this many commits only magnifies one segment. */
-export const HISTORY_MIN_RANGE_COMMITS = 2;
 
 export function initCharts(): void {
   if (typeof Chart === 'undefined') {
@@ -68,7 +61,7 @@ export function axisTitle(text: string) {
 }
 
 /** Log axes tick every 1..9 × 10^k; labelling only 1, 2 and 5 keeps them legible. */
-export const LOG_LABELLED_MANTISSAS = Object.freeze([1, 2, 5]);
+const LOG_LABELLED_MANTISSAS = Object.freeze([1, 2, 5]);
 
 export function tickFormatter(log: boolean, format: Format) {
   return (v: number | string) => {

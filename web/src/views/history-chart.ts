@@ -1,18 +1,16 @@
 /** The history view's chart (see chart-theme.ts for the house look). */
 import type { ActiveElement, ChartEvent, TooltipItem } from 'chart.js';
 import type {} from 'chartjs-plugin-zoom';
-import {
-  type AnyChart,
-  axisTitle,
-  type Format,
-  HISTORY_MIN_RANGE_COMMITS,
-  make,
-  PAN_CLICK_GUARD_MS,
-  POINT_RADIUS_PX,
-  REGRESSION_POINT_RADIUS_PX,
-} from '../chart-theme.js';
+import { type AnyChart, axisTitle, type Format, make, POINT_RADIUS_PX } from '../chart-theme.js';
 import { formatDate, shortSha } from '../format.js';
 import { protocolColor, REGRESSION_COLOR, withAlpha } from '../palette.js';
+
+/** A regression in the history must be found at a glance among dozens of commits. */
+const REGRESSION_POINT_RADIUS_PX = 7;
+/** The click that ends a pan arrives right after it (one frame); a real click comes later. */
+const PAN_CLICK_GUARD_MS = 300;
+/** Zooming the history closer than this many commits only magnifies one segment. */
+const HISTORY_MIN_RANGE_COMMITS = 2;
 
 export interface HistoryChartPoint {
   runId: number;

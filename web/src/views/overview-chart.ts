@@ -10,7 +10,6 @@ import {
   formatRatio,
   legendToggle,
   logFloor,
-  MARKED_POINT_RADIUS_PX,
   make,
   POINT_RADIUS_PX,
   type ProtocolSeries,
@@ -18,6 +17,9 @@ import {
 } from '../chart-theme.js';
 import { isNegativeControl } from '../oracle-verdict.js';
 import { BASELINE_PROTOCOL, INK_COLOR, protocolColor, withAlpha } from '../palette.js';
+
+/** Oversubscribed wall-clock points are drawn larger, hollow and triangular. */
+const MARKED_POINT_RADIUS_PX = 5;
 
 /**
  * Latency against CPU count, one line per protocol. Points flagged in `oversubscribed` have more
