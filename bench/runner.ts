@@ -6,8 +6,9 @@
  * the finished run in one transaction.
  */
 import { randomUUID } from 'node:crypto';
+import { withCode } from '../common/errors.js';
 import { VERSION } from '../common/version.js';
-import { type CaseRecord, caseKey, type RunRecord } from '../data/run-record.js';
+import { type CaseRecord, caseKey, erroredCase, type RunRecord } from '../data/run-record.js';
 import {
   type CaseResult,
   checkProfileFits,
@@ -110,21 +111,27 @@ export function caseRecordOf(spec: CaseSpec, profile: string, r: CaseResult): Ca
     return erroredRecord(spec, profile, nonFiniteStatistic(nonFinite.join('; ')));
   }
   const verdict = oracleVerdict(spec.protocol, r, violationsOf(r.oracle));
+  // A control the oracle missed is a failed case: with a blind oracle no verdict holds, so its
+  // statistics are no result (the error says what the oracle counted).
+  if (verdict === 'not-caught') {
+    return erroredRecord(
+      spec,
+      profile,
+      withCode(
+        new Error(
+          `the negative control ${spec.protocol} was not caught: ${violationsOf(r.oracle)} violations in ${r.oracle.checkedAccesses} checked accesses, so the oracle is blind in this case`,
+        ),
+        ErrorCodes.CONTROL_NOT_CAUGHT,
+      ),
+    );
+  }
   const sorted = Float64Array.from(r.samplesNs).sort();
   return {
     key: caseKey({ ...spec, profile }),
     ...specFields(spec),
     profile,
-    // A control the oracle missed is a failed case: with a blind oracle no verdict holds.
-    status:
-      verdict === 'violated' ? 'violated' : verdict === 'not-caught' ? 'errored' : 'completed',
-    error:
-      verdict === 'not-caught'
-        ? {
-            code: ErrorCodes.CONTROL_NOT_CAUGHT,
-            message: `the negative control ${spec.protocol} was not caught: ${violationsOf(r.oracle)} violations in ${r.oracle.checkedAccesses} checked accesses, so the oracle is blind in this case`,
-          }
-        : null,
+    status: verdict === 'violated' ? 'violated' : 'completed',
+    error: null,
     wallNs: {
       p50: r.latencyNs.p50,
       p99: r.latencyNs.p99,
@@ -165,24 +172,13 @@ function specFields(spec: CaseSpec) {
 
 function erroredRecord(spec: CaseSpec, profile: string, err: unknown): CaseRecord {
   const e = err as Error & { code?: string };
-  return {
-    key: caseKey({ ...spec, profile }),
-    ...specFields(spec),
-    profile,
-    status: 'errored',
-    error: {
+  return erroredCase(
+    { key: caseKey({ ...spec, profile }), ...specFields(spec), profile },
+    {
       code: isFlushbenchError(err) ? e.code! : ErrorCodes.CASE_FAILED,
       message: e?.message ?? String(err),
     },
-    wallNs: null,
-    modeledCycles: null,
-    counters: null,
-    oracle: null,
-    samplesNs: [],
-    samplesTotal: 0,
-    modeledCyclesSamples: [],
-    trace: null,
-  };
+  );
 }
 
 export async function runBench(

@@ -10,10 +10,9 @@ import {
   FORMATS,
   type Format,
   formatComparison,
-  METRICS,
-  type Metric,
   resolveSides,
 } from '../data/compare.js';
+import { METRICS, type Metric } from '../data/comparison.js';
 import { EXPORT_FORMATS, type ExportFormat, exportRun } from '../data/export.js';
 import type { RunRecord } from '../data/run-record.js';
 import { dbPath, Store, UnknownRefError } from '../data/store.js';
@@ -226,7 +225,7 @@ export function formatRunTables(run: RunRecord): string {
           s.pages === c.pages &&
           s.status !== 'errored',
       );
-      if (c.status === 'errored' && c.wallNs === null)
+      if (c.status === 'errored')
         return [
           c.protocol,
           String(c.cpus),
@@ -237,7 +236,7 @@ export function formatRunTables(run: RunRecord): string {
           '',
           '',
           '',
-          `✗ ${c.error?.code ?? ''}`,
+          recordVerdict(c) === 'not-caught' ? ORACLE_MARK['not-caught'] : `✗ ${c.error.code}`,
         ];
       const speed = (base: number | undefined, x: number) =>
         base === undefined ? '–' : `${(base / x).toFixed(2)}×`;
@@ -245,12 +244,12 @@ export function formatRunTables(run: RunRecord): string {
         c.protocol,
         `${c.cpus}${c.cpus > cores ? '*' : ''}`,
         String(c.pages),
-        formatNs(c.wallNs!.p50),
-        c.wallNs!.rme === null ? '' : `±${c.wallNs!.rme.toFixed(1)}%`,
-        formatNs(c.wallNs!.p99),
-        `${c.modeledCycles!.mean.toFixed(0)} cy`,
-        speed(sync?.modeledCycles?.mean, c.modeledCycles!.mean),
-        speed(sync?.wallNs?.p50, c.wallNs!.p50),
+        formatNs(c.wallNs.p50),
+        c.wallNs.rme === null ? '' : `±${c.wallNs.rme.toFixed(1)}%`,
+        formatNs(c.wallNs.p99),
+        `${c.modeledCycles.mean.toFixed(0)} cy`,
+        speed(sync?.modeledCycles?.mean, c.modeledCycles.mean),
+        speed(sync?.wallNs?.p50, c.wallNs.p50),
         ORACLE_MARK[recordVerdict(c)],
       ];
     });

@@ -16,11 +16,15 @@ export function describeCase(
 
 /** One finished case: its figures and the oracle's verdict, as the table shows it. */
 export function caseLine(r: CaseRecord): string {
-  if (r.wallNs === null || r.modeledCycles === null) return `ERROR ${r.error?.message}`;
+  if (r.status === 'errored') {
+    return recordVerdict(r) === 'not-caught'
+      ? `${ORACLE_MARK['not-caught']} (negative control): ${r.error.message}`
+      : `ERROR ${r.error.message}`;
+  }
   const figures = `wall p50 ${formatNs(r.wallNs.p50)}, modeled ${r.modeledCycles.mean.toFixed(0)} cycles`;
   const verdict = recordVerdict(r);
   const mark = `${ORACLE_MARK[verdict]}${verdict === 'caught' || verdict === 'not-caught' ? ' (negative control)' : ''}`;
-  return r.error ? `${figures} ${mark}: ${r.error.message}` : `${figures} ${mark}`;
+  return `${figures} ${mark}`;
 }
 
 export function progressFor(stream: NodeJS.WriteStream): BenchProgress & { stop(): void } {

@@ -1,5 +1,6 @@
 /** Text reports of the CLI: a case's summary, a traced flush, a calibration. */
 
+import { ErrorCodes } from '../common/errors.js';
 import type { CaseRecord } from '../data/run-record.js';
 import {
   type CaseResult,
@@ -76,7 +77,9 @@ export const ORACLE_MARK: Readonly<Record<OracleVerdict | 'unchecked', string>> 
  * exactly when its workload is munmap).
  */
 export function recordVerdict(c: CaseRecord): OracleVerdict | 'unchecked' {
-  if (c.oracle === null) return 'unchecked';
+  if (c.status === 'errored') {
+    return c.error.code === ErrorCodes.CONTROL_NOT_CAUGHT ? 'not-caught' : 'unchecked';
+  }
   return oracleVerdict(
     c.protocol as Protocol,
     { workload: c.workload as Workload, cpus: c.cpus, freedTables: c.workload === 'munmap' },

@@ -5,16 +5,20 @@
  * the median moved by at least the threshold: a noisy runner does not cry wolf.
  */
 
+import type {
+  CaseComparison,
+  Comparison,
+  Metric,
+  MetricComparison,
+  RunSide,
+  Verdict,
+} from './comparison.js';
 import { holm, mannWhitneyU } from './statistics.js';
 import { type Store, type StoredCase, UnknownRefError } from './store.js';
 import { textTable } from './text-table.js';
 
-export const METRICS = Object.freeze(['modeled', 'wall', 'both'] as const);
-export type Metric = (typeof METRICS)[number];
 export const FORMATS = Object.freeze(['text', 'markdown', 'json'] as const);
 export type Format = (typeof FORMATS)[number];
-
-export type Verdict = 'faster' | 'slower' | 'same' | 'new' | 'missing' | 'failed';
 
 export interface CompareOptions {
   metric?: Metric;
@@ -29,52 +33,6 @@ export const COMPARE_DEFAULTS = Object.freeze({
   wallThresholdPct: 5,
   alpha: 0.01,
 });
-
-export interface MetricComparison {
-  base: number;
-  head: number;
-  changePct: number;
-  verdict: Verdict;
-}
-
-export interface WallComparison extends MetricComparison {
-  p: number;
-  pAdjusted: number;
-}
-
-export interface CaseComparison {
-  key: string;
-  verdict: Verdict;
-  modeled: MetricComparison | null;
-  wall: WallComparison | null;
-  note?: string;
-}
-
-export interface RunSide {
-  id: number;
-  commit: string | null;
-  subject: string | null;
-  branch: string | null;
-}
-
-export interface Comparison {
-  base: RunSide;
-  head: RunSide;
-  metric: Metric;
-  modeledThresholdPct: number;
-  wallThresholdPct: number;
-  alpha: number;
-  cases: CaseComparison[];
-  regressions: number;
-  improvements: number;
-  /**
-   * Cases in both runs that could not be compared (verdict 'failed'): the case errored in either,
-   * or a statistic of it is missing or not finite.
-   */
-  failures: number;
-  /** True when the gating metric has a regression or a case failed: the CI job fails. */
-  failed: boolean;
-}
 
 function changePct(base: number, head: number): number {
   return base === 0 ? (head === 0 ? 0 : Number.POSITIVE_INFINITY) : ((head - base) / base) * 100;

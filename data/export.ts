@@ -3,12 +3,13 @@
  * ingests), CSV (a row per case), Bencher Metric Format, and github-action-benchmark's
  * customSmallerIsBetter JSON.
  */
+import { STAT_COLUMNS, statColumnsOf } from './case-columns.js';
 import type { RunRecord } from './run-record.js';
 
 export const EXPORT_FORMATS = Object.freeze(['json', 'csv', 'bmf', 'gab'] as const);
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
-const CSV_COLUMNS = [
+const IDENTITY_COLUMNS = [
   'key',
   'protocol',
   'workload',
@@ -16,22 +17,12 @@ const CSV_COLUMNS = [
   'pages',
   'profile',
   'status',
-  'wall_p50_ns',
-  'wall_p99_ns',
-  'wall_mean_ns',
-  'wall_rme_pct',
-  'samples',
-  'modeled_p50_cycles',
-  'modeled_mean_cycles',
-  'modeled_p99_cycles',
-  'modeled_iteration_cycles',
-  'checked_accesses',
-  'stale_uses',
-  'lost_writes',
-  'ack_window_violations',
-  'freed_table_walks',
-  'error',
 ] as const;
+/** The statistics' columns that the CSV carries, in the table's order. */
+const CSV_STATS = STAT_COLUMNS.filter(
+  (c): c is Extract<(typeof STAT_COLUMNS)[number], { csv: string }> => 'csv' in c,
+);
+const CSV_COLUMNS = [...IDENTITY_COLUMNS, ...CSV_STATS.map((c) => c.csv), 'error'];
 
 function csvCell(v: unknown): string {
   if (v === null || v === undefined) return '';
@@ -46,30 +37,12 @@ export function exportRun(run: RunRecord, format: ExportFormat): string {
     case 'csv': {
       const lines = [CSV_COLUMNS.join(',')];
       for (const c of run.cases) {
+        const stats = statColumnsOf(c.status === 'errored' ? null : c);
         lines.push(
           [
-            c.key,
-            c.protocol,
-            c.workload,
-            c.cpus,
-            c.pages,
-            c.profile,
-            c.status,
-            c.wallNs?.p50,
-            c.wallNs?.p99,
-            c.wallNs?.mean,
-            c.wallNs?.rme,
-            c.wallNs?.count,
-            c.modeledCycles?.p50,
-            c.modeledCycles?.mean,
-            c.modeledCycles?.p99,
-            c.modeledCycles?.iterationMean,
-            c.oracle?.checkedAccesses,
-            c.oracle?.staleUses,
-            c.oracle?.lostWrites,
-            c.oracle?.ackWindowViolations,
-            c.oracle?.freedTableWalks,
-            c.error?.message,
+            ...IDENTITY_COLUMNS.map((k) => c[k]),
+            ...CSV_STATS.map((col) => stats[col.column]),
+            c.status === 'errored' ? c.error.message : null,
           ]
             .map(csvCell)
             .join(','),

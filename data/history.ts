@@ -5,22 +5,9 @@
  * and the median moved by at least the wall threshold.
  */
 import { COMPARE_DEFAULTS } from './compare.js';
+import type { HistoryMetric, HistoryPoint } from './history-points.js';
 import { mannWhitneyU } from './statistics.js';
 import type { CaseHistoryRow, Store } from './store.js';
-
-export type HistoryMetric = 'modeled' | 'wall-p50' | 'wall-p99';
-
-export interface HistoryPoint {
-  runId: number;
-  caseId: number;
-  commitSha: string | null;
-  commitSubject: string | null;
-  commitTime: string | null;
-  branch: string | null;
-  startedAt: string;
-  value: number;
-  regression: boolean;
-}
 
 function metricOf(row: CaseHistoryRow, metric: HistoryMetric): number | null {
   if (metric === 'modeled') return row.modeledMean;

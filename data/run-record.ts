@@ -1,96 +1,225 @@
 /**
  * A run as flushbench stores, prints (`bench --json`), exports (`export --format json`) and
- * ingests it: plain JSON, the same shape everywhere.
+ * ingests it: plain JSON, the same shape everywhere, defined once here as TypeBox schemas. The
+ * server validates uploads with them, the store and export use their static types, and the
+ * dashboard imports the types only (erased at build: the browser still talks HTTP only).
+ *
+ * A case is a union on `status`: a measured case (`completed`, or `violated` when a safe
+ * protocol broke its guarantee) carries its statistics and no error; an `errored` case carries
+ * its error and nothing else (its statistics are null, its samples empty).
  */
+import { type Static, type TObject, type TSchema, Type } from 'typebox';
+
+export const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+
+/** Any JSON object: the run's config, the CPU counters' names are the sim's. */
+export const FreeObject = Type.Record(Type.String(), Type.Unknown());
 
 export const CASE_STATUSES = Object.freeze(['completed', 'violated', 'errored'] as const);
 export type CaseStatus = (typeof CASE_STATUSES)[number];
 
-export interface CommitInfo {
-  sha: string;
-  branch: string | null;
-  dirty: boolean;
-  subject: string;
+export const CommitInfo = Type.Object({
+  sha: Type.String({ minLength: 4, maxLength: 64 }),
+  branch: Nullable(Type.String({ maxLength: 255 })),
+  dirty: Type.Boolean(),
+  subject: Type.String({ maxLength: 4096 }),
   /** ISO 8601. */
-  time: string;
+  time: Type.String({ maxLength: 64 }),
+});
+export type CommitInfo = Static<typeof CommitInfo>;
+
+export const HostInfo = Type.Object({
+  hostname: Type.String({ maxLength: 255 }),
+  cpuModel: Type.String({ maxLength: 255 }),
+  cores: Type.Integer({ minimum: 1, maximum: 65536 }),
+  os: Type.String({ maxLength: 255 }),
+  nodeVersion: Type.String({ maxLength: 64 }),
+});
+export type HostInfo = Static<typeof HostInfo>;
+
+/** Wall-clock ns of the timed flush; rme is tinybench's relative margin of error of the mean, %. */
+export const WallStats = Type.Object({
+  p50: Type.Number(),
+  p99: Type.Number(),
+  mean: Type.Number(),
+  min: Type.Number(),
+  max: Type.Number(),
+  rme: Nullable(Type.Number()),
+  count: Type.Integer({ minimum: 0 }),
+});
+export type WallStats = Static<typeof WallStats>;
+
+export const ModeledStats = Type.Object({
+  p50: Type.Number(),
+  mean: Type.Number(),
+  p99: Type.Number(),
+  iterationMean: Type.Number(),
+  remoteHandlerMean: Type.Number(),
+});
+export type ModeledStats = Static<typeof ModeledStats>;
+
+/** The first violation the oracle found (sim's Violation; tlbGen only under the ack-window rule). */
+export const Violation = Type.Object({
+  kind: Type.String({ maxLength: 64 }),
+  seq: Type.Integer(),
+  cpu: Type.Integer(),
+  vpn: Type.Integer(),
+  entryGen: Type.Integer(),
+  flushedGen: Type.Integer(),
+  tlbGen: Type.Optional(Type.Integer()),
+  step: Type.String({ maxLength: 4096 }),
+});
+export type Violation = Static<typeof Violation>;
+
+export const OracleRecord = Type.Object({
+  checkedAccesses: Type.Integer({ minimum: 0 }),
+  /** The observed rule (see sim/cpu/oracle.ts). */
+  staleUses: Type.Integer({ minimum: 0 }),
+  lostWrites: Type.Integer({ minimum: 0 }),
+  /** The ack-window rule and freed-table walks: absent or null in runs from before them. */
+  ackWindowViolations: Type.Optional(Nullable(Type.Integer({ minimum: 0 }))),
+  freedTableWalks: Type.Optional(Nullable(Type.Integer({ minimum: 0 }))),
+  firstViolation: Nullable(Violation),
+});
+export type OracleRecord = Static<typeof OracleRecord>;
+
+export const CaseError = Type.Object({
+  code: Type.String({ maxLength: 128 }),
+  message: Type.String({ maxLength: 65536 }),
+});
+
+/** One modeled event of the traced flush on one CPU, in cycles since the flush started. */
+export const TraceEvent = Type.Object({
+  cpu: Type.Integer(),
+  event: Type.String({ maxLength: 64 }),
+  cycles: Type.Number(),
+  peer: Type.Optional(Type.Integer()),
+});
+export type TraceEvent = Static<typeof TraceEvent>;
+
+/** One protocol step of the traced flush, as it really happened, in global order. */
+export const TraceStep = Type.Object({
+  seq: Type.Integer(),
+  cpu: Type.Integer(),
+  step: Type.String({ maxLength: 4096 }),
+  peer: Type.Optional(Type.Integer()),
+});
+export type TraceStep = Static<typeof TraceStep>;
+
+export const Trace = Type.Object({
+  events: Type.Array(TraceEvent),
+  steps: Nullable(Type.Array(TraceStep)),
+});
+export type Trace = Static<typeof Trace>;
+
+/** What names a case: the key is derived from the rest (caseKey). */
+export const caseIdentity = {
+  key: Type.String({ minLength: 1, maxLength: 512 }),
+  protocol: Type.String({ minLength: 1, maxLength: 64 }),
+  workload: Type.String({ minLength: 1, maxLength: 64 }),
+  cpus: Type.Integer({ minimum: 1, maximum: 256 }),
+  pages: Type.Integer({ minimum: 1, maximum: 65536 }),
+  profile: Type.String({ minLength: 1, maxLength: 255 }),
+};
+
+/** A measured case: its statistics, no error. */
+export const measured = {
+  status: Type.Enum(['completed', 'violated']),
+  error: Type.Null(),
+  wallNs: WallStats,
+  modeledCycles: ModeledStats,
+  counters: Type.Record(Type.String(), Type.Number()),
+  oracle: OracleRecord,
+};
+
+/** A failed case: its error, nothing else. */
+export const failed = {
+  status: Type.Literal('errored'),
+  error: CaseError,
+  wallNs: Type.Null(),
+  modeledCycles: Type.Null(),
+  counters: Type.Null(),
+  oracle: Type.Null(),
+};
+
+const MAX_SAMPLES = 100_000;
+
+/**
+ * Two objects as one union on `status`. Ajv picks the arm by the tag (`discriminator`), so an
+ * invalid case is reported against its own arm, not against every arm.
+ */
+export function byStatus<A extends TObject, B extends TObject>(arms: [A, B]) {
+  return Type.Unsafe<Static<A> | Static<B>>({
+    type: 'object',
+    oneOf: arms,
+    discriminator: { propertyName: 'status' },
+  });
 }
 
-export interface HostInfo {
-  hostname: string;
-  cpuModel: string;
-  cores: number;
-  os: string;
-  nodeVersion: string;
+export const CaseRecord = byStatus([
+  Type.Object({
+    ...caseIdentity,
+    ...measured,
+    /** Wall-clock samples, ns (thinned to evenly spaced order statistics past a limit). */
+    samplesNs: Type.Array(Type.Number(), { maxItems: MAX_SAMPLES }),
+    /** How many samples were taken before thinning. */
+    samplesTotal: Type.Integer({ minimum: 0 }),
+    modeledCyclesSamples: Type.Array(Type.Number(), { maxItems: MAX_SAMPLES }),
+    trace: Nullable(Trace),
+  }),
+  Type.Object({
+    ...caseIdentity,
+    ...failed,
+    samplesNs: Type.Array(Type.Number(), { maxItems: 0 }),
+    samplesTotal: Type.Literal(0),
+    modeledCyclesSamples: Type.Array(Type.Number(), { maxItems: 0 }),
+    trace: Type.Null(),
+  }),
+]);
+export type CaseRecord = Static<typeof CaseRecord>;
+export type MeasuredCase = Extract<CaseRecord, { status: 'completed' | 'violated' }>;
+export type ErroredCase = Extract<CaseRecord, { status: 'errored' }>;
+
+/** A failed case: its error and nothing else. */
+export function erroredCase(
+  identity: Pick<ErroredCase, 'key' | 'protocol' | 'workload' | 'cpus' | 'pages' | 'profile'>,
+  error: ErroredCase['error'],
+): ErroredCase {
+  return {
+    ...identity,
+    status: 'errored',
+    error,
+    wallNs: null,
+    modeledCycles: null,
+    counters: null,
+    oracle: null,
+    samplesNs: [],
+    samplesTotal: 0,
+    modeledCyclesSamples: [],
+    trace: null,
+  };
 }
 
-export interface WallStats {
-  p50: number;
-  p99: number;
-  mean: number;
-  min: number;
-  max: number;
-  /** tinybench's relative margin of error of the mean, %. */
-  rme: number | null;
-  count: number;
-}
-
-export interface ModeledStats {
-  p50: number;
-  mean: number;
-  p99: number;
-  iterationMean: number;
-  remoteHandlerMean: number;
-}
-
-export interface OracleRecord {
-  checkedAccesses: number;
-  /** The observed rule (see sim/oracle.ts). */
-  staleUses: number;
-  lostWrites: number;
-  /**
-   * The ack-window rule, and walks through cached entries of freed page tables; null in runs
-   * recorded before these rules existed.
-   */
-  ackWindowViolations: number | null;
-  freedTableWalks: number | null;
-  /** kind, cpu, vpn, generations and step of the first violation (see sim's Violation). */
-  firstViolation: Record<string, unknown> | null;
-}
-
-export interface CaseRecord {
-  key: string;
-  protocol: string;
-  workload: string;
-  cpus: number;
-  pages: number;
-  profile: string;
-  status: CaseStatus;
-  error: { code: string; message: string } | null;
-  wallNs: WallStats | null;
-  modeledCycles: ModeledStats | null;
-  counters: Record<string, number> | null;
-  oracle: OracleRecord | null;
-  /** Wall-clock samples, ns (thinned to evenly spaced order statistics past a limit). */
-  samplesNs: number[];
-  /** How many samples were taken before thinning. */
-  samplesTotal: number;
-  modeledCyclesSamples: number[];
-  trace: { events: unknown[]; steps: unknown[] | null } | null;
-}
-
-export interface RunRecord {
+/** What a run is apart from its cases. */
+export const runFields = {
   /** Identity across machines: a second upload of the same run is recognised. */
-  uuid: string;
-  commit: CommitInfo | null;
-  startedAt: string;
-  endedAt: string;
-  host: HostInfo;
-  flushbenchVersion: string;
-  suite: string;
-  profile: string;
-  config: Record<string, unknown>;
-  cases: CaseRecord[];
-}
+  uuid: Type.String({ minLength: 1, maxLength: 64 }),
+  commit: Nullable(CommitInfo),
+  startedAt: Type.String({ maxLength: 64 }),
+  endedAt: Type.String({ maxLength: 64 }),
+  host: HostInfo,
+  flushbenchVersion: Type.String({ maxLength: 64 }),
+  suite: Type.String({ minLength: 1, maxLength: 64 }),
+  profile: Type.String({ minLength: 1, maxLength: 255 }),
+  config: FreeObject,
+};
+
+/** A whole run: what `bench --json` prints, `export --format json` writes and POST /api/runs takes. */
+export const RunRecord = Type.Object(
+  { ...runFields, cases: Type.Array(CaseRecord, { minItems: 1, maxItems: 10_000 }) },
+  { additionalProperties: false },
+);
+export type RunRecord = Static<typeof RunRecord>;
 
 /** The stable key cases are matched by across runs. */
 export function caseKey(c: {

@@ -1,57 +1,10 @@
 /** Reading runs back: summaries, whole runs and cases, samples, traces, a case's history. */
-import type { CaseRecord, RunRecord } from './run-record.js';
+
+import { statsOfRow } from './case-columns.js';
+import type { CaseRecord, RunRecord, Trace } from './run-record.js';
 import { fromBlob } from './store-connection.js';
 import { StoreWrites } from './store-writes.js';
-
-export interface RunSummary {
-  id: number;
-  uuid: string;
-  startedAt: string;
-  endedAt: string;
-  commitSha: string | null;
-  commitSubject: string | null;
-  commitTime: string | null;
-  branch: string | null;
-  dirty: boolean | null;
-  suite: string;
-  profile: string;
-  cases: number;
-  failures: number;
-}
-
-export interface StoredCase
-  extends Omit<CaseRecord, 'samplesNs' | 'modeledCyclesSamples' | 'trace'> {
-  id: number;
-  hasTrace: boolean;
-}
-
-export interface CaseKind {
-  key: string;
-  protocol: string;
-  workload: string;
-  cpus: number;
-  pages: number;
-  profile: string;
-  runs: number;
-}
-
-export interface CaseHistoryRow {
-  caseId: number;
-  runId: number;
-  commitSha: string | null;
-  commitSubject: string | null;
-  commitTime: string | null;
-  branch: string | null;
-  startedAt: string;
-  modeledMean: number | null;
-  wallP50: number | null;
-  wallP99: number | null;
-}
-
-export interface StoredRun extends Omit<RunRecord, 'cases'> {
-  id: number;
-  cases: StoredCase[];
-}
+import type { CaseHistoryRow, CaseKind, RunSummary, StoredCase, StoredRun } from './stored.js';
 
 export abstract class StoreReads extends StoreWrites {
   /** The id of a run with this uuid, if stored. */
@@ -148,7 +101,7 @@ export abstract class StoreReads extends StoreWrites {
     };
   }
 
-  getTrace(caseId: number): { events: unknown[]; steps: unknown[] | null } | null {
+  getTrace(caseId: number): Trace | null {
     const row = this.sql('SELECT events, steps FROM traces WHERE case_id = ?').get(caseId) as
       | { events: string; steps: string | null }
       | undefined;
@@ -190,18 +143,21 @@ export abstract class StoreReads extends StoreWrites {
     const run = this.getRun(id);
     if (!run) return null;
     const { id: _id, cases, ...rest } = run;
+    return { ...rest, cases: cases.map((c) => this.caseRecordOf(c)) };
+  }
+
+  private caseRecordOf(stored: StoredCase): CaseRecord {
+    const { id, hasTrace, ...c } = stored;
+    if (c.status === 'errored') {
+      return { ...c, samplesNs: [], modeledCyclesSamples: [], trace: null };
+    }
+    const s = this.getSamples(id);
     return {
-      ...rest,
-      cases: cases.map(({ id: caseId, hasTrace, ...c }) => {
-        const s = this.getSamples(caseId);
-        return {
-          ...c,
-          samplesNs: s?.samplesNs ?? [],
-          samplesTotal: s?.total ?? 0,
-          modeledCyclesSamples: s?.modeledCyclesSamples ?? [],
-          trace: hasTrace ? this.getTrace(caseId) : null,
-        };
-      }),
+      ...c,
+      samplesNs: s?.samplesNs ?? [],
+      samplesTotal: s?.total ?? 0,
+      modeledCyclesSamples: s?.modeledCyclesSamples ?? [],
+      trace: hasTrace ? this.getTrace(id) : null,
     };
   }
 }
@@ -224,9 +180,12 @@ function runSummaryOf(r: Record<string, unknown>): RunSummary {
   };
 }
 
+/**
+ * A case row as the union on status. An errored row reads back as its error alone, whatever a
+ * flushbench before the union kept beside it (a missed negative control kept its statistics).
+ */
 function storedCaseOf(c: Record<string, unknown>): StoredCase {
-  const completedWall = c.wall_p50_ns !== null;
-  return {
+  const identity = {
     id: c.id as number,
     key: c.key as string,
     protocol: c.protocol as string,
@@ -234,41 +193,26 @@ function storedCaseOf(c: Record<string, unknown>): StoredCase {
     cpus: c.cpus as number,
     pages: c.pages as number,
     profile: c.profile as string,
-    status: c.status as StoredCase['status'],
-    error: c.error ? JSON.parse(c.error as string) : null,
-    wallNs: completedWall
-      ? {
-          p50: c.wall_p50_ns as number,
-          p99: c.wall_p99_ns as number,
-          mean: c.wall_mean_ns as number,
-          min: c.wall_min_ns as number,
-          max: c.wall_max_ns as number,
-          rme: c.wall_rme as number | null,
-          count: c.samples_count as number,
-        }
-      : null,
-    modeledCycles:
-      c.modeled_p50 !== null
-        ? {
-            p50: c.modeled_p50 as number,
-            mean: c.modeled_mean as number,
-            p99: c.modeled_p99 as number,
-            iterationMean: c.modeled_iteration_mean as number,
-            remoteHandlerMean: c.modeled_handler_mean as number,
-          }
-        : null,
-    counters: c.counters ? JSON.parse(c.counters as string) : null,
-    oracle:
-      c.checked_accesses !== null
-        ? {
-            checkedAccesses: c.checked_accesses as number,
-            staleUses: c.stale_uses as number,
-            lostWrites: c.lost_writes as number,
-            ackWindowViolations: c.ack_window_violations as number | null,
-            freedTableWalks: c.freed_table_walks as number | null,
-            firstViolation: c.first_violation ? JSON.parse(c.first_violation as string) : null,
-          }
-        : null,
+  };
+  if (c.status === 'errored') {
+    return {
+      ...identity,
+      status: 'errored',
+      error: JSON.parse(c.error as string),
+      wallNs: null,
+      modeledCycles: null,
+      counters: null,
+      oracle: null,
+      samplesTotal: 0,
+      hasTrace: false,
+    };
+  }
+  return {
+    ...identity,
+    status: c.status as 'completed' | 'violated',
+    error: null,
+    ...statsOfRow(c),
+    counters: JSON.parse(c.counters as string),
     samplesTotal: (c.samples_total as number | null) ?? 0,
     hasTrace: c.has_trace === 1,
   };

@@ -1,4 +1,5 @@
 /** Writing a run: all of it in one transaction, or nothing. */
+import { STAT_COLUMNS, statColumnsOf } from './case-columns.js';
 import type { RunRecord } from './run-record.js';
 import { StoreConnection, toBlob } from './store-connection.js';
 
@@ -12,17 +13,12 @@ export abstract class StoreWrites extends StoreConnection {
       VALUES (@uuid, @commitSha, @branch, @dirty, @commitSubject, @commitTime, @startedAt,
         @endedAt, @hostname, @cpuModel, @cores, @os, @nodeVersion, @flushbenchVersion, @suite, @profile, @config,
         @caseCount, @failureCount)`);
+    const columns = STAT_COLUMNS.map((c) => c.column);
     const insertCase = this.sql(`
-      INSERT INTO cases (run_id, commit_order, key, protocol, workload, cpus, pages, profile, status, error,
-        wall_p50_ns, wall_p99_ns, wall_mean_ns, wall_min_ns, wall_max_ns, wall_rme, samples_count,
-        modeled_p50, modeled_mean, modeled_p99, modeled_iteration_mean, modeled_handler_mean,
-        counters, checked_accesses, stale_uses, lost_writes, ack_window_violations,
-        freed_table_walks, first_violation)
-      VALUES (@runId, @commitOrder, @key, @protocol, @workload, @cpus, @pages, @profile, @status, @error,
-        @wallP50, @wallP99, @wallMean, @wallMin, @wallMax, @wallRme, @samplesCount,
-        @modeledP50, @modeledMean, @modeledP99, @modeledIterationMean, @modeledHandlerMean,
-        @counters, @checkedAccesses, @staleUses, @lostWrites, @ackWindowViolations,
-        @freedTableWalks, @firstViolation)`);
+      INSERT INTO cases (run_id, commit_order, key, protocol, workload, cpus, pages, profile, status,
+        error, counters, ${columns.join(', ')})
+      VALUES (@runId, @commitOrder, @key, @protocol, @workload, @cpus, @pages, @profile, @status,
+        @error, @counters, ${columns.map((c) => `@${c}`).join(', ')})`);
     const insertSamples = this.sql(
       'INSERT INTO samples (case_id, wall_ns, modeled_cycles, total) VALUES (?, ?, ?, ?)',
     );
@@ -65,28 +61,9 @@ export abstract class StoreWrites extends StoreConnection {
             pages: c.pages,
             profile: c.profile,
             status: c.status,
-            error: c.error ? JSON.stringify(c.error) : null,
-            wallP50: c.wallNs?.p50 ?? null,
-            wallP99: c.wallNs?.p99 ?? null,
-            wallMean: c.wallNs?.mean ?? null,
-            wallMin: c.wallNs?.min ?? null,
-            wallMax: c.wallNs?.max ?? null,
-            wallRme: c.wallNs?.rme ?? null,
-            samplesCount: c.wallNs?.count ?? null,
-            modeledP50: c.modeledCycles?.p50 ?? null,
-            modeledMean: c.modeledCycles?.mean ?? null,
-            modeledP99: c.modeledCycles?.p99 ?? null,
-            modeledIterationMean: c.modeledCycles?.iterationMean ?? null,
-            modeledHandlerMean: c.modeledCycles?.remoteHandlerMean ?? null,
-            counters: c.counters ? JSON.stringify(c.counters) : null,
-            checkedAccesses: c.oracle?.checkedAccesses ?? null,
-            staleUses: c.oracle?.staleUses ?? null,
-            lostWrites: c.oracle?.lostWrites ?? null,
-            ackWindowViolations: c.oracle?.ackWindowViolations ?? null,
-            freedTableWalks: c.oracle?.freedTableWalks ?? null,
-            firstViolation: c.oracle?.firstViolation
-              ? JSON.stringify(c.oracle.firstViolation)
-              : null,
+            error: c.status === 'errored' ? JSON.stringify(c.error) : null,
+            counters: c.status === 'errored' ? null : JSON.stringify(c.counters),
+            ...statColumnsOf(c.status === 'errored' ? null : c),
           }).lastInsertRowid,
         );
         if (c.samplesNs.length > 0 || c.modeledCyclesSamples.length > 0) {

@@ -12,7 +12,7 @@ export type {
   RunSummary,
   StoredCase,
   StoredRun,
-} from './store-reads.js';
+} from './stored.js';
 
 export class Store extends StoreReads {
   static open(file: string = dbPath()): Store {

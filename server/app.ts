@@ -8,6 +8,7 @@ import rateLimit from '@fastify/rate-limit';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { ERRORS, ErrorCodes } from '../common/errors.js';
+import { CASE_STATUSES } from '../data/run-record.js';
 import { Store } from '../data/store.js';
 import { ApiError } from './api-error.js';
 import { ResponseCache } from './response-cache.js';
@@ -15,6 +16,7 @@ import { caseRoutes } from './routes/cases.js';
 import { compareRoutes } from './routes/compare.js';
 import { healthRoutes } from './routes/health.js';
 import { historyRoutes } from './routes/history.js';
+import { protocolRoutes } from './routes/protocols.js';
 import { runRoutes } from './routes/runs.js';
 import { staticRoutes } from './routes/static.js';
 
@@ -48,7 +50,15 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: opts.logger ?? false,
     bodyLimit: opts.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
-    ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: false } },
+    // discriminator: a case is a union on its status (data/run-record.ts), checked by its own arm.
+    ajv: {
+      customOptions: {
+        coerceTypes: true,
+        removeAdditional: false,
+        allErrors: false,
+        discriminator: true,
+      },
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const store = Store.open(opts.dbFile);
@@ -122,6 +132,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(compareRoutes, { prefix: '/api' });
   await app.register(historyRoutes, { prefix: '/api' });
   await app.register(caseRoutes, { prefix: '/api' });
+  await app.register(protocolRoutes, { prefix: '/api' });
   await app.register(staticRoutes);
   return app;
 }
@@ -134,14 +145,23 @@ function describeValidation(err: FastifyError, req: FastifyRequest): string {
   const context = err.validationContext ?? 'request';
   const errors = err.validation ?? [];
   const first = errors[0];
-  const path = first?.instancePath ?? '';
+  let path = first?.instancePath ?? '';
   const allowed = errors
     .filter((e) => e.keyword === 'const')
     .map((e) => (e.params as { allowedValue: unknown }).allowedValue);
-  const rule =
+  let rule =
     allowed.length > 0
       ? `must be one of ${allowed.join(', ')}`
       : (first?.message ?? 'is not valid');
+  if (first?.keyword === 'discriminator') {
+    // A union's tag that names no arm: report the tag itself, like any other bad value.
+    const { tag, tagValue } = first.params as { tag: string; tagValue: unknown };
+    path = `${path}/${tag}`;
+    rule =
+      tag === 'status'
+        ? `must be one of ${CASE_STATUSES.join(', ')} (got ${JSON.stringify(tagValue)})`
+        : `${first.message}`;
+  }
   const sources: Record<string, unknown> = {
     querystring: req.query,
     params: req.params,

@@ -367,6 +367,21 @@ describe('dashboard in a browser', { timeout: 180_000 }, () => {
       (await page.textContent('#negative-control')) ?? '',
       new RegExp(`CAUGHT — in ${controls.length} of ${controls.length} cases`),
     );
+    // What each control breaks comes from the server's protocol table.
+    const table = (
+      await api<{ protocols: { name: string; control: { breaks: string } | null }[] }>(
+        '/api/protocols',
+      )
+    ).body.protocols;
+    const breaks = await page.$$eval('#negative-control .control-breaks li', (lis) =>
+      lis.map((li) => li.textContent ?? ''),
+    );
+    assert.deepEqual(
+      breaks,
+      table
+        .filter((p) => CONTROLS.includes(p.name))
+        .map((p) => `${p.name}: breaks ${p.control?.breaks}`),
+    );
     for (const control of CONTROLS) {
       assert.equal(
         (

@@ -4,8 +4,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { CaseRecord, RunRecord } from '../data/run-record.js';
-import { caseKey } from '../data/run-record.js';
+import type { ErroredCase, MeasuredCase, RunRecord } from '../data/run-record.js';
+import { caseKey, erroredCase } from '../data/run-record.js';
 
 export const CLI = fileURLToPath(new URL('../../bin/flushbench.js', import.meta.url));
 
@@ -50,9 +50,10 @@ export function cliAsync(
   });
 }
 
+/** A measured case (completed unless `over` says violated) with plausible figures. */
 export function syntheticCase(
-  over: Partial<CaseRecord> & Pick<CaseRecord, 'protocol'>,
-): CaseRecord {
+  over: Partial<MeasuredCase> & Pick<MeasuredCase, 'protocol'>,
+): MeasuredCase {
   const spec = { workload: 'madvise', cpus: 2, pages: 1, profile: 'xeon-gold-5418y-2s', ...over };
   return {
     key: caseKey(spec),
@@ -82,6 +83,16 @@ export function syntheticCase(
     ...spec,
     ...over,
   };
+}
+
+/** A failed case of the default spec. */
+export function syntheticErroredCase(
+  over: Partial<Pick<ErroredCase, 'workload' | 'cpus' | 'pages' | 'profile'>> &
+    Pick<ErroredCase, 'protocol' | 'error'>,
+): ErroredCase {
+  const { error, ...rest } = over;
+  const spec = { workload: 'madvise', cpus: 2, pages: 1, profile: 'xeon-gold-5418y-2s', ...rest };
+  return erroredCase({ key: caseKey(spec), ...spec }, error);
 }
 
 export function syntheticRun(over: Partial<RunRecord> = {}): RunRecord {

@@ -7,9 +7,10 @@ import { after, before, test } from 'node:test';
 import { caseRecordOf } from '../bench/runner.js';
 import type { CaseSpec } from '../bench/suites.js';
 import { compareRuns, formatComparison } from '../data/compare.js';
+import type { CaseRecord } from '../data/run-record.js';
 import { Store } from '../data/store.js';
 import { type CaseResult, ErrorCodes, Machine } from '../sim/index.js';
-import { cli, syntheticCase, syntheticRun, tempDb } from './helpers.js';
+import { cli, syntheticCase, syntheticErroredCase, syntheticRun, tempDb } from './helpers.js';
 
 const SPEC: CaseSpec = { protocol: 'sync', workload: 'madvise', cpus: 2, pages: 1 };
 const PROFILE = 'xeon-gold-5418y-2s';
@@ -87,13 +88,13 @@ test('an rme of NaN (too few samples for a margin) is stored as none; the case s
 });
 
 /** Stores a base run of finite cases and a head run whose sync case is as given. */
-function storedPair(headSync: Parameters<typeof syntheticCase>[0]) {
+function storedPair(headSync: CaseRecord) {
   const file = tempDb();
   const store = Store.open(file);
   const base = store.insertRun(syntheticRun());
   const head = store.insertRun(
     syntheticRun({
-      cases: [syntheticCase(headSync), syntheticCase({ protocol: 'async-inline' })],
+      cases: [headSync, syntheticCase({ protocol: 'async-inline' })],
     }),
   );
   return { file, store, base, head };
@@ -103,10 +104,12 @@ const SYNC_KEY = syntheticCase({ protocol: 'sync' }).key;
 const finiteModeled = syntheticCase({ protocol: 'sync' }).modeledCycles!;
 
 test('compare: a completed case with modeled p50 NaN (read back NULL) and mean Infinity fails the gate', () => {
-  const { file, store, base, head } = storedPair({
-    protocol: 'sync',
-    modeledCycles: { ...finiteModeled, p50: Number.NaN, mean: Number.POSITIVE_INFINITY },
-  });
+  const { file, store, base, head } = storedPair(
+    syntheticCase({
+      protocol: 'sync',
+      modeledCycles: { ...finiteModeled, p50: Number.NaN, mean: Number.POSITIVE_INFINITY },
+    }),
+  );
   const c = compareRuns(store, base, head);
   store.close();
   const sync = c.cases.find((x) => x.key === SYNC_KEY)!;
@@ -139,11 +142,13 @@ test('compare: a completed case with modeled p50 NaN (read back NULL) and mean I
 });
 
 test('compare: each statistic that is ±Infinity, on either side, is named with its side', () => {
-  const { store, base, head } = storedPair({
-    protocol: 'sync',
-    modeledCycles: { ...finiteModeled, mean: Number.POSITIVE_INFINITY },
-    wallNs: { ...syntheticCase({ protocol: 'sync' }).wallNs!, p99: Number.NEGATIVE_INFINITY },
-  });
+  const { store, base, head } = storedPair(
+    syntheticCase({
+      protocol: 'sync',
+      modeledCycles: { ...finiteModeled, mean: Number.POSITIVE_INFINITY },
+      wallNs: { ...syntheticCase({ protocol: 'sync' }).wallNs!, p99: Number.NEGATIVE_INFINITY },
+    }),
+  );
   const forward = compareRuns(store, base, head).cases.find((x) => x.key === SYNC_KEY)!;
   assert.equal(forward.verdict, 'failed');
   assert.equal(
@@ -157,18 +162,12 @@ test('compare: each statistic that is ±Infinity, on either side, is named with 
 });
 
 test('compare: an errored head case fails the gate; finite runs pass it (the control)', () => {
-  const { file, store, base, head } = storedPair({
-    protocol: 'sync',
-    status: 'errored',
-    error: { code: ErrorCodes.CPU_STUCK, message: 'CPU 1 is stuck' },
-    wallNs: null,
-    modeledCycles: null,
-    counters: null,
-    oracle: null,
-    samplesNs: [],
-    samplesTotal: 0,
-    modeledCyclesSamples: [],
-  });
+  const { file, store, base, head } = storedPair(
+    syntheticErroredCase({
+      protocol: 'sync',
+      error: { code: ErrorCodes.CPU_STUCK, message: 'CPU 1 is stuck' },
+    }),
+  );
   const c = compareRuns(store, base, head);
   assert.equal(c.cases.find((x) => x.key === SYNC_KEY)!.verdict, 'failed');
   assert.equal(c.failures, 1);

@@ -1,7 +1,7 @@
 /**
  * A protocol is one row of sim/shared/protocols.ts: every list of protocols anywhere is built
  * from the table, so a protocol made of existing traits needs that row and nothing else (and a
- * line in the README's table).
+ * line in the README's table). test/add-protocol.test.ts adds one for real.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -46,11 +46,14 @@ test('the CLI offers every protocol', () => {
 
 test('the dashboard draws a protocol it has never heard of, in a colour of its own, after the known ones', async () => {
   const palette = await import(new URL('../web/palette.js', import.meta.url).href);
+  const protocols = await import(new URL('../web/protocols.js', import.meta.url).href);
   const color = palette.protocolColor('async-new-idea');
   assert.match(color, /^#[0-9a-f]{6}$/);
   assert.equal(palette.protocolColor('async-new-idea'), color, 'stable per name');
-  assert.deepEqual(['async-new-idea', 'sync'].sort(palette.byProtocolOrder), [
+  // The order is the server's table (GET /api/protocols); a name it lacks goes last.
+  assert.deepEqual(['async-new-idea', 'async-unsafe', 'sync'].sort(protocols.orderOf(PROTOCOLS)), [
     'sync',
+    'async-unsafe',
     'async-new-idea',
   ]);
 });

@@ -4,6 +4,7 @@ import { compareRuns } from '../data/compare.js';
 import { SCHEMA_VERSION } from '../data/schema.js';
 import { Store } from '../data/store.js';
 import { buildApp } from '../server/app.js';
+import { CONTROL_PROTOCOLS, PROTOCOL_TRAITS, PROTOCOLS, type Protocol } from '../sim/index.js';
 import { loadProfile } from '../sim/shared/profile.js';
 import { modelCase } from './fixtures/modeled-case.js';
 import {
@@ -41,6 +42,28 @@ describe('reading', () => {
     assert.equal(h.status, 'ok');
     assert.equal(h.runs, 5);
     assert.equal(h.schemaVersion, SCHEMA_VERSION);
+  });
+
+  test('GET /api/protocols is the protocol table, in order, with what each control breaks', async () => {
+    const { protocols } = await json('/api/protocols');
+    assert.deepEqual(
+      protocols.map((p: { name: string }) => p.name),
+      [...PROTOCOLS],
+    );
+    for (const p of protocols) {
+      const traits = PROTOCOL_TRAITS[p.name as Protocol];
+      assert.equal(p.summary, traits.summary);
+      assert.deepEqual(
+        p.control,
+        traits.control && { breaks: traits.control.breaks, caughtBy: traits.control.caughtBy },
+      );
+    }
+    assert.deepEqual(
+      protocols
+        .filter((p: { control: unknown }) => p.control !== null)
+        .map((p: { name: string }) => p.name),
+      [...CONTROL_PROTOCOLS],
+    );
   });
 
   test('GET /api/runs lists newest first, pages, and filters by branch and commit', async () => {
@@ -272,7 +295,27 @@ describe('POST /api/runs', () => {
     (bad.cases as Record<string, unknown>[])[0].status = 'great';
     const r = await post(bad, auth);
     assert.equal(r.statusCode, 400);
-    assert.match(r.json().error.message, /body\/cases\/0\/status/);
+    assert.match(
+      r.json().error.message,
+      /^body\/cases\/0\/status must be one of completed, violated, errored \(got "great"\)$/,
+    );
+    // A case is a union on its status: an errored case carries its error and nothing else.
+    const withStats = syntheticRun({ uuid: 'bad-2' }) as unknown as Record<string, unknown>;
+    const failedCase = (withStats.cases as Record<string, unknown>[])[0];
+    failedCase.status = 'errored';
+    failedCase.error = { code: 'FLUSHBENCH_ERR_CPU_STUCK', message: 'CPU 1 is stuck' };
+    const refused = await post(withStats, auth);
+    assert.equal(refused.statusCode, 400);
+    assert.match(
+      refused.json().error.message,
+      /^body\/cases\/0\/(wallNs|modeledCycles|counters|oracle|samplesNs|samplesTotal|modeledCyclesSamples|trace) must /,
+    );
+    // And a measured case carries its statistics, never an error.
+    const withError = syntheticRun({ uuid: 'bad-3' }) as unknown as Record<string, unknown>;
+    (withError.cases as Record<string, unknown>[])[1].error = { code: 'X', message: 'y' };
+    const refused2 = await post(withError, auth);
+    assert.equal(refused2.statusCode, 400);
+    assert.match(refused2.json().error.message, /^body\/cases\/1\/error must be null/);
     assert.equal((await post({ ...syntheticRun(), extra: 1 }, auth)).statusCode, 400);
     assert.equal((await json('/api/health')).runs, before);
   });

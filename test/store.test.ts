@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { commitInfo } from '../bench/provenance.js';
 import { MIGRATIONS, SCHEMA_VERSION } from '../data/schema.js';
 import { Store, UnknownRefError } from '../data/store.js';
-import { syntheticCase, syntheticRun, tempDb } from './helpers.js';
+import { syntheticCase, syntheticErroredCase, syntheticRun, tempDb } from './helpers.js';
 
 test('a run goes in and comes back whole: cases, samples, modeled samples, trace', () => {
   const store = Store.open(tempDb());
@@ -17,17 +17,9 @@ test('a run goes in and comes back whole: cases, samples, modeled samples, trace
   const run = syntheticRun({
     cases: [
       syntheticCase({ protocol: 'sync', trace }),
-      syntheticCase({
+      syntheticErroredCase({
         protocol: 'concurrent',
-        status: 'errored',
         error: { code: 'FLUSHBENCH_ERR_CPU_STUCK', message: 'CPU 1 is stuck' },
-        wallNs: null,
-        modeledCycles: null,
-        counters: null,
-        oracle: null,
-        samplesNs: [],
-        samplesTotal: 0,
-        modeledCyclesSamples: [],
       }),
     ],
   });

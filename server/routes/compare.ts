@@ -1,10 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { compareRuns, resolveSides } from '../../data/compare.js';
+import { Comparison } from '../../data/comparison.js';
 import { UnknownRefError } from '../../data/store.js';
 import { notFound } from '../api-error.js';
 import { sendCached } from '../response-cache.js';
 import { ErrorBody } from '../schemas.js';
-import { CompareQuery, Comparison } from './compare-schemas.js';
+import { CompareQuery } from './compare-schemas.js';
 
 /** The same implementation as `flushbench compare`. */
 export const compareRoutes: FastifyPluginAsyncTypebox = async (app) => {

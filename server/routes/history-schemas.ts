@@ -1,6 +1,6 @@
 /** What the history routes accept and answer (TypeBox; Fastify validates and serialises with them). */
 import { Type } from 'typebox';
-import { Nullable } from '../schemas.js';
+import { HISTORY_METRICS } from '../../data/history-points.js';
 
 export const HistoryQuery = Type.Object(
   {
@@ -12,29 +12,12 @@ export const HistoryQuery = Type.Object(
       Type.String({ minLength: 1, maxLength: 255, default: 'xeon-gold-5418y-2s' }),
     ),
     metric: Type.Optional(
-      Type.Union([Type.Literal('modeled'), Type.Literal('wall-p50'), Type.Literal('wall-p99')], {
-        default: 'modeled',
-      }),
+      Type.Union(
+        HISTORY_METRICS.map((m) => Type.Literal(m)),
+        { default: 'modeled' },
+      ),
     ),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 50 })),
   },
   { additionalProperties: false },
 );
-
-export const History = Type.Object({
-  key: Type.String(),
-  metric: Type.String(),
-  points: Type.Array(
-    Type.Object({
-      runId: Type.Integer(),
-      caseId: Type.Integer(),
-      commitSha: Nullable(Type.String()),
-      commitSubject: Nullable(Type.String()),
-      commitTime: Nullable(Type.String()),
-      branch: Nullable(Type.String()),
-      startedAt: Type.String(),
-      value: Type.Number(),
-      regression: Type.Boolean(),
-    }),
-  ),
-});

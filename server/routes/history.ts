@@ -1,9 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { caseHistory, type HistoryMetric } from '../../data/history.js';
+import { caseHistory } from '../../data/history.js';
+import { History, type HistoryMetric } from '../../data/history-points.js';
 import { caseKey } from '../../data/run-record.js';
 import { sendCached } from '../response-cache.js';
 import { ErrorBody } from '../schemas.js';
-import { History, HistoryQuery } from './history-schemas.js';
+import { HistoryQuery } from './history-schemas.js';
 
 export const historyRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(

@@ -1,6 +1,6 @@
 /** What the runs routes accept and answer (TypeBox; Fastify validates and serialises with them). */
 import { Type } from 'typebox';
-import { FreeObject, Nullable } from '../schemas.js';
+import { RunSummary } from '../../data/stored.js';
 
 export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
 
@@ -19,37 +19,9 @@ export const RunsQuery = Type.Object(
   { additionalProperties: false },
 );
 
-export const RunSummary = Type.Object({
-  id: Type.Integer(),
-  uuid: Type.String(),
-  startedAt: Type.String(),
-  endedAt: Type.String(),
-  commitSha: Nullable(Type.String()),
-  commitSubject: Nullable(Type.String()),
-  commitTime: Nullable(Type.String()),
-  branch: Nullable(Type.String()),
-  dirty: Nullable(Type.Boolean()),
-  suite: Type.String(),
-  profile: Type.String(),
-  cases: Type.Integer(),
-  failures: Type.Integer(),
-});
-
 export const RunList = Type.Object({ runs: Type.Array(RunSummary) });
 
 export const IngestResult = Type.Object({ id: Type.Integer(), duplicate: Type.Boolean() });
-
-export const Samples = Type.Object({
-  caseId: Type.Integer(),
-  samplesNs: Type.Array(Type.Number()),
-  modeledCyclesSamples: Type.Array(Type.Number()),
-  total: Type.Integer(),
-});
-
-export const Trace = Type.Object({
-  events: Type.Array(FreeObject),
-  steps: Nullable(Type.Array(FreeObject)),
-});
 
 export const ExportQuery = Type.Object(
   {

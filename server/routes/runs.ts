@@ -3,10 +3,11 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ErrorCodes } from '../../common/errors.js';
 import { exportRun } from '../../data/export.js';
-import type { RunRecord } from '../../data/run-record.js';
+import { RunRecord, Trace } from '../../data/run-record.js';
+import { Samples, StoredRun } from '../../data/stored.js';
 import { ApiError, notFound } from '../api-error.js';
 import { sendCached } from '../response-cache.js';
-import { ErrorBody, RunRecordBody, StoredRun } from '../schemas.js';
+import { ErrorBody } from '../schemas.js';
 import {
   CaseParams,
   ExportQuery,
@@ -14,8 +15,6 @@ import {
   IngestResult,
   RunList,
   RunsQuery,
-  Samples,
-  Trace,
 } from './runs-schemas.js';
 
 const CONTENT_TYPES = {
@@ -86,10 +85,7 @@ export const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
         throw notFound(
           `case ${c.id} of run ${req.params.id} was not traced (run the bench with --trace)`,
         );
-      return trace as {
-        events: Record<string, unknown>[];
-        steps: Record<string, unknown>[] | null;
-      };
+      return trace;
     },
   );
 
@@ -116,7 +112,7 @@ export const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       config: { rateLimit: {} },
       schema: {
-        body: RunRecordBody,
+        body: RunRecord,
         response: {
           200: IngestResult,
           201: IngestResult,
@@ -145,7 +141,7 @@ export const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (req, reply) => {
-      const run = req.body as unknown as RunRecord;
+      const run = req.body;
       const known = app.store.runIdByUuid(run.uuid);
       if (known !== null) return reply.code(200).send({ id: known, duplicate: true });
       try {

@@ -112,8 +112,8 @@ export interface OracleCounts {
 export function violationsOf(o: {
   staleUses: number;
   lostWrites: number;
-  ackWindowViolations: number | null;
-  freedTableWalks: number | null;
+  ackWindowViolations?: number | null;
+  freedTableWalks?: number | null;
 }): number {
   return o.staleUses + o.lostWrites + (o.ackWindowViolations ?? 0) + (o.freedTableWalks ?? 0);
 }

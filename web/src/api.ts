@@ -11,199 +11,44 @@ export interface Health {
   runs: number;
 }
 
-export interface RunSummary {
-  id: number;
-  uuid: string;
-  startedAt: string;
-  endedAt: string;
-  commitSha: string | null;
-  commitSubject: string | null;
-  commitTime: string | null;
-  branch: string | null;
-  dirty: boolean | null;
-  suite: string;
-  profile: string;
-  cases: number;
-  failures: number;
-}
+export type {
+  CaseComparison,
+  Comparison,
+  Metric as CompareMetric,
+  MetricComparison,
+  RunSide as CompareSide,
+  Verdict,
+  WallComparison,
+} from '../../data/comparison.js';
+export type { History, HistoryMetric, HistoryPoint } from '../../data/history-points.js';
+/**
+ * The run record and what the store reads back, defined once in data/ (TypeBox): types only,
+ * erased at build, so this page still knows the server by its HTTP answers alone.
+ */
+export type {
+  CaseStatus,
+  CommitInfo,
+  HostInfo,
+  ModeledStats,
+  OracleRecord as OracleResult,
+  Trace,
+  TraceEvent,
+  TraceStep,
+  Violation,
+  WallStats,
+} from '../../data/run-record.js';
+export type {
+  CaseKind,
+  RunSummary,
+  Samples,
+  StoredCase as Case,
+  StoredRun as Run,
+} from '../../data/stored.js';
 
-export interface CommitInfo {
-  sha: string;
-  branch: string | null;
-  dirty: boolean;
-  subject: string;
-  time: string;
-}
-
-export interface HostInfo {
-  hostname: string;
-  cpuModel: string;
-  cores: number;
-  os: string;
-  nodeVersion: string;
-}
-
-export interface WallStats {
-  p50: number;
-  p99: number;
-  mean: number;
-  min: number;
-  max: number;
-  rme: number | null;
-  count: number;
-}
-
-export interface ModeledStats {
-  p50: number;
-  mean: number;
-  p99: number;
-  iterationMean: number;
-  remoteHandlerMean: number;
-}
-
-export interface Violation {
-  kind: string;
-  cpu: number;
-  vpn: number;
-  entryGen: number;
-  flushedGen: number;
-  tlbGen?: number;
-  step: string;
-}
-
-export interface OracleResult {
-  checkedAccesses: number;
-  staleUses: number;
-  lostWrites: number;
-  /** Null in runs recorded before the ack-window rule and freed-table walks existed. */
-  ackWindowViolations?: number | null;
-  freedTableWalks?: number | null;
-  firstViolation: Violation | null;
-}
-
-export type CaseStatus = 'completed' | 'violated' | 'errored';
-
-export interface Case {
-  id: number;
-  key: string;
-  protocol: string;
-  workload: string;
-  cpus: number;
-  pages: number;
-  profile: string;
-  status: CaseStatus;
-  error: { code: string; message: string } | null;
-  wallNs: WallStats | null;
-  modeledCycles: ModeledStats | null;
-  counters: Record<string, number> | null;
-  oracle: OracleResult | null;
-  samplesTotal: number;
-  hasTrace: boolean;
-}
-
-export interface Run {
-  id: number;
-  uuid: string;
-  commit: CommitInfo | null;
-  startedAt: string;
-  endedAt: string;
-  host: HostInfo;
-  flushbenchVersion: string;
-  suite: string;
-  profile: string;
-  config: Record<string, unknown>;
-  cases: Case[];
-}
-
-export interface Samples {
-  caseId: number;
-  samplesNs: number[];
-  modeledCyclesSamples: number[];
-  total: number;
-}
-
-export interface TraceEvent {
-  cpu: number;
-  event: string;
-  cycles: number;
-  peer?: number;
-}
-
-export interface TraceStep {
-  seq: number;
-  cpu: number;
-  step: string;
-  peer?: number;
-}
-
-export interface Trace {
-  events: TraceEvent[];
-  steps: TraceStep[] | null;
-}
-
-export type Verdict = 'faster' | 'slower' | 'same' | 'new' | 'missing' | 'failed';
-
-export interface CompareSide {
-  id: number;
-  commit: string | null;
-  subject: string | null;
-  branch: string | null;
-}
-
-export interface MetricComparison {
-  base: number;
-  head: number;
-  changePct: number;
-  verdict: Verdict;
-}
-
-export interface WallComparison extends MetricComparison {
-  p: number;
-  pAdjusted: number;
-}
-
-export interface CaseComparison {
-  key: string;
-  verdict: Verdict;
-  modeled: MetricComparison | null;
-  wall: WallComparison | null;
-  note?: string;
-}
-
-export type CompareMetric = 'modeled' | 'wall' | 'both';
-
-export interface Comparison {
-  base: CompareSide;
-  head: CompareSide;
-  metric: CompareMetric;
-  modeledThresholdPct: number;
-  wallThresholdPct: number;
-  alpha: number;
-  cases: CaseComparison[];
-  regressions: number;
-  improvements: number;
-  failures: number;
-  failed: boolean;
-}
-
-export type HistoryMetric = 'modeled' | 'wall-p50' | 'wall-p99';
-
-export interface HistoryPoint {
-  runId: number;
-  commitSha: string | null;
-  commitSubject: string | null;
-  commitTime: string | null;
-  branch: string | null;
-  startedAt: string;
-  value: number | null;
-  regression: boolean;
-}
-
-export interface History {
-  key: string;
-  metric: HistoryMetric;
-  points: HistoryPoint[];
-}
+import type { Metric as CompareMetric, Comparison } from '../../data/comparison.js';
+import type { History, HistoryMetric } from '../../data/history-points.js';
+import type { Trace } from '../../data/run-record.js';
+import type { CaseKind, StoredRun as Run, RunSummary, Samples } from '../../data/stored.js';
 
 export const EXPORT_FORMATS = Object.freeze(['json', 'csv', 'bmf', 'gab'] as const);
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -286,6 +131,17 @@ function getImmutable<T>(url: string): Promise<T> {
   return p;
 }
 
+/** A protocol of the server's table: what it is and, for a negative control, what it breaks. */
+export interface ProtocolInfo {
+  name: string;
+  summary: string;
+  control: { breaks: string; caughtBy: string } | null;
+}
+
+export async function getProtocols(): Promise<ProtocolInfo[]> {
+  return (await getImmutable<{ protocols: ProtocolInfo[] }>('/api/protocols')).protocols;
+}
+
 export function getHealth(): Promise<Health> {
   return getJson<Health>('/api/health');
 }
@@ -320,17 +176,6 @@ export function compare(query: {
   alpha?: number;
 }): Promise<Comparison> {
   return getJson<Comparison>(urlOf('/api/compare', query));
-}
-
-/** A case that some run measured, and how many runs did. */
-export interface CaseKind {
-  key: string;
-  protocol: string;
-  workload: string;
-  cpus: number;
-  pages: number;
-  profile: string;
-  runs: number;
 }
 
 export async function listCases(): Promise<CaseKind[]> {

@@ -7,7 +7,7 @@ import type { Case } from './api.js';
 /** Anything with a case's coordinates: a run's case, or a case kind across runs. */
 export type Coordinates = Pick<Case, 'protocol' | 'workload' | 'cpus' | 'pages'>;
 
-import { byProtocolOrder } from './palette.js';
+import { byProtocolOrder } from './protocols.js';
 
 /** Workloads in the order the suites introduce them: the plain madvise shootdown first. */
 export const WORKLOAD_ORDER = Object.freeze([

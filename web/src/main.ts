@@ -7,6 +7,7 @@
 import { ApiError, getHealth } from './api.js';
 import { initCharts } from './chart-theme.js';
 import { h } from './dom.js';
+import { loadProtocols } from './protocols.js';
 import {
   clearReady,
   DEFAULT_VIEW,
@@ -143,6 +144,7 @@ async function render(): Promise<void> {
     },
   };
   try {
+    await ctx.guard(loadProtocols());
     await view.render(ctx);
     if (!stale()) markReady(view.name);
   } catch (err) {

@@ -7,7 +7,7 @@
  * async-inline there.
  */
 import type { Case, OracleResult } from './api.js';
-import { NEGATIVE_CONTROLS } from './palette.js';
+import { isNegativeControl } from './protocols.js';
 
 export type CaseVerdict =
   | 'clean'
@@ -20,10 +20,6 @@ export type CaseVerdict =
 const CONTROL_NOT_CAUGHT = 'FLUSHBENCH_ERR_CONTROL_NOT_CAUGHT';
 /** With one CPU there is no remote TLB to hold a stale entry: no protocol can be caught there. */
 const MIN_CPUS_TO_CATCH = 2;
-
-export function isNegativeControl(protocol: string): boolean {
-  return (NEGATIVE_CONTROLS as readonly string[]).includes(protocol);
-}
 
 /** Everything either rule counted; counts a run from before the ack-window rule lacks are 0. */
 export function violationsOf(o: OracleResult | null): number {

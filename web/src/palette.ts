@@ -4,26 +4,6 @@
  * must not have to relearn it on the timeline.
  */
 
-/** The protocols in the order they are explained: the baseline first, the unsafe controls last. */
-export const PROTOCOL_ORDER = Object.freeze([
-  'sync',
-  'concurrent',
-  'async-inline',
-  'broadcast',
-  'async-unsafe',
-  'async-ignore-freed-tables',
-  'async-nmi-unchecked',
-] as const);
-
-/**
- * The negative controls: each breaks one guarantee of the 2019 thread on purpose, so the oracle
- * must catch it wherever it can break it (see oracle-verdict.ts).
- */
-export const NEGATIVE_CONTROLS = Object.freeze([
-  'async-unsafe',
-  'async-ignore-freed-tables',
-  'async-nmi-unchecked',
-] as const);
 /** Every speedup is measured against the kernel's classic synchronous shootdown. */
 export const BASELINE_PROTOCOL = 'sync';
 
@@ -46,14 +26,6 @@ export function protocolColor(protocol: string): string {
   let hash = 0;
   for (const ch of protocol) hash = (hash * 31 + ch.charCodeAt(0)) >>> 0;
   return FALLBACK_COLORS[hash % FALLBACK_COLORS.length];
-}
-
-/** Sorts protocol names by PROTOCOL_ORDER, unknown ones after, alphabetically. */
-export function byProtocolOrder(a: string, b: string): number {
-  const ia = PROTOCOL_ORDER.indexOf(a as (typeof PROTOCOL_ORDER)[number]);
-  const ib = PROTOCOL_ORDER.indexOf(b as (typeof PROTOCOL_ORDER)[number]);
-  if (ia !== ib) return (ia === -1 ? Infinity : ia) - (ib === -1 ? Infinity : ib);
-  return a.localeCompare(b);
 }
 
 /** `#rrggbb` at an opacity, for fills under lines and overlapping histograms. */

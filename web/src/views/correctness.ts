@@ -12,13 +12,9 @@ import { distinctProtocols, distinctWorkloads } from '../case-slices.js';
 import { loadRun, runHeader, runPicker, toolbar } from '../controls.js';
 import { chartBox, h, panel, swatch } from '../dom.js';
 import { formatCount } from '../format.js';
-import {
-  type CaseVerdict,
-  caseVerdict,
-  isNegativeControl,
-  violationsOf,
-} from '../oracle-verdict.js';
+import { type CaseVerdict, caseVerdict, violationsOf } from '../oracle-verdict.js';
 import { protocolColor } from '../palette.js';
+import { byProtocolOrder, controlOf, isNegativeControl } from '../protocols.js';
 import { hrefOf } from '../route.js';
 import type { View, ViewContext } from '../view-context.js';
 import { correctnessChart } from './correctness-chart.js';
@@ -56,11 +52,18 @@ function negativeControls(run: Run): HTMLElement {
     ],
   };
   const [title, detail] = text[state];
+  // What each control of this run breaks, from the server's protocol table.
+  const breaks = [...new Set(controls.map((c) => c.protocol))]
+    .sort(byProtocolOrder)
+    .map((p) =>
+      h('li', {}, h('strong', {}, p), `: breaks ${controlOf(p)?.breaks ?? 'a guarantee'}`),
+    );
   return h(
     'div',
     { class: `banner control-${state}`, id: 'negative-control', 'data-caught': state },
     h('strong', {}, title),
     h('div', {}, detail),
+    breaks.length > 0 ? h('ul', { class: 'control-breaks' }, ...breaks) : '',
   );
 }
 

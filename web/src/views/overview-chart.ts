@@ -15,8 +15,8 @@ import {
   type ProtocolSeries,
   valueAxis,
 } from '../chart-theme.js';
-import { isNegativeControl } from '../oracle-verdict.js';
 import { BASELINE_PROTOCOL, INK_COLOR, protocolColor, withAlpha } from '../palette.js';
+import { isNegativeControl } from '../protocols.js';
 
 /** Oversubscribed wall-clock points are drawn larger, hollow and triangular. */
 const MARKED_POINT_RADIUS_PX = 5;

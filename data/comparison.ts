@@ -1,0 +1,66 @@
+/**
+ * What `flushbench compare` and GET /api/compare answer: two runs compared case by case (see
+ * compare.ts for the rules). TypeBox, so the server serialises with it and the dashboard
+ * imports its types.
+ */
+import { type Static, Type } from 'typebox';
+import { Nullable } from './run-record.js';
+
+export const METRICS = Object.freeze(['modeled', 'wall', 'both'] as const);
+export type Metric = (typeof METRICS)[number];
+
+export const Verdict = Type.Enum(['faster', 'slower', 'same', 'new', 'missing', 'failed']);
+export type Verdict = Static<typeof Verdict>;
+
+export const MetricComparison = Type.Object({
+  base: Type.Number(),
+  head: Type.Number(),
+  changePct: Type.Number(),
+  verdict: Verdict,
+});
+export type MetricComparison = Static<typeof MetricComparison>;
+
+/** Wall-clock also carries the Mann–Whitney U p-value, and its Holm-adjusted value. */
+export const WallComparison = Type.Object({
+  ...MetricComparison.properties,
+  p: Type.Number(),
+  pAdjusted: Type.Number(),
+});
+export type WallComparison = Static<typeof WallComparison>;
+
+export const CaseComparison = Type.Object({
+  key: Type.String(),
+  verdict: Verdict,
+  modeled: Nullable(MetricComparison),
+  wall: Nullable(WallComparison),
+  note: Type.Optional(Type.String()),
+});
+export type CaseComparison = Static<typeof CaseComparison>;
+
+export const RunSide = Type.Object({
+  id: Type.Integer(),
+  commit: Nullable(Type.String()),
+  subject: Nullable(Type.String()),
+  branch: Nullable(Type.String()),
+});
+export type RunSide = Static<typeof RunSide>;
+
+export const Comparison = Type.Object({
+  base: RunSide,
+  head: RunSide,
+  metric: Type.Enum(METRICS),
+  modeledThresholdPct: Type.Number(),
+  wallThresholdPct: Type.Number(),
+  alpha: Type.Number(),
+  cases: Type.Array(CaseComparison),
+  regressions: Type.Integer(),
+  improvements: Type.Integer(),
+  /**
+   * Cases in both runs that could not be compared (verdict 'failed'): the case errored in either,
+   * or a statistic of it is missing or not finite.
+   */
+  failures: Type.Integer(),
+  /** True when the gating metric has a regression or a case failed: the CI job fails. */
+  failed: Type.Boolean(),
+});
+export type Comparison = Static<typeof Comparison>;
