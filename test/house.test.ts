@@ -80,3 +80,25 @@ test(`no source file over ${MAX_LINES} lines`, () => {
     assert.ok(lines <= MAX_LINES, `${file} has ${lines} lines`);
   }
 });
+
+test('web talks to the server over HTTP only: of ours it imports itself, and types of data/', () => {
+  for (const file of sources('web/src')) {
+    const text = readFileSync(join(ROOT, file), 'utf8');
+    for (const m of text.matchAll(
+      /^(import|export)(\s+type)?\s[^;]*?from\s+'(\.{1,2}\/[^']+)'/gms,
+    )) {
+      const dep = normalize(join(dirname(file), m[3]));
+      if (dep.startsWith('web/src/')) continue;
+      assert.ok(dep.startsWith('data/'), `${file} imports ${dep}`);
+      assert.ok(m[2], `${file} imports ${dep} as values, not types only`);
+    }
+  }
+  // And the built dashboard has no module from outside it.
+  for (const file of sources('web/src')) {
+    const js = readFileSync(
+      join(ROOT, 'dist/web', file.slice('web/src/'.length).replace(/\.ts$/, '.js')),
+      'utf8',
+    );
+    assert.doesNotMatch(js, /from '\.\.\/\.\.\//, `dist of ${file} reaches outside the dashboard`);
+  }
+});
