@@ -13,7 +13,7 @@ import {
   violationsOf,
   type Workload,
 } from '../sim/index.js';
-import type { Calibration } from '../sim/machine/calibrate.js';
+import { type Calibration, OVERHEAD_GOAL, OVERHEAD_LIMIT } from '../sim/machine/calibrate.js';
 
 export function formatNs(ns: number): string {
   if (!Number.isFinite(ns)) return '–';
@@ -122,13 +122,20 @@ export function formatTrace(events: TraceEvent[], r: CaseResult): string {
 }
 
 export function formatCalibration(c: Calibration): string {
-  const verdict = c.ratio <= 2 ? 'within' : 'above';
+  const verdict =
+    c.overhead <= OVERHEAD_GOAL
+      ? `within the ${OVERHEAD_GOAL} goal`
+      : c.overhead <= OVERHEAD_LIMIT
+        ? `above the ${OVERHEAD_GOAL} goal, within the ${OVERHEAD_LIMIT} limit`
+        : `ABOVE the ${OVERHEAD_LIMIT} limit`;
   return [
     `flushbench calibrate: ${c.rounds} rounds each`,
     `  SAB ping-pong, 2 workers     p50 ${formatNs(c.pingPongNs.p50)}  p99 ${formatNs(c.pingPongNs.p99)}`,
     `  sync flush, 2 CPUs (spin)    p50 ${formatNs(c.syncFlushNs.p50)}  p99 ${formatNs(c.syncFlushNs.p99)}`,
     `  async-inline flush, 2 CPUs   p50 ${formatNs(c.asyncInlineFlushNs.p50)}  p99 ${formatNs(c.asyncInlineFlushNs.p99)}`,
-    `  ratio sync / ping-pong       ${c.ratio.toFixed(2)} (${verdict} the 2.0 goal)`,
+    `  sync's serial line transfers ${c.syncLineTransfers} (a ping-pong is 2)`,
+    `  overhead                     ${c.overhead.toFixed(2)} = sync p50 / (${c.syncLineTransfers} / 2 × ping-pong p50), ${verdict}`,
+    `  sync / ping-pong             ${c.ratio.toFixed(2)}`,
     `  async-inline / sync          ${c.asyncInlineVsSync.toFixed(2)}`,
   ].join('\n');
 }

@@ -13,6 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { buildApp } from '../server/app.js';
+import { PROTOCOLS } from '../sim/index.js';
 import {
   chartOf,
   currentHash,
@@ -31,7 +32,8 @@ const VIEWPORT = { width: 1440, height: 900 };
 const OVERVIEW_GOAL_MS = 1_500;
 const SEED_CPUS = [1, 2, 4];
 const CONTROLS = ['async-unsafe', 'async-ignore-freed-tables', 'async-nmi-unchecked'];
-const PROTOCOL_ORDER = ['sync', 'concurrent', 'async-inline', 'broadcast', ...CONTROLS];
+/** The table's order (sim/shared/protocols.ts), which the dashboard learns from the API. */
+const PROTOCOL_ORDER: readonly string[] = PROTOCOLS;
 
 type App = Awaited<ReturnType<typeof buildApp>>;
 

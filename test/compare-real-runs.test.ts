@@ -34,7 +34,8 @@ before(async () => {
   const src = fileURLToPath(new URL('../../sim/profiles/xeon-gold-5418y-2s.json', import.meta.url));
   const profile = JSON.parse(readFileSync(src, 'utf8'));
   profile.costs.ipiSend.value *= 3;
-  profile.costs.ipiReceive.value *= 3;
+  profile.costs.ipiEntry.value *= 3;
+  profile.costs.ipiExit.value *= 3;
   const slow = join(dirname(file), 'slow-ipi.json');
   writeFileSync(slow, JSON.stringify(profile));
   const store = Store.open(file);

@@ -32,6 +32,7 @@ function modelFlush(protocol: 'sync' | 'async-inline', targets: number[], distan
     crosscall: false,
     irqsOff: false,
     idleTargets: false,
+    refillEntries: 64,
   });
   targets.forEach((t, i) => {
     m.targets[i] = t;

@@ -21,7 +21,9 @@ test('every shipped profile loads, cites every number and converts it to whole c
       assert.ok(p.entries[key].source.length > 20, `${name}.${key} cites a source`);
       assert.ok(Number.isInteger(p.cycles[key]) && p.cycles[key] > 0, `${name}.${key} in cycles`);
     }
-    assert.equal(p.cycles.invlpg, Math.round(100 * p.ghz), 'INVLPG ≈ 100 ns (tlb.c)');
+    for (const key of ['pti', 'apicMode'] as const) {
+      assert.ok(p.settings[key].source.length > 20, `${name}.${key} cites a source`);
+    }
   }
 });
 
@@ -31,6 +33,8 @@ test('a profile without a source, or with an unknown cost, is refused with its p
     name: 'x',
     ghz: 2,
     topology: { sockets: 1, coresPerSocket: 4, threadsPerCore: 1, coresPerLlc: 4 },
+    pti: { value: false, source: 'test' },
+    apicMode: { value: 'x2apic-cluster', source: 'test' },
   };
   assert.throws(
     () =>
@@ -46,6 +50,15 @@ test('a profile without a source, or with an unknown cost, is refused with its p
     () => parseProfile({ ...base, costs: { ...good, warpDrive: good.invlpg } }),
     /costs\.warpDrive is not a known cost/,
   );
+  const { pti: _pti, ...noPti } = base;
+  assert.throws(
+    () => parseProfile({ ...noPti, costs: good }),
+    /pti must be \{ "value", "source" \} \(got undefined\)/,
+  );
+  assert.throws(
+    () => parseProfile({ ...base, apicMode: { value: 'xapic-flat', source: 'x' }, costs: good }),
+    /apicMode\.value must be one of x2apic-cluster, x2apic-physical \(got "xapic-flat"\)/,
+  );
   const dir = mkdtempSync(join(tmpdir(), 'flushbench-'));
   const file = join(dir, 'bad.json');
   writeFileSync(file, '{ nope');
@@ -58,6 +71,8 @@ test('every number of a profile is finite and bounded: costs in cycles and after
     name: 'x',
     ghz: 2,
     topology: { sockets: 1, coresPerSocket: 4, threadsPerCore: 1, coresPerLlc: 4 },
+    pti: { value: false, source: 'test' },
+    apicMode: { value: 'x2apic-cluster', source: 'test' },
     costs: entries,
   };
   const withCost = (key: string, value: unknown, unit: string) => ({

@@ -12,19 +12,26 @@
  *
  * Cache lines the protocols touch, each a transfer at the distance between the two CPUs:
  *   sender   csd lock (the line the target wrote at its last unlock), the push on the target's
- *            call_single_queue
+ *            call_single_queue; inc_mm_tlb_gen() on the line every target read last time
  *   target   the queue slot, the csd line, [sync/concurrent] the flush_tlb_info on the sender's
- *            stack, the unlock (ownership back), and the sender's poll reading it again
+ *            stack, the mm's tlb_gen (the sender just bumped it), the unlock (ownership back),
+ *            and the sender's poll reading it again
  * Inlining the info into the csd (async-inline) trades the info-line transfer for two short copies
- * and moves the target's flush after the acknowledgement.
+ * and moves the target's flush — flush_tlb_func whole: its overhead, the tlb_gen line, the
+ * invalidations — after the acknowledgement.
+ *
+ * An interrupt costs its entry before the handler runs and its exit (irq_exit, IRET) after it,
+ * off the sender's path. IPIs go out as Linux's x2APIC driver sends them: one ICR write per
+ * cluster of up to 16 CPUs in cluster mode, one per CPU in physical mode. Under PTI every
+ * invalidation is done twice, for the kernel and the user PCID. A full flush costs the CR3 write
+ * and the refills it causes: every entry of the CPU's working set walked again.
  *
  * Modeling choices not backed by a published figure are marked in the profiles (estimate: true):
- * notably an IPI crossing the fabric is charged one line transfer at the distance, and the whole
- * measured receive cost is charged before the handler body runs.
+ * notably an IPI crossing the fabric is charged one line transfer at the distance.
  */
 import { FLUSH_FULL, FLUSH_PARTIAL } from '../shared/layout.js';
 import type { TraceEvent } from '../shared/messages.js';
-import type { Profile } from '../shared/profile.js';
+import { apicCluster, type Profile } from '../shared/profile.js';
 import type { ProtocolTraits } from '../shared/protocols.js';
 
 /** User reads a cross-call makes on the target (workload `crosscall`). */
@@ -51,6 +58,30 @@ export interface ModelParams {
   crosscall: boolean;
   irqsOff: boolean;
   idleTargets: boolean;
+  /**
+   * TLB entries a CPU walks again after a full flush: its working set in the mm, as far as its
+   * TLB holds it (the workload's shared pages, capped at the TLB's entries).
+   */
+  refillEntries: number;
+}
+
+/** One page's invalidation: INVLPG, and under PTI INVPCID for the user PCID too. */
+export function pageInvalidation(p: Profile): number {
+  return p.cycles.invlpg + (p.pti ? p.cycles.invpcid : 0);
+}
+
+/** A full flush: the CR3 write, and under PTI the user PCID's flushing CR3 write on the way out. */
+export function fullInvalidation(p: Profile): number {
+  return p.pti ? 2 * p.cycles.fullFlush : p.cycles.fullFlush;
+}
+
+/**
+ * The fewest pages whose INVLPGs cost more than a full flush and the refill of `entries` TLB
+ * entries: where flushing everything becomes the cheaper way, by this profile's costs (Linux
+ * assumes about 33 pages: tlb_single_page_flush_ceiling).
+ */
+export function fullFlushBreakEven(p: Profile, entries: number): number {
+  return Math.floor((fullInvalidation(p) + entries * p.cycles.pageWalk) / pageInvalidation(p)) + 1;
 }
 
 /** SplitMix32-style mixing: the phase of each CPU's interrupt-disabled windows. */
@@ -67,6 +98,9 @@ export class FlushCostModel {
   private readonly lt: readonly number[];
   private readonly byRef: boolean;
   private readonly irqsOffPhase: Float64Array;
+  /** The ICR write that reaches each CPU: its x2APIC cluster (cluster mode) or itself. */
+  private readonly cluster: Int32Array;
+  private readonly pti: boolean;
 
   /** Targets of the flush being modeled and what each one's flush did (set by the caller). */
   readonly targets: Int32Array;
@@ -81,6 +115,10 @@ export class FlushCostModel {
 
   /** Cache-line transfers counted in the last flush. */
   lineTransfers = 0;
+  /** The kind of the initiator's own flush in the last one modeled (its refills follow it). */
+  private localKind = 0;
+  /** ICR writes the last flush made (one per x2APIC cluster, or per CPU in physical mode). */
+  icrWrites = 0;
   /** Initiator cycles spent before the flush call in the last iteration (syscall, calls, zap). */
   preFlushCycles = 0;
 
@@ -96,16 +134,35 @@ export class FlushCostModel {
     this.busyUntil = new Float64Array(p.cpus);
     this.dequeuedAt = new Float64Array(p.cpus);
     this.irqsOffPhase = new Float64Array(p.cpus);
+    this.cluster = new Int32Array(p.cpus);
+    for (let cpu = 0; cpu < p.cpus; cpu++) this.cluster[cpu] = apicCluster(p.profile, cpu);
+    this.pti = p.profile.pti;
     for (let cpu = 0; cpu < p.cpus; cpu++) {
       this.irqsOffPhase[cpu] =
         mix32(p.seed ^ Math.imul(cpu + 1, 0x27d4eb2d)) % IRQS_OFF_PERIOD_CYCLES;
     }
   }
 
-  flushCost(kind: number): number {
-    if (kind === FLUSH_PARTIAL) return this.p.pages * this.c.invlpg;
-    if (kind === FLUSH_FULL) return this.c.fullFlush;
+  /** The invalidations of one flush_tlb_func: INVLPG per page or a CR3 write; twice under PTI. */
+  invalidation(kind: number): number {
+    const profile = this.p.profile;
+    if (kind === FLUSH_PARTIAL) return this.p.pages * pageInvalidation(profile);
+    if (kind === FLUSH_FULL) return fullInvalidation(profile);
     return 0;
+  }
+
+  /** The page walks a full flush causes on the CPU that did it, once it runs again. */
+  refill(kind: number): number {
+    return kind === FLUSH_FULL ? this.p.refillEntries * this.c.pageWalk : 0;
+  }
+
+  /**
+   * What flush_tlb_func costs the CPU that runs it, the tlb_gen line aside: its overhead
+   * (interrupts off and on, cpu_tlbstate) and the invalidations. A CPU already caught up does
+   * nothing (kind 0).
+   */
+  flushCost(kind: number): number {
+    return kind === 0 ? 0 : this.c.flushTlbFunc + this.invalidation(kind);
   }
 
   /** Cycles interrupts stay off on `cpu` after modeled time `at` (workload irqs-off). */
@@ -132,15 +189,21 @@ export class FlushCostModel {
         this.sent[i] = t;
       }
     }
-    t += this.p.pages * c.pteUpdate + c.localAtomic;
+    // inc_mm_tlb_gen(): a locked add on a line every target read in the last flush, so it
+    // first takes the line back from the farthest of them.
+    let farthest = 0;
+    for (let i = 0; i < this.nTargets; i++) {
+      farthest = Math.max(farthest, this.lt[this.p.distances[this.targets[i]]]);
+    }
+    t += this.p.pages * c.pteUpdate + c.localAtomic + farthest;
     this.preFlushCycles = t;
     if (this.p.crosscall) {
       // The earlier cross-call's handler on each target, flush-relative.
       for (let i = 0; i < this.nTargets; i++) {
         const x = this.lt[this.p.distances[this.targets[i]]];
-        const start = this.sent[i] - t + x + c.ipiReceive;
+        const start = this.sent[i] - t + x + c.ipiEntry;
         this.dequeuedAt[i] = start + x;
-        this.busyUntil[i] = start + 2 * x + CROSSCALL_READS * c.tlbHit + x;
+        this.busyUntil[i] = start + 2 * x + CROSSCALL_READS * c.tlbHit + x + c.ipiExit;
       }
     }
     return t;
@@ -168,41 +231,40 @@ export class FlushCostModel {
         trace.push({ cpu: self, event: 'invlpgb', cycles: ops * c.invlpgb });
         trace.push({ cpu: self, event: 'tlbsync-done', cycles: done });
       }
+      this.localKind = fullRange ? FLUSH_FULL : FLUSH_PARTIAL;
       this.lineTransfers = 0;
+      this.icrWrites = 0;
       return done;
     }
-    const localCost = this.flushCost(localKind);
+    this.localKind = localKind;
     let t = 0;
     trace?.push({ cpu: self, event: 'flush-start', cycles: 0 });
-    if (this.p.traits.localFlushFirst) {
-      trace?.push({ cpu: self, event: 'local-flush-start', cycles: t });
-      t += localCost;
-      trace?.push({ cpu: self, event: 'local-flush-end', cycles: t });
+    if (this.p.traits.localFlushFirst) t = this.localFlush(localKind, t, trace);
+    if (this.p.traits.lazyCheckSharesLine) {
+      // Linux 5.2's on_each_cpu_cond_mask(tlb_is_not_lazy): each target's is_lazy, on the line
+      // that target wrote in its last flush.
+      for (let i = 0; i < this.nTargets; i++) {
+        t += this.lt[this.p.distances[this.targets[i]]];
+        transfers += 1;
+        trace?.push({ cpu: self, event: 'is-lazy-read', cycles: t, peer: this.targets[i] });
+      }
     }
+    // Linux 5.2 sends to a single target with a fresh csd on its own stack: no lock transfer.
+    const onStack = this.p.traits.onStackCsdForOne && this.nTargets === 1;
     for (let i = 0; i < this.nTargets; i++) {
       const x = this.lt[this.p.distances[this.targets[i]]];
-      t += x; // csd_lock: the target wrote this line when it unlocked last time
+      if (!onStack) {
+        t += x; // csd_lock: the target wrote this line when it unlocked last time
+        transfers += 1;
+      }
       if (!this.byRef) t += c.inlineCopy;
       t += x; // llist_add / ring push on the target's queue line
-      transfers += 2;
+      transfers += 1;
       this.queued[i] = t;
       trace?.push({ cpu: self, event: 'csd-queued', cycles: t, peer: this.targets[i] });
     }
-    // send_call_function_ipi_mask: one IPI per target whose queue was empty.
-    for (let i = 0; i < this.nTargets; i++) {
-      if (this.ipiNeeded(i)) {
-        t += c.ipiSend;
-        this.sent[i] = t;
-        trace?.push({ cpu: self, event: 'ipi-sent', cycles: t, peer: this.targets[i] });
-      } else {
-        this.sent[i] = Number.NaN;
-      }
-    }
-    if (!this.p.traits.localFlushFirst) {
-      trace?.push({ cpu: self, event: 'local-flush-start', cycles: t });
-      t += localCost;
-      trace?.push({ cpu: self, event: 'local-flush-end', cycles: t });
-    }
+    t = this.sendIpis(t, trace);
+    if (!this.p.traits.localFlushFirst) t = this.localFlush(localKind, t, trace);
     let done = t;
     for (let i = 0; i < this.nTargets; i++) {
       const cpu = this.targets[i];
@@ -214,7 +276,7 @@ export class FlushCostModel {
         if (this.p.idleTargets) arrive += c.idleWake;
         start = Math.max(arrive, this.busyUntil[i]);
         start += this.irqsOffDelay(cpu, globalStart + start);
-        start += c.ipiReceive;
+        start += c.ipiEntry;
       } else {
         // The target is already draining its queue: it reaches our csd after the earlier one.
         start = Math.max(this.queued[i], this.busyUntil[i]);
@@ -233,19 +295,20 @@ export class FlushCostModel {
       // With an async csd the target reports nothing back (the csd is the sender's again once
       // unlocked), and its flush is off the sender's path: draw it as the flush it would do.
       const kind = waitForFlush ? this.remoteKind[i] : fullRange ? FLUSH_FULL : FLUSH_PARTIAL;
-      const flushCost = this.flushCost(kind);
       let unlock: number;
       if (waitForFlush) {
-        trace?.push({ cpu, event: 'flush-start', cycles: s });
-        s += flushCost;
-        trace?.push({ cpu, event: 'flush-end', cycles: s });
+        s = this.remoteFlush(cpu, kind, x, s, trace);
         unlock = s + x;
         trace?.push({ cpu, event: 'csd-unlocked', cycles: unlock, peer: self });
       } else {
         unlock = s + x;
         trace?.push({ cpu, event: 'csd-unlocked', cycles: unlock, peer: self });
-        trace?.push({ cpu, event: 'flush-start', cycles: unlock });
-        trace?.push({ cpu, event: 'flush-end', cycles: unlock + flushCost });
+        s = this.remoteFlush(cpu, kind, x, unlock, trace);
+      }
+      transfers += 1; // the tlb_gen line, on the sender's path or not
+      if (!Number.isNaN(this.sent[i])) {
+        // irq_exit and IRET, after the handler: the target's time, not the sender's.
+        trace?.push({ cpu, event: 'irq-exit-end', cycles: Math.max(s, unlock) + c.ipiExit });
       }
       const seen = unlock + x; // the sender's csd_lock_wait reads the line again
       transfers += 2;
@@ -256,7 +319,83 @@ export class FlushCostModel {
     return done;
   }
 
-  /** The initiator's iteration: what came before the flush, the flush, and the refault. */
+  /** The initiator's own flush_tlb_func, from `t`: the tlb_gen line is its own. */
+  private localFlush(kind: number, t: number, trace: TraceEvent[] | null): number {
+    const self = this.p.self;
+    trace?.push({ cpu: self, event: 'local-flush-start', cycles: t });
+    return this.flushFunc(self, kind, 0, t, 'local-flush-end', trace);
+  }
+
+  /** A target's flush_tlb_func from `s`: it reads the mm's tlb_gen the sender just bumped. */
+  private remoteFlush(
+    cpu: number,
+    kind: number,
+    x: number,
+    s: number,
+    trace: TraceEvent[] | null,
+  ): number {
+    trace?.push({ cpu, event: 'flush-start', cycles: s });
+    return this.flushFunc(cpu, kind, x, s, 'flush-end', trace);
+  }
+
+  /**
+   * flush_tlb_func as the trace shows it: its overhead, the mm's tlb_gen line (`x` away), the
+   * invalidations, and under PTI the user PCID's. A CPU already caught up reads tlb_gen only.
+   */
+  private flushFunc(
+    cpu: number,
+    kind: number,
+    x: number,
+    t: number,
+    endEvent: string,
+    trace: TraceEvent[] | null,
+  ): number {
+    const c = this.c;
+    if (kind !== 0) t += c.flushTlbFunc;
+    trace?.push({ cpu, event: 'tlb-state-read', cycles: t });
+    t += x;
+    trace?.push({ cpu, event: 'tlb-gen-read', cycles: t });
+    if (kind === 0) return t;
+    const both = this.invalidation(kind);
+    // Under PTI the second half is the user PCID's (INVPCID, or the CR3 write on the way out).
+    const kernel = kind === FLUSH_PARTIAL ? this.p.pages * c.invlpg : c.fullFlush;
+    const user = both - kernel;
+    t += both - user;
+    trace?.push({ cpu, event: endEvent, cycles: t });
+    if (user > 0) {
+      t += user;
+      trace?.push({ cpu, event: 'pti-flush-end', cycles: t });
+    }
+    return t;
+  }
+
+  /**
+   * send_call_function_ipi_mask: an IPI to every target whose queue was empty, as the x2APIC
+   * driver sends them — one ICR write per cluster (or per CPU in physical mode), in CPU order of
+   * each cluster's first target. Returns the sender's clock after the last write.
+   */
+  private sendIpis(t: number, trace: TraceEvent[] | null): number {
+    const self = this.p.self;
+    let writes = 0;
+    for (let i = 0; i < this.nTargets; i++) this.sent[i] = Number.NaN;
+    for (let i = 0; i < this.nTargets; i++) {
+      if (!Number.isNaN(this.sent[i]) || !this.ipiNeeded(i)) continue;
+      t += this.c.ipiSend;
+      writes++;
+      const cluster = this.cluster[this.targets[i]];
+      trace?.push({ cpu: self, event: 'icr-write', cycles: t, peer: this.targets[i] });
+      for (let j = i; j < this.nTargets; j++) {
+        if (this.cluster[this.targets[j]] === cluster && this.ipiNeeded(j)) {
+          this.sent[j] = t;
+          trace?.push({ cpu: self, event: 'ipi-sent', cycles: t, peer: this.targets[j] });
+        }
+      }
+    }
+    this.icrWrites = writes;
+    return t;
+  }
+
+  /** The initiator's iteration: what came before the flush, the flush, the refault, the refills. */
   endIteration(flushCycles: number): number {
     const c = this.c;
     let after = 0;
@@ -266,15 +405,25 @@ export class FlushCostModel {
       }
     }
     after += this.p.pages * (c.pageFault + c.pageWalk + c.pteUpdate + c.tlbHit);
+    after += this.refill(this.localKind);
     return this.preFlushCycles + flushCycles + after;
   }
 
-  /** A target's handler for one flush csd, as the target itself accounts it. */
+  /**
+   * A target's handler for one flush csd, as the target itself accounts it: the interrupt's
+   * entry and exit, the lines, flush_tlb_func, and the refills a full flush causes.
+   */
   remoteHandler(sender: number, byRef: boolean, kind: number, viaIpi: boolean): number {
     const c = this.c;
     const x = this.lt[this.p.distances[sender]];
     return (
-      (viaIpi ? c.ipiReceive : 0) + 2 * x + (byRef ? x : c.inlineCopy) + this.flushCost(kind) + x
+      (viaIpi ? c.ipiEntry + c.ipiExit : 0) +
+      2 * x +
+      (byRef ? x : c.inlineCopy) +
+      this.flushCost(kind) +
+      x + // the tlb_gen line
+      x + // the unlock
+      this.refill(kind)
     );
   }
 

@@ -165,6 +165,7 @@ export class Cpu extends CpuInitiator {
       crosscall: this.crosscall,
       irqsOff: this.irqsOffWorkload,
       idleTargets: this.idleLoaded,
+      refillEntries: Math.min(this.layout.tlbSets * this.layout.tlbWays, o.sharedPages),
     });
   }
 

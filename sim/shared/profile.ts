@@ -10,13 +10,16 @@ import { invalidProfile, invalidRange } from './errors.js';
 
 export const COST_KEYS = Object.freeze([
   'ipiSend',
-  'ipiReceive',
+  'ipiEntry',
+  'ipiExit',
   'lineTransferSmt',
   'lineTransferLlc',
   'lineTransferSocket',
   'lineTransferRemoteSocket',
   'invlpg',
+  'invpcid',
   'fullFlush',
+  'flushTlbFunc',
   'pageWalk',
   'tlbHit',
   'inlineCopy',
@@ -44,6 +47,18 @@ export interface Topology {
   coresPerLlc: number;
 }
 
+/** How Linux's x2APIC driver addresses IPIs: one ICR write per cluster of 16, or per CPU. */
+export const APIC_MODES = Object.freeze(['x2apic-cluster', 'x2apic-physical'] as const);
+export type ApicMode = (typeof APIC_MODES)[number];
+/** CPUs in one x2APIC logical cluster (x2apic_cluster.c: cluster = APIC ID >> 4). */
+export const X2APIC_CLUSTER_SIZE = 16;
+
+/** A setting of the machine (not a cost) and where it comes from. */
+export interface Setting<T> {
+  value: T;
+  source: string;
+}
+
 /** Distance classes between two CPUs, nearest first. */
 export const DIST_SELF = 0;
 export const DIST_SMT = 1;
@@ -57,6 +72,11 @@ export interface Profile {
   description: string;
   ghz: number;
   topology: Topology;
+  /** Page-table isolation on: every invalidation is done for the kernel and the user PCID. */
+  pti: boolean;
+  apicMode: ApicMode;
+  /** The PTI and APIC settings with their sources. */
+  settings: Readonly<{ pti: Setting<boolean>; apicMode: Setting<ApicMode> }>;
   /** Every cost in whole cycles. */
   cycles: Readonly<Record<CostKey, number>>;
   /** One cache-line transfer, in cycles, indexed by distance class (self costs 0). */
@@ -170,6 +190,14 @@ export function parseProfile(raw: unknown, file = '<inline>'): Profile {
   if (topology.coresPerSocket % topology.coresPerLlc !== 0) {
     fail(file, 'topology.coresPerLlc must divide coresPerSocket', topology.coresPerLlc);
   }
+  const pti = setting(file, 'pti', p.pti, (v) => typeof v === 'boolean', 'true or false');
+  const apicMode = setting(
+    file,
+    'apicMode',
+    p.apicMode,
+    (v) => (APIC_MODES as readonly unknown[]).includes(v),
+    `one of ${APIC_MODES.join(', ')}`,
+  ) as Setting<ApicMode>;
   const costs = p.costs as Record<string, unknown> | undefined;
   if (typeof costs !== 'object' || costs === null) fail(file, 'costs must be an object', costs);
   const cycles = {} as Record<CostKey, number>;
@@ -208,6 +236,9 @@ export function parseProfile(raw: unknown, file = '<inline>'): Profile {
     description: typeof p.description === 'string' ? p.description : '',
     ghz,
     topology: Object.freeze(topology),
+    pti: pti.value as boolean,
+    apicMode: apicMode.value,
+    settings: Object.freeze({ pti: pti as Setting<boolean>, apicMode }),
     cycles: Object.freeze(cycles),
     lineTransferCycles: Object.freeze([
       0,
@@ -218,6 +249,23 @@ export function parseProfile(raw: unknown, file = '<inline>'): Profile {
     ]),
     entries: Object.freeze(entries),
   });
+}
+
+/** `{ "value": …, "source": "…" }`: a setting must say where it comes from, like a cost. */
+function setting(
+  file: string,
+  key: string,
+  raw: unknown,
+  valid: (v: unknown) => boolean,
+  rule: string,
+): Setting<unknown> {
+  const e = raw as Record<string, unknown> | undefined;
+  if (typeof e !== 'object' || e === null) fail(file, `${key} must be { "value", "source" }`, raw);
+  if (!valid(e.value)) fail(file, `${key}.value must be ${rule}`, e.value);
+  if (typeof e.source !== 'string' || e.source.trim() === '') {
+    fail(file, `${key}.source must cite where the setting comes from`, e.source);
+  }
+  return { value: e.value, source: e.source };
 }
 
 export function hardwareThreads(t: Topology): number {
@@ -236,6 +284,33 @@ export function placeCpu(t: Topology, cpu: number): { socket: number; llc: numbe
     socket: Math.floor(core / t.coresPerSocket),
     llc: Math.floor(core / t.coresPerLlc),
   };
+}
+
+/**
+ * CPU `cpu`'s x2APIC ID as Intel and AMD lay it out: the socket in the high bits (each socket a
+ * power-of-two block), then the core within the socket, then the thread.
+ */
+export function apicId(t: Topology, cpu: number): number {
+  const cores = t.sockets * t.coresPerSocket;
+  const { core, socket } = placeCpu(t, cpu);
+  const thread = Math.floor(cpu / cores);
+  const perSocket = 2 ** Math.ceil(Math.log2(t.coresPerSocket * t.threadsPerCore));
+  return socket * perSocket + (core % t.coresPerSocket) * t.threadsPerCore + thread;
+}
+
+/**
+ * What one ICR write reaches: in cluster mode every CPU of the x2APIC cluster (APIC ID >> 4),
+ * in physical mode one CPU. Returned as a number shared by the CPUs one write reaches.
+ */
+export function apicCluster(p: Pick<Profile, 'topology' | 'apicMode'>, cpu: number): number {
+  if (p.apicMode === 'x2apic-physical') return cpu;
+  return Math.floor(apicId(p.topology, cpu) / X2APIC_CLUSTER_SIZE);
+}
+
+/** The share of a profile's costs that are estimates rather than published figures. */
+export function estimateShare(p: Profile): number {
+  const all = Object.values(p.entries);
+  return all.filter((e) => e.estimate).length / all.length;
 }
 
 export function distance(t: Topology, a: number, b: number): number {

@@ -42,6 +42,17 @@ export interface ProtocolTraits {
   userAccessesBeforeFlush: number;
   /** The NMI handler asks nmi_uaccess_okay() before it reads user memory: condition 2. */
   nmiChecksUaccess: boolean;
+  /**
+   * Linux 5.2: before sending, the initiator reads every target's cpu_tlbstate.is_lazy, which
+   * shares a line with the ctxs[].tlb_gen the target writes in every flush — one line transfer
+   * per target (fixed in 5.13 by cpu_tlbstate_shared, commit 2f4305b19fe6).
+   */
+  lazyCheckSharesLine: boolean;
+  /**
+   * Linux 5.2: a flush with one target goes through smp_call_function_single() with a csd on
+   * the sender's stack, which it locks without a line transfer.
+   */
+  onStackCsdForOne: boolean;
   /** A negative control: where it applies, the oracle must catch it in every run. */
   control: ControlTraits | null;
   /** One line for the CLI's help and the README. */
@@ -87,6 +98,8 @@ const ASYNC_INLINE: ProtocolTraits = {
   honoursFreedTables: true,
   userAccessesBeforeFlush: 0,
   nmiChecksUaccess: true,
+  lazyCheckSharesLine: false,
+  onStackCsdForOne: false,
   control: null,
   summary:
     'the 2019 RFC: info inlined in the csd, the target acknowledges then flushes before anything else runs',
@@ -105,8 +118,24 @@ export const PROTOCOL_TRAITS = Object.freeze({
     honoursFreedTables: true,
     userAccessesBeforeFlush: 0,
     nmiChecksUaccess: true,
+    lazyCheckSharesLine: false,
+    onStackCsdForOne: false,
     control: null,
     summary: 'Linux ≤ 5.12: local flush, then remote flushes; waits for every remote flush',
+  },
+  'sync-5.2': {
+    transport: 'ipi',
+    infoInline: false,
+    localFlushFirst: true,
+    flushBeforeAck: true,
+    honoursFreedTables: true,
+    userAccessesBeforeFlush: 0,
+    nmiChecksUaccess: true,
+    lazyCheckSharesLine: true,
+    onStackCsdForOne: true,
+    control: null,
+    summary:
+      "Linux 5.2, the 2019 RFC's baseline: sync, with the is_lazy line shared with what targets write, and an on-stack csd for one target",
   },
   concurrent: {
     transport: 'ipi',
@@ -116,6 +145,8 @@ export const PROTOCOL_TRAITS = Object.freeze({
     honoursFreedTables: true,
     userAccessesBeforeFlush: 0,
     nmiChecksUaccess: true,
+    lazyCheckSharesLine: false,
+    onStackCsdForOne: false,
     control: null,
     summary: 'Linux ≥ 5.13: local flush while the remote CPUs flush; waits for every remote flush',
   },
@@ -128,6 +159,8 @@ export const PROTOCOL_TRAITS = Object.freeze({
     honoursFreedTables: true,
     userAccessesBeforeFlush: 0,
     nmiChecksUaccess: true,
+    lazyCheckSharesLine: false,
+    onStackCsdForOne: false,
     control: null,
     summary: 'AMD INVLPGB + TLBSYNC: no IPI, the initiator invalidates every TLB',
   },
@@ -157,6 +190,8 @@ export const PROTOCOL_TRAITS = Object.freeze({
   'async-nmi-unchecked': {
     ...ASYNC_INLINE,
     nmiChecksUaccess: false,
+    lazyCheckSharesLine: false,
+    onStackCsdForOne: false,
     control: {
       breaks:
         'condition 2: NMI handlers must not read user memory while a flush is deferred or the mm is switching',

@@ -45,13 +45,18 @@ export const GRID_COLOR = '#e6e9ef';
  * tinted red: it is the time the protocols compete to remove.
  */
 export const FLUSH_PHASES = Object.freeze([
+  { id: 'is-lazy', label: 'read targets\u2019 is_lazy (5.2)', color: '#e8c3c3' },
   { id: 'queue-csd', label: 'queue csd', color: '#b9c3d6' },
   { id: 'send-ipi', label: 'send IPI', color: '#e9a23b' },
   { id: 'ipi-flight', label: 'IPI in flight', color: '#f5d9a6' },
   { id: 'irq-entry', label: 'IRQ entry', color: '#c7a8e0' },
   { id: 'read-info', label: 'read/copy flush info', color: '#8fa3c2' },
+  { id: 'flush-func', label: 'flush_tlb_func overhead', color: '#a9d6db' },
+  { id: 'tlb-gen', label: "mm's tlb_gen line", color: '#6f8fb8' },
   { id: 'flush', label: 'TLB flush', color: '#1b9aaa' },
+  { id: 'pti-flush', label: 'PTI: user PCID flush', color: '#0f6570' },
   { id: 'ack', label: 'ack (csd unlock)', color: '#23955a' },
+  { id: 'irq-exit', label: 'IRQ exit (off the sender’s path)', color: '#e3d5ef' },
   { id: 'wait-acks', label: 'wait for acks', color: '#f2b8b8' },
   { id: 'invlpgb', label: 'INVLPGB', color: '#8a55c9' },
   { id: 'tlbsync', label: 'TLBSYNC wait', color: '#d9c6ef' },

@@ -32,14 +32,20 @@ const X_HEADROOM = 1.04;
  * smp_call_function_many_cond / flush_tlb_func sequence.
  */
 const PHASE_ENDED_BY: Readonly<Record<string, string>> = Object.freeze({
+  'is-lazy-read': 'is-lazy',
   'csd-queued': 'queue-csd',
+  'icr-write': 'send-ipi',
   'ipi-sent': 'send-ipi',
   'ipi-delivered': 'ipi-flight',
   'handler-start': 'irq-entry',
   'info-read': 'read-info',
   'info-copied': 'read-info',
+  'tlb-state-read': 'flush-func',
+  'tlb-gen-read': 'tlb-gen',
   'local-flush-end': 'flush',
   'flush-end': 'flush',
+  'pti-flush-end': 'pti-flush',
+  'irq-exit-end': 'irq-exit',
   'csd-unlocked': 'ack',
   'flush-done': 'wait-acks',
   invlpgb: 'invlpgb',

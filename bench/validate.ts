@@ -1,0 +1,189 @@
+/**
+ * `flushbench validate`: the model against published measurements (bench/published.json). Each
+ * measurement names a profile, a workload, a CPU and page count, and the time per iteration (or
+ * per flush) of each protocol on the published machine; validate runs the same cases, turns
+ * modeled cycles into ns at the profile's clock, and compares the ratios to the baseline
+ * protocol — speedups are what the model must get right — within the file's tolerance.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { ErrorCodes, withCode } from '../common/errors.js';
+import type { RunRecord } from '../data/run-record.js';
+import { loadProfile, PROTOCOLS, type Protocol, WORKLOADS, type Workload } from '../sim/index.js';
+import { type BenchProgress, runBench } from './runner.js';
+import type { CaseSpec } from './suites.js';
+
+export const PUBLISHED_FILE = fileURLToPath(new URL('../../bench/published.json', import.meta.url));
+
+export interface Measurement {
+  id: string;
+  title: string;
+  source: { citation: string; url: string; quote: string };
+  machine: string;
+  kernel: string;
+  benchmark: string;
+  profile: string;
+  workload: Workload;
+  cpus: number;
+  pages: number;
+  /** What was timed: the whole iteration (madvise + touch) or the flush call alone. */
+  metric: 'iteration' | 'flush';
+  baseline: Protocol;
+  publishedNs: Partial<Record<Protocol, number>>;
+}
+
+export interface Published {
+  tolerance: { ratio: number; why: string };
+  measurements: Measurement[];
+}
+
+export interface ValidationRow {
+  measurement: string;
+  protocol: string;
+  publishedNs: number;
+  modeledNs: number;
+  publishedRatio: number;
+  modeledRatio: number;
+  /** modeledRatio / publishedRatio − 1. */
+  ratioError: number;
+  withinTolerance: boolean;
+}
+
+export interface Validation {
+  tolerance: number;
+  rows: ValidationRow[];
+  misses: number;
+  /** Every modeled case, as a run (suite `validate`), with the rows in its config. */
+  run: RunRecord;
+}
+
+function bad(message: string): Error {
+  return withCode(new RangeError(message), ErrorCodes.INVALID_OPTION);
+}
+
+/** Reads and checks the file: every measurement must name what validate can run. */
+export function loadPublished(file: string = PUBLISHED_FILE): Published {
+  let raw: Published;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (cause) {
+    throw bad(
+      `--file must be a readable JSON file of measurements (${file}: ${(cause as Error).message})`,
+    );
+  }
+  const t = raw?.tolerance?.ratio;
+  if (typeof t !== 'number' || !(t > 0 && t < 1)) {
+    throw bad(
+      `${file}: tolerance.ratio must be a number between 0 and 1 (got ${JSON.stringify(t)})`,
+    );
+  }
+  if (!Array.isArray(raw.measurements) || raw.measurements.length === 0) {
+    throw bad(`${file}: measurements must be a non-empty array`);
+  }
+  for (const m of raw.measurements) {
+    const where = `${file}: measurement ${JSON.stringify(m?.id)}`;
+    loadProfile(m.profile);
+    if (!(WORKLOADS as readonly string[]).includes(m.workload))
+      throw bad(
+        `${where}: workload must be one of ${WORKLOADS.join(', ')} (got ${JSON.stringify(m.workload)})`,
+      );
+    if (m.metric !== 'iteration' && m.metric !== 'flush')
+      throw bad(`${where}: metric must be iteration or flush (got ${JSON.stringify(m.metric)})`);
+    for (const [p, ns] of Object.entries(m.publishedNs ?? {})) {
+      if (!(PROTOCOLS as readonly string[]).includes(p))
+        throw bad(`${where}: publishedNs names no protocol ${JSON.stringify(p)}`);
+      if (typeof ns !== 'number' || !(ns > 0))
+        throw bad(
+          `${where}: publishedNs.${p} must be a positive number (got ${JSON.stringify(ns)})`,
+        );
+    }
+    if (m.publishedNs?.[m.baseline] === undefined)
+      throw bad(
+        `${where}: the baseline ${JSON.stringify(m.baseline)} must have a published figure`,
+      );
+  }
+  return raw;
+}
+
+/** Runs every measurement's cases on its profile (one run per profile) and compares. */
+export async function validate(
+  published: Published,
+  progress: BenchProgress = {},
+): Promise<Validation> {
+  const profiles = [...new Set(published.measurements.map((m) => m.profile))];
+  const runs: RunRecord[] = [];
+  for (const profile of profiles) {
+    const cases: CaseSpec[] = published.measurements
+      .filter((m) => m.profile === profile)
+      .flatMap((m) =>
+        Object.keys(m.publishedNs).map((protocol) => ({
+          protocol: protocol as Protocol,
+          workload: m.workload,
+          cpus: m.cpus,
+          pages: m.pages,
+        })),
+      );
+    // Modeled cycles do not depend on how long a case runs: a short one serves.
+    runs.push(
+      await runBench(
+        { suite: 'validate', cases, profile, timeMs: 1, iterations: 50, seed: 1, trace: false },
+        progress,
+      ),
+    );
+  }
+  const cases = runs.flatMap((r) => r.cases);
+  const rows: ValidationRow[] = [];
+  const tolerance = published.tolerance.ratio;
+  for (const m of published.measurements) {
+    const ghz = loadProfile(m.profile).ghz;
+    const modeledNs = (protocol: string): number => {
+      const c = cases.find(
+        (x) =>
+          x.profile === m.profile &&
+          x.protocol === protocol &&
+          x.workload === m.workload &&
+          x.cpus === m.cpus &&
+          x.pages === m.pages,
+      );
+      if (!c || c.status === 'errored') {
+        throw withCode(
+          new Error(
+            `validate: the case ${protocol} of ${m.id} failed: ${c?.error?.message ?? 'not run'}`,
+          ),
+          ErrorCodes.CASE_FAILED,
+        );
+      }
+      const cycles =
+        m.metric === 'iteration' ? c.modeledCycles.iterationMean : c.modeledCycles.mean;
+      return cycles / ghz;
+    };
+    const baseModeled = modeledNs(m.baseline);
+    const basePublished = m.publishedNs[m.baseline]!;
+    for (const [protocol, publishedNs] of Object.entries(m.publishedNs)) {
+      const modeled = modeledNs(protocol);
+      const publishedRatio = publishedNs / basePublished;
+      const modeledRatio = modeled / baseModeled;
+      const ratioError = modeledRatio / publishedRatio - 1;
+      rows.push({
+        measurement: m.id,
+        protocol,
+        publishedNs,
+        modeledNs: modeled,
+        publishedRatio,
+        modeledRatio,
+        ratioError,
+        withinTolerance: Math.abs(ratioError) <= tolerance,
+      });
+    }
+  }
+  const misses = rows.filter((r) => !r.withinTolerance).length;
+  const first = runs[0];
+  const run: RunRecord = {
+    ...first,
+    profile: profiles.join('+'),
+    endedAt: runs[runs.length - 1].endedAt,
+    config: { suite: 'validate', tolerance, rows, measurements: published.measurements },
+    cases,
+  };
+  return { tolerance, rows, misses, run };
+}
