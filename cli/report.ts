@@ -134,7 +134,7 @@ export function formatCalibration(c: Calibration): string {
     `  sync flush, 2 CPUs (spin)    p50 ${formatNs(c.syncFlushNs.p50)}  p99 ${formatNs(c.syncFlushNs.p99)}`,
     `  async-inline flush, 2 CPUs   p50 ${formatNs(c.asyncInlineFlushNs.p50)}  p99 ${formatNs(c.asyncInlineFlushNs.p99)}`,
     `  sync's serial line transfers ${c.syncLineTransfers} (a ping-pong is 2)`,
-    `  overhead                     ${c.overhead.toFixed(2)} = sync p50 / (${c.syncLineTransfers} / 2 × ping-pong p50), ${verdict}`,
+    `  overhead                     ${c.overhead.toFixed(2)} = sync p50 / (${c.syncLineTransfers} / 2 × ping-pong p50), the median of ${c.blocks.length} alternating blocks (${c.blocks.map((b) => b.overhead.toFixed(2)).join(', ')}): ${verdict}`,
     `  sync / ping-pong             ${c.ratio.toFixed(2)}`,
     `  async-inline / sync          ${c.asyncInlineVsSync.toFixed(2)}`,
   ].join('\n');

@@ -105,35 +105,31 @@ const ASYNC_INLINE: ProtocolTraits = {
     'the 2019 RFC: info inlined in the csd, the target acknowledges then flushes before anything else runs',
 };
 
+const SYNC: ProtocolTraits = {
+  transport: 'ipi',
+  infoInline: false,
+  localFlushFirst: true,
+  flushBeforeAck: true,
+  honoursFreedTables: true,
+  userAccessesBeforeFlush: 0,
+  nmiChecksUaccess: true,
+  lazyCheckSharesLine: false,
+  onStackCsdForOne: false,
+  control: null,
+  summary:
+    "Linux ≤ 5.12's order on 5.13's data layout: local flush, then remote flushes; waits for every remote flush",
+};
+
 /**
  * The table. A protocol made of existing traits is one more row here (and a line in the README's
  * protocol table): its name, the CLI's choices, the suites and the tests all follow from it.
  */
 export const PROTOCOL_TRAITS = Object.freeze({
-  sync: {
-    transport: 'ipi',
-    infoInline: false,
-    localFlushFirst: true,
-    flushBeforeAck: true,
-    honoursFreedTables: true,
-    userAccessesBeforeFlush: 0,
-    nmiChecksUaccess: true,
-    lazyCheckSharesLine: false,
-    onStackCsdForOne: false,
-    control: null,
-    summary: 'Linux ≤ 5.12: local flush, then remote flushes; waits for every remote flush',
-  },
+  sync: SYNC,
   'sync-5.2': {
-    transport: 'ipi',
-    infoInline: false,
-    localFlushFirst: true,
-    flushBeforeAck: true,
-    honoursFreedTables: true,
-    userAccessesBeforeFlush: 0,
-    nmiChecksUaccess: true,
+    ...SYNC,
     lazyCheckSharesLine: true,
     onStackCsdForOne: true,
-    control: null,
     summary:
       "Linux 5.2, the 2019 RFC's baseline: sync, with the is_lazy line shared with what targets write, and an on-stack csd for one target",
   },
