@@ -8,45 +8,24 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ErrorCodes, withCode } from '../common/errors.js';
-import type { RunRecord } from '../data/run-record.js';
+import { type RunRecord, VALIDATION_SUITE } from '../data/run-record.js';
+import type { PublishedMeasurement, ValidationConfig, ValidationRow } from '../data/validation.js';
 import { loadProfile, PROTOCOLS, type Protocol, WORKLOADS, type Workload } from '../sim/index.js';
 import { type BenchProgress, runBench } from './runner.js';
 import type { CaseSpec } from './suites.js';
 
 export const PUBLISHED_FILE = fileURLToPath(new URL('../../bench/published.json', import.meta.url));
 
-export interface Measurement {
-  id: string;
-  title: string;
-  source: { citation: string; url: string; quote: string };
-  machine: string;
-  kernel: string;
-  benchmark: string;
-  profile: string;
+/** A measurement as the file gives it; the protocols and workload are checked on loading. */
+export type Measurement = PublishedMeasurement & {
   workload: Workload;
-  cpus: number;
-  pages: number;
-  /** What was timed: the whole iteration (madvise + touch) or the flush call alone. */
-  metric: 'iteration' | 'flush';
   baseline: Protocol;
   publishedNs: Partial<Record<Protocol, number>>;
-}
+};
 
 export interface Published {
   tolerance: { ratio: number; why: string };
   measurements: Measurement[];
-}
-
-export interface ValidationRow {
-  measurement: string;
-  protocol: string;
-  publishedNs: number;
-  modeledNs: number;
-  publishedRatio: number;
-  modeledRatio: number;
-  /** modeledRatio / publishedRatio − 1. */
-  ratioError: number;
-  withinTolerance: boolean;
 }
 
 export interface Validation {
@@ -126,7 +105,15 @@ export async function validate(
     // Modeled cycles do not depend on how long a case runs: a short one serves.
     runs.push(
       await runBench(
-        { suite: 'validate', cases, profile, timeMs: 1, iterations: 50, seed: 1, trace: false },
+        {
+          suite: VALIDATION_SUITE,
+          cases,
+          profile,
+          timeMs: 1,
+          iterations: 50,
+          seed: 1,
+          trace: false,
+        },
         progress,
       ),
     );
@@ -182,7 +169,12 @@ export async function validate(
     ...first,
     profile: profiles.join('+'),
     endedAt: runs[runs.length - 1].endedAt,
-    config: { suite: 'validate', tolerance, rows, measurements: published.measurements },
+    config: {
+      suite: VALIDATION_SUITE,
+      tolerance,
+      rows,
+      measurements: published.measurements,
+    } satisfies ValidationConfig,
     cases,
   };
   return { tolerance, rows, misses, run };

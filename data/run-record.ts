@@ -15,6 +15,9 @@ export const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]
 /** Any JSON object: the run's config, the CPU counters' names are the sim's. */
 export const FreeObject = Type.Record(Type.String(), Type.Unknown());
 
+/** The suite of `flushbench validate`'s runs: stored like any run, never a default for compare. */
+export const VALIDATION_SUITE = 'validate';
+
 export const CASE_STATUSES = Object.freeze(['completed', 'violated', 'errored'] as const);
 export type CaseStatus = (typeof CASE_STATUSES)[number];
 

@@ -16,13 +16,23 @@ export abstract class StoreReads extends StoreWrites {
   }
 
   listRuns(
-    opts: { limit?: number; offset?: number; branch?: string; commit?: string } = {},
+    opts: {
+      limit?: number;
+      offset?: number;
+      branch?: string;
+      commit?: string;
+      suite?: string;
+    } = {},
   ): RunSummary[] {
     const where: string[] = [];
     const params: Record<string, unknown> = { limit: opts.limit ?? 20, offset: opts.offset ?? 0 };
     if (opts.branch !== undefined) {
       where.push('r.branch = @branch');
       params.branch = opts.branch;
+    }
+    if (opts.suite !== undefined) {
+      where.push('r.suite = @suite');
+      params.suite = opts.suite;
     }
     if (opts.commit !== undefined) {
       where.push('r.commit_sha LIKE @commit');

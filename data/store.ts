@@ -2,6 +2,8 @@
  * The SQLite store: open a file and resolve refs (a run id, a commit or a prefix, a branch) to
  * runs; the rest lives in the layers below — the connection, writes and reads.
  */
+
+import { VALIDATION_SUITE } from './run-record.js';
 import { dbPath, openDatabase, UnknownRefError } from './store-connection.js';
 import { StoreReads } from './store-reads.js';
 
@@ -20,8 +22,8 @@ export class Store extends StoreReads {
   }
 
   /**
-   * A ref is a run id, a commit sha or a unique prefix of one (its latest run), or a branch
-   * name (its latest run).
+   * A ref is a run id, a commit sha or a unique prefix of one (its latest bench run), or a
+   * branch name (its latest bench run).
    */
   resolveRef(ref: string, what = '--ref'): number {
     if (/^\d+$/.test(ref)) {
@@ -39,7 +41,9 @@ export class Store extends StoreReads {
           `${what} ${ref} is ambiguous: it is a prefix of ${shas.length} commits (${shas.map((s) => s.commit_sha.slice(0, 12)).join(', ')})`,
         );
       }
-      if (shas.length === 1) return this.latestRunWhere('commit_sha = ?', shas[0].commit_sha)!;
+      const byCommit =
+        shas.length === 1 ? this.latestRunWhere('commit_sha = ?', shas[0].commit_sha) : null;
+      if (byCommit !== null) return byCommit;
     }
     const byBranch = this.latestRunWhere('branch = ?', ref);
     if (byBranch !== null) return byBranch;
@@ -64,9 +68,12 @@ export class Store extends StoreReads {
       : this.latestRunWhere('(commit_sha IS NULL OR commit_sha != ?)', sha);
   }
 
+  /** Validation runs are reached by their id: a commit, a branch or "the latest" is a bench run. */
   private latestRunWhere(where: string, ...params: unknown[]): number | null {
     const row = this.db
-      .prepare(`SELECT id FROM runs WHERE ${where} ORDER BY started_at DESC, id DESC LIMIT 1`)
+      .prepare(
+        `SELECT id FROM runs WHERE (${where}) AND suite != '${VALIDATION_SUITE}' ORDER BY started_at DESC, id DESC LIMIT 1`,
+      )
       .get(...params) as { id: number } | undefined;
     return row?.id ?? null;
   }

@@ -5,6 +5,7 @@
  * below (the tests compile without the DOM library).
  */
 import { existsSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { type Browser, chromium, type Page } from 'playwright-core';
 
 /** Debian's chromium: CI installs it with apt; playwright-core brings no browser of its own. */
@@ -146,4 +147,22 @@ export function readyAtMs(page: Page, view: string): Promise<number | null> {
     const marks = w.performance.getEntriesByName(`flushbench:ready:${v}`);
     return marks.length > 0 ? marks[0].startTime : null;
   }, view);
+}
+
+export async function listen(app: {
+  listen(o: { port: number; host: string }): Promise<unknown>;
+  server: { address(): unknown };
+}): Promise<string> {
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = app.server.address() as AddressInfo;
+  return `http://127.0.0.1:${port}`;
+}
+
+/** Type 7 quantile, as the dashboard computes it: an independent check of its numbers. */
+export function quantile(values: number[], q: number): number {
+  const s = [...values].sort((a, b) => a - b);
+  const pos = (s.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.min(lo + 1, s.length - 1);
+  return s[lo] + (s[hi] - s[lo]) * (pos - lo);
 }

@@ -6,20 +6,24 @@
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
+import { loadPublished, validate } from '../bench/validate.js';
+import { Store } from '../data/store.js';
+import type { ValidationConfig } from '../data/validation.js';
 import { buildApp } from '../server/app.js';
 import { PROTOCOLS } from '../sim/index.js';
 import {
   chartOf,
   currentHash,
   launchChromium,
+  listen,
   type PageGlobals,
   pointPosition,
+  quantile,
   readyAtMs,
   show,
   waitReady,
@@ -51,21 +55,6 @@ interface ApiRun {
   id: number;
   host: { cores: number };
   cases: ApiCase[];
-}
-
-async function listen(app: App): Promise<string> {
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const { port } = app.server.address() as AddressInfo;
-  return `http://127.0.0.1:${port}`;
-}
-
-/** Type 7 quantile, as the dashboard computes it: an independent check of its numbers. */
-function quantile(values: number[], q: number): number {
-  const s = [...values].sort((a, b) => a - b);
-  const pos = (s.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.min(lo + 1, s.length - 1);
-  return s[lo] + (s[hi] - s[lo]) * (pos - lo);
 }
 
 function protocolsIn(cases: ApiCase[]): string[] {
@@ -443,6 +432,50 @@ describe('dashboard in a browser', { timeout: 180_000 }, () => {
     await shoot('error');
     // The 404 is logged by the browser and by the dashboard: expected here, nowhere else.
     pageErrors = [];
+  });
+
+  it('validation: published beside modeled per measurement, the verdict first; the other views keep the bench run', async () => {
+    // A real validation (modeled cycles only, deterministic), stored as flushbench validate does.
+    const v = await validate(loadPublished());
+    const store = Store.open(join(dir, 'runs.db'));
+    const id = store.insertRun(v.run);
+    store.close();
+    await show(page, '#/validation', 'validation');
+    const within = v.rows.filter((r) => r.withinTolerance).length;
+    assert.match(
+      (await page.textContent('#validation-verdict')) ?? '',
+      new RegExp(`^${within} of ${v.rows.length} speedups within ±15 %`),
+    );
+    assert.equal(await page.getAttribute('#validation-verdict', 'data-misses'), String(v.misses));
+    const measurements = (await api<{ config: ValidationConfig }>(`/api/runs/${id}`)).body.config
+      .measurements;
+    for (const [i, m] of measurements.entries()) {
+      const rows = v.rows.filter((r) => r.measurement === m.id);
+      const chart = await chartOf(page, `chart-validation-${i}`);
+      assert.deepEqual(
+        chart.labels,
+        rows.map((r) => r.protocol),
+        m.id,
+      );
+      assert.deepEqual(
+        chart.datasets.map((d) => d.label),
+        ['published', 'modeled'],
+      );
+      assert.deepEqual(
+        chart.datasets[0].data,
+        rows.map((r) => r.publishedRatio),
+      );
+      assert.deepEqual(
+        chart.datasets[1].data,
+        rows.map((r) => r.modeledRatio),
+      );
+      assert.equal(await page.locator(`#validation-${m.id} tbody tr`).count(), rows.length);
+    }
+    await shoot('validation');
+    // The overview still opens the latest bench run, not the validation.
+    await show(page, '#/overview', 'overview');
+    assert.equal(await page.textContent('#run-header .run-id'), `Run #${runIds.at(-1)}`);
+    assertNoPageErrors();
   });
 
   it('an empty database shows the command that makes the first run', async () => {

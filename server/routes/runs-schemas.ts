@@ -15,6 +15,7 @@ export const RunsQuery = Type.Object(
     offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
     branch: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
     commit: Type.Optional(Type.String({ pattern: '^[0-9a-fA-F]{4,40}$' })),
+    suite: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
   },
   { additionalProperties: false },
 );

@@ -44,6 +44,11 @@ export type {
   StoredCase as Case,
   StoredRun as Run,
 } from '../../data/stored.js';
+export type {
+  PublishedMeasurement,
+  ValidationConfig,
+  ValidationRow,
+} from '../../data/validation.js';
 
 import type { Metric as CompareMetric, Comparison } from '../../data/comparison.js';
 import type { History, HistoryMetric } from '../../data/history-points.js';
@@ -147,7 +152,7 @@ export function getHealth(): Promise<Health> {
 }
 
 export async function listRuns(
-  query: { limit?: number; offset?: number; branch?: string; commit?: string } = {},
+  query: { limit?: number; offset?: number; branch?: string; commit?: string; suite?: string } = {},
 ): Promise<RunSummary[]> {
   return (await getJson<{ runs: RunSummary[] }>(urlOf('/api/runs', query))).runs;
 }

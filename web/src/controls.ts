@@ -122,6 +122,9 @@ export function emptyState(): HTMLElement {
  * the empty-database message) when there is no run at all; a missing run id is the server's
  * 404, which the caller lets reach the error banner.
  */
+/** The suite of `flushbench validate`'s runs (data/run-record.ts). */
+const VALIDATION_SUITE = 'validate';
+
 export async function loadRun(ctx: ViewContext): Promise<{ runs: RunSummary[]; run: Run } | null> {
   const wanted = ctx.params.get('run');
   const runsP = listRuns({ limit: RUN_PICKER_LIMIT });
@@ -138,7 +141,9 @@ export async function loadRun(ctx: ViewContext): Promise<{ runs: RunSummary[]; r
     ctx.root.replaceChildren(emptyState());
     return null;
   }
-  return { runs, run: await ctx.guard(getRun(runs[0].id)) };
+  // A validation run (flushbench validate) has its own view: the others open the latest bench run.
+  const latest = runs.find((r) => r.suite !== VALIDATION_SUITE) ?? runs[0];
+  return { runs, run: await ctx.guard(getRun(latest.id)) };
 }
 
 /** Which run is on screen: commit, machine and how to take it away as a file. */

@@ -26,6 +26,7 @@ import { correctnessView } from './views/correctness.js';
 import { historyView } from './views/history.js';
 import { overviewView } from './views/overview.js';
 import { timelineView } from './views/timeline.js';
+import { validationView } from './views/validation.js';
 
 const VIEWS: Readonly<Record<ViewName, View>> = Object.freeze({
   overview: overviewView,
@@ -34,6 +35,7 @@ const VIEWS: Readonly<Record<ViewName, View>> = Object.freeze({
   compare: compareView,
   correctness: correctnessView,
   timeline: timelineView,
+  validation: validationView,
 });
 
 /** What `body[data-ready]` says when a render ended in the error banner instead of a view. */

@@ -9,6 +9,7 @@ export const BASELINE_PROTOCOL = 'sync';
 
 const PROTOCOL_COLORS: Readonly<Record<string, string>> = Object.freeze({
   sync: '#3366b8',
+  'sync-5.2': '#1f3f77',
   concurrent: '#e07b1a',
   'async-inline': '#23955a',
   broadcast: '#8a55c9',

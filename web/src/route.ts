@@ -11,6 +11,7 @@ export const VIEW_NAMES = Object.freeze([
   'compare',
   'correctness',
   'timeline',
+  'validation',
 ] as const);
 export type ViewName = (typeof VIEW_NAMES)[number];
 export const DEFAULT_VIEW: ViewName = 'overview';

@@ -1,0 +1,157 @@
+/**
+ * The model against published measurements (`flushbench validate`): per measurement, each
+ * protocol's time as a ratio to the baseline, published beside modeled, and the table with the
+ * absolute times. The verdict first: how many ratios are within the file's tolerance.
+ */
+import { getRun, listRuns, type Run, type ValidationConfig, type ValidationRow } from '../api.js';
+import { runHeader } from '../controls.js';
+import { chartBox, h, swatch } from '../dom.js';
+import { protocolColor } from '../palette.js';
+import type { View, ViewContext } from '../view-context.js';
+import { validationChart } from './validation-chart.js';
+
+const VALIDATION_SUITE = 'validate';
+const VALIDATE_COMMAND = 'npx flushbench validate';
+
+const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)} %`;
+
+function emptyValidation(): HTMLElement {
+  return h(
+    'section',
+    { class: 'panel empty-state', id: 'validation-empty' },
+    h('h2', {}, 'No validation stored yet'),
+    h('p', {}, 'Compare the model with published measurements from the repository:'),
+    h('pre', {}, h('code', {}, VALIDATE_COMMAND)),
+    h('p', { class: 'muted' }, 'Then reload this page.'),
+  );
+}
+
+async function loadValidation(ctx: ViewContext): Promise<Run | null> {
+  const wanted = ctx.params.get('run');
+  if (wanted !== null) {
+    const id = Number(wanted);
+    if (!Number.isInteger(id) || id < 1) {
+      throw new RangeError(`run must be a positive integer run id (got ${JSON.stringify(wanted)})`);
+    }
+    return ctx.guard(getRun(id));
+  }
+  const [latest] = await ctx.guard(listRuns({ suite: VALIDATION_SUITE, limit: 1 }));
+  return latest ? ctx.guard(getRun(latest.id)) : null;
+}
+
+function verdict(config: ValidationConfig): HTMLElement {
+  const misses = config.rows.filter((r) => !r.withinTolerance);
+  const within = config.rows.length - misses.length;
+  const tol = `±${Math.round(config.tolerance * 100)} %`;
+  return h(
+    'div',
+    {
+      class: `banner ${misses.length === 0 ? 'control-caught' : 'control-partial'}`,
+      id: 'validation-verdict',
+      'data-misses': String(misses.length),
+    },
+    h(
+      'strong',
+      {},
+      `${within} of ${config.rows.length} speedups within ${tol} of the published ones`,
+    ),
+    h(
+      'div',
+      {},
+      misses.length === 0
+        ? 'Every ratio between protocols that the model produces is within the tolerance the measurement file states.'
+        : `Missed: ${misses.map((r) => `${r.protocol} in ${r.measurement} (${pct(r.ratioError)})`).join('; ')}.`,
+    ),
+  );
+}
+
+function rowsTable(rows: readonly ValidationRow[], baseline: string): HTMLElement {
+  return h(
+    'table',
+    { class: 'data validation-table' },
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        h('th', {}, 'protocol'),
+        h('th', { class: 'num' }, 'published'),
+        h('th', { class: 'num' }, 'modeled'),
+        h('th', { class: 'num' }, `published / ${baseline}`),
+        h('th', { class: 'num' }, `modeled / ${baseline}`),
+        h('th', { class: 'num' }, 'ratio off by'),
+        h('th', {}, ''),
+      ),
+    ),
+    h(
+      'tbody',
+      {},
+      ...rows.map((r) =>
+        h(
+          'tr',
+          { 'data-protocol': r.protocol },
+          h('td', {}, swatch(protocolColor(r.protocol)), r.protocol),
+          h('td', { class: 'num' }, `${Math.round(r.publishedNs)} ns`),
+          h('td', { class: 'num' }, `${Math.round(r.modeledNs)} ns`),
+          h('td', { class: 'num' }, r.publishedRatio.toFixed(3)),
+          h('td', { class: 'num' }, r.modeledRatio.toFixed(3)),
+          h('td', { class: 'num' }, pct(r.ratioError)),
+          h(
+            'td',
+            { class: r.withinTolerance ? 'good' : 'bad strong' },
+            r.withinTolerance ? '✓' : '✗ miss',
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+export const validationView: View = {
+  name: 'validation',
+  title: 'Validation',
+  async render(ctx: ViewContext) {
+    const run = await loadValidation(ctx);
+    if (!run) {
+      ctx.root.replaceChildren(emptyValidation());
+      return;
+    }
+    if (run.suite !== VALIDATION_SUITE) {
+      throw new RangeError(
+        `run ${run.id} is a ${run.suite} run, not a validation (${VALIDATE_COMMAND} makes one)`,
+      );
+    }
+    const config = run.config as unknown as ValidationConfig;
+    const charts: { canvas: HTMLCanvasElement; rows: ValidationRow[]; baseline: string }[] = [];
+    const panels = config.measurements.map((m, i) => {
+      const rows = config.rows.filter((r) => r.measurement === m.id);
+      const chart = chartBox(`chart-validation-${i}`, 'small');
+      charts.push({ canvas: chart.canvas, rows, baseline: m.baseline });
+      return h(
+        'section',
+        { class: 'panel validation-measurement', id: `validation-${m.id}` },
+        h('h2', {}, m.title),
+        h(
+          'p',
+          { class: 'muted' },
+          h('a', { href: m.source.url, rel: 'noreferrer' }, m.source.citation),
+          ` — ${m.machine}; ${m.kernel}. Modeled on ${m.profile}, ${m.cpus} CPU${m.cpus === 1 ? '' : 's'}, ${m.pages} page${m.pages === 1 ? '' : 's'}, per ${m.metric}.`,
+        ),
+        h('blockquote', {}, m.source.quote),
+        h('div', { class: 'grid-2' }, chart.box, rowsTable(rows, m.baseline)),
+      );
+    });
+    ctx.root.replaceChildren(runHeader(run), verdict(config), ...panels);
+    for (const c of charts) {
+      ctx.track(
+        validationChart(c.canvas, {
+          protocols: c.rows.map((r) => r.protocol),
+          published: c.rows.map((r) => r.publishedRatio),
+          modeled: c.rows.map((r) => r.modeledRatio),
+          baseline: c.baseline,
+        }),
+      );
+    }
+  },
+};
