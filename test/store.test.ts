@@ -117,3 +117,42 @@ test('outside a git checkout the commit is null', () => {
   const here = commitInfo();
   assert.ok(here === null || /^[0-9a-f]{40}$/.test(here.sha));
 });
+
+test('a validation run is reached by its id: the latest, a commit or a branch mean a bench run', () => {
+  const store = Store.open(tempDb());
+  const commit = (sha: string) => ({
+    sha,
+    branch: 'main',
+    dirty: false,
+    subject: 's',
+    time: '2026-11-01T00:00:00Z',
+  });
+  const bench = store.insertRun(
+    syntheticRun({ commit: commit('aaaa1111'), startedAt: '2026-11-01T01:00:00Z' }),
+  );
+  const validation = store.insertRun(
+    syntheticRun({
+      suite: 'validate',
+      commit: commit('aaaa1111'),
+      startedAt: '2026-11-01T02:00:00Z',
+    }),
+  );
+  const onlyValidation = store.insertRun(
+    syntheticRun({
+      suite: 'validate',
+      commit: { ...commit('bbbb2222'), branch: 'v-only' },
+      startedAt: '2026-11-01T03:00:00Z',
+    }),
+  );
+  assert.equal(store.latestRunId(), bench);
+  assert.equal(store.resolveRef('aaaa1111'), bench);
+  assert.equal(store.resolveRef('main'), bench);
+  assert.equal(store.resolveRef(String(validation)), validation, 'by id it is reachable');
+  assert.throws(() => store.resolveRef('bbbb2222'), /must be a run id, a commit sha/);
+  assert.throws(() => store.resolveRef('v-only'), /must be a run id, a commit sha/);
+  assert.deepEqual(
+    store.listRuns({ suite: 'validate' }).map((r) => r.id),
+    [onlyValidation, validation],
+  );
+  store.close();
+});
