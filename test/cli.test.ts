@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { fullFlushBreakEven } from '../sim/cpu/cost-model.js';
+import { loadProfile, profileNames } from '../sim/shared/profile.js';
 
 const CLI = fileURLToPath(new URL('../../bin/flushbench.js', import.meta.url));
 
@@ -87,4 +89,28 @@ test('a failed run exits 1 and names the CPU', () => {
   const crash = cli('sim', '--cpus', '2', '--fault', '1:throw');
   assert.equal(crash.status, 1);
   assert.match(crash.stderr, /CPU 1 crashed: Error: injected fault/);
+});
+
+test('flushbench profiles lists every profile: its machine, the share of estimates, the full-flush break-even', () => {
+  const r = cli('profiles', '--json');
+  assert.equal(r.status, 0, r.stderr);
+  const rows = JSON.parse(r.stdout);
+  assert.deepEqual(
+    rows.map((x: { name: string }) => x.name),
+    profileNames(),
+  );
+  for (const row of rows) {
+    const p = loadProfile(row.name);
+    const estimates = Object.values(p.entries).filter((e) => e.estimate).length;
+    assert.equal(row.estimates, estimates, row.name);
+    assert.equal(row.estimateShare, estimates / Object.keys(p.entries).length);
+    assert.equal(row.pti.value, p.pti);
+    assert.equal(row.apicMode.value, p.apicMode);
+    assert.deepEqual(Object.values(row.fullFlushBreakEvenPages), [
+      fullFlushBreakEven(p, 64),
+      fullFlushBreakEven(p, 256),
+    ]);
+  }
+  const text = cli('profiles');
+  for (const row of rows) assert.match(text.stdout, new RegExp(`^${row.name} `, 'm'));
 });

@@ -184,10 +184,9 @@ export class FlushCostModel {
       this.dequeuedAt[i] = Number.NEGATIVE_INFINITY;
     }
     if (this.p.crosscall) {
-      for (let i = 0; i < this.nTargets; i++) {
-        t += 2 * this.lt[this.p.distances[this.targets[i]]] + c.ipiSend;
-        this.sent[i] = t;
-      }
+      // smp_call_function_many(): queue a csd on every target, then one IPI per cluster.
+      for (let i = 0; i < this.nTargets; i++) t += 2 * this.lt[this.p.distances[this.targets[i]]];
+      t = this.sendIpis(t, null);
     }
     // inc_mm_tlb_gen(): a locked add on a line every target read in the last flush, so it
     // first takes the line back from the farthest of them.
@@ -395,14 +394,27 @@ export class FlushCostModel {
     return t;
   }
 
+  /** The ICR writes an IPI to every target takes: its distinct clusters (or CPUs). */
+  private clusterCount(): number {
+    let n = 0;
+    for (let i = 0; i < this.nTargets; i++) {
+      const cluster = this.cluster[this.targets[i]];
+      let seen = false;
+      for (let j = 0; j < i && !seen; j++) seen = this.cluster[this.targets[j]] === cluster;
+      if (!seen) n++;
+    }
+    return n;
+  }
+
   /** The initiator's iteration: what came before the flush, the flush, the refault, the refills. */
   endIteration(flushCycles: number): number {
     const c = this.c;
     let after = 0;
     if (this.p.crosscall) {
-      for (let i = 0; i < this.nTargets; i++) {
-        after += 2 * this.lt[this.p.distances[this.targets[i]]] + c.ipiSend;
-      }
+      // The cross-call behind the flush: a csd on every target, one IPI per cluster.
+      for (let i = 0; i < this.nTargets; i++)
+        after += 2 * this.lt[this.p.distances[this.targets[i]]];
+      after += this.clusterCount() * c.ipiSend;
     }
     after += this.p.pages * (c.pageFault + c.pageWalk + c.pteUpdate + c.tlbHit);
     after += this.refill(this.localKind);
