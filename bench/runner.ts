@@ -148,6 +148,7 @@ export function caseRecordOf(spec: CaseSpec, profile: string, r: CaseResult): Ca
       p99: r.modeledCycles.p99,
       iterationMean: r.modeledIterationCycles.mean,
       remoteHandlerMean: r.modeledRemoteHandlerCycles.mean,
+      callMean: r.modeledCallCycles.mean,
     },
     counters: { ...r.counters },
     oracle: {

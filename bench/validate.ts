@@ -9,19 +9,20 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ErrorCodes, withCode } from '../common/errors.js';
 import { type RunRecord, VALIDATION_SUITE } from '../data/run-record.js';
-import type { PublishedMeasurement, ValidationConfig, ValidationRow } from '../data/validation.js';
+import type {
+  PublishedMeasurement,
+  PublishedPoint,
+  ValidationConfig,
+  ValidationRow,
+} from '../data/validation.js';
 import { loadProfile, PROTOCOLS, type Protocol, WORKLOADS, type Workload } from '../sim/index.js';
 import { type BenchProgress, runBench } from './runner.js';
 import type { CaseSpec } from './suites.js';
 
 export const PUBLISHED_FILE = fileURLToPath(new URL('../../bench/published.json', import.meta.url));
 
-/** A measurement as the file gives it; the protocols and workload are checked on loading. */
-export type Measurement = PublishedMeasurement & {
-  workload: Workload;
-  baseline: Protocol;
-  publishedNs: Partial<Record<Protocol, number>>;
-};
+/** A measurement as the file gives it; its points' protocols and its workload are checked on loading. */
+export type Measurement = PublishedMeasurement & { workload: Workload };
 
 export interface Published {
   tolerance: { ratio: number; why: string };
@@ -66,20 +67,28 @@ export function loadPublished(file: string = PUBLISHED_FILE): Published {
       throw bad(
         `${where}: workload must be one of ${WORKLOADS.join(', ')} (got ${JSON.stringify(m.workload)})`,
       );
-    if (m.metric !== 'iteration' && m.metric !== 'flush')
-      throw bad(`${where}: metric must be iteration or flush (got ${JSON.stringify(m.metric)})`);
-    for (const [p, ns] of Object.entries(m.publishedNs ?? {})) {
-      if (!(PROTOCOLS as readonly string[]).includes(p))
-        throw bad(`${where}: publishedNs names no protocol ${JSON.stringify(p)}`);
-      if (typeof ns !== 'number' || !(ns > 0))
+    if (m.metric !== 'iteration' && m.metric !== 'call')
+      throw bad(`${where}: metric must be iteration or call (got ${JSON.stringify(m.metric)})`);
+    if (m.unit !== 'ns' && m.unit !== 'cycles')
+      throw bad(`${where}: unit must be ns or cycles (got ${JSON.stringify(m.unit)})`);
+    if (!Array.isArray(m.points) || m.points.length < 2)
+      throw bad(`${where}: points must list at least two figures (the first is the baseline)`);
+    for (const [i, pt] of m.points.entries()) {
+      if (!(PROTOCOLS as readonly string[]).includes(pt.protocol))
         throw bad(
-          `${where}: publishedNs.${p} must be a positive number (got ${JSON.stringify(ns)})`,
+          `${where}: points[${i}].protocol names no protocol (got ${JSON.stringify(pt.protocol)})`,
+        );
+      for (const k of ['cpus', 'pages'] as const) {
+        if (!Number.isInteger(pt[k]) || pt[k] < 1)
+          throw bad(
+            `${where}: points[${i}].${k} must be a positive integer (got ${JSON.stringify(pt[k])})`,
+          );
+      }
+      if (typeof pt.published !== 'number' || !(pt.published > 0))
+        throw bad(
+          `${where}: points[${i}].published must be a positive number (got ${JSON.stringify(pt.published)})`,
         );
     }
-    if (m.publishedNs?.[m.baseline] === undefined)
-      throw bad(
-        `${where}: the baseline ${JSON.stringify(m.baseline)} must have a published figure`,
-      );
   }
   return raw;
 }
@@ -92,16 +101,23 @@ export async function validate(
   const profiles = [...new Set(published.measurements.map((m) => m.profile))];
   const runs: RunRecord[] = [];
   for (const profile of profiles) {
-    const cases: CaseSpec[] = published.measurements
-      .filter((m) => m.profile === profile)
-      .flatMap((m) =>
-        Object.keys(m.publishedNs).map((protocol) => ({
-          protocol: protocol as Protocol,
+    const cases: CaseSpec[] = [];
+    for (const m of published.measurements.filter((x) => x.profile === profile)) {
+      for (const pt of m.points) {
+        const spec = {
+          protocol: pt.protocol as Protocol,
           workload: m.workload,
-          cpus: m.cpus,
-          pages: m.pages,
-        })),
-      );
+          cpus: pt.cpus,
+          pages: pt.pages,
+        };
+        const same = (c: CaseSpec) =>
+          c.protocol === spec.protocol &&
+          c.cpus === spec.cpus &&
+          c.pages === spec.pages &&
+          c.workload === spec.workload;
+        if (!cases.some(same)) cases.push(spec);
+      }
+    }
     // Modeled cycles do not depend on how long a case runs: a short one serves.
     runs.push(
       await runBench(
@@ -123,39 +139,47 @@ export async function validate(
   const tolerance = published.tolerance.ratio;
   for (const m of published.measurements) {
     const ghz = loadProfile(m.profile).ghz;
-    const modeledNs = (protocol: string): number => {
+    const modeledOf = (pt: PublishedPoint): number => {
       const c = cases.find(
         (x) =>
           x.profile === m.profile &&
-          x.protocol === protocol &&
+          x.protocol === pt.protocol &&
           x.workload === m.workload &&
-          x.cpus === m.cpus &&
-          x.pages === m.pages,
+          x.cpus === pt.cpus &&
+          x.pages === pt.pages,
       );
       if (!c || c.status === 'errored') {
         throw withCode(
           new Error(
-            `validate: the case ${protocol} of ${m.id} failed: ${c?.error?.message ?? 'not run'}`,
+            `validate: the case ${pt.protocol} at ${pt.cpus} CPUs of ${m.id} failed: ${c?.error?.message ?? 'not run'}`,
           ),
           ErrorCodes.CASE_FAILED,
         );
       }
       const cycles =
-        m.metric === 'iteration' ? c.modeledCycles.iterationMean : c.modeledCycles.mean;
-      return cycles / ghz;
+        m.metric === 'iteration' ? c.modeledCycles.iterationMean : c.modeledCycles.callMean;
+      if (typeof cycles !== 'number') {
+        throw withCode(
+          new Error(`validate: ${m.id} needs the ${m.metric} figure, which the case lacks`),
+          ErrorCodes.CASE_FAILED,
+        );
+      }
+      return m.unit === 'ns' ? cycles / ghz : cycles;
     };
-    const baseModeled = modeledNs(m.baseline);
-    const basePublished = m.publishedNs[m.baseline]!;
-    for (const [protocol, publishedNs] of Object.entries(m.publishedNs)) {
-      const modeled = modeledNs(protocol);
-      const publishedRatio = publishedNs / basePublished;
+    const [base] = m.points;
+    const baseModeled = modeledOf(base);
+    for (const pt of m.points) {
+      const modeled = modeledOf(pt);
+      const publishedRatio = pt.published / base.published;
       const modeledRatio = modeled / baseModeled;
       const ratioError = modeledRatio / publishedRatio - 1;
       rows.push({
         measurement: m.id,
-        protocol,
-        publishedNs,
-        modeledNs: modeled,
+        protocol: pt.protocol,
+        cpus: pt.cpus,
+        pages: pt.pages,
+        published: pt.published,
+        modeled,
         publishedRatio,
         modeledRatio,
         ratioError,

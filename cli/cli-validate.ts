@@ -12,6 +12,10 @@ interface Io {
   out: (s: string) => void;
 }
 
+/** A point as the table names it: the protocol, with its CPUs and pages. */
+const pointLabel = (r: { protocol: string; cpus: number; pages: number }) =>
+  `${r.protocol}, ${r.cpus} CPU${r.cpus === 1 ? '' : 's'}, ${r.pages} page${r.pages === 1 ? '' : 's'}`;
+
 const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)} %`;
 
 export async function validateCommand(args: string[], io: Io): Promise<number> {
@@ -44,30 +48,24 @@ export async function validateCommand(args: string[], io: Io): Promise<number> {
     const lines: string[] = [];
     for (const m of published.measurements) {
       const rows = v.rows.filter((r) => r.measurement === m.id);
+      const [base] = rows;
       lines.push(
         '',
         `${m.id}: ${m.title}`,
         `  ${m.source.citation}`,
         `  ${m.source.url}`,
-        `  machine: ${m.machine}; modeled on ${m.profile}, ${m.cpus} CPU${m.cpus === 1 ? '' : 's'}, ${m.pages} page${m.pages === 1 ? '' : 's'}, per ${m.metric}`,
+        `  machine: ${m.machine}; modeled on ${m.profile}, per ${m.metric === 'iteration' ? 'iteration' : 'system call'}`,
+        ...(m.note ? [`  note: ${m.note}`] : []),
         ...textTable(
-          [
-            'protocol',
-            'published',
-            'modeled',
-            `published / ${m.baseline}`,
-            `modeled / ${m.baseline}`,
-            'ratio off by',
-            '',
-          ],
+          ['point', 'published', 'modeled', 'published ratio', 'modeled ratio', 'ratio off by', ''],
           rows.map((r) => [
-            r.protocol,
-            `${Math.round(r.publishedNs)} ns`,
-            `${Math.round(r.modeledNs)} ns`,
+            pointLabel(r),
+            `${Math.round(r.published)} ${m.unit}`,
+            `${Math.round(r.modeled)} ${m.unit}`,
             r.publishedRatio.toFixed(3),
             r.modeledRatio.toFixed(3),
             pct(r.ratioError),
-            r.withinTolerance ? '✓' : '✗ MISS',
+            r === base ? 'baseline' : r.withinTolerance ? '✓' : '✗ MISS',
           ]),
           (i) => i >= 1 && i <= 5,
         ).map((l) => `  ${l}`),

@@ -36,6 +36,7 @@ export const STAT_COLUMNS = [
     csv: 'modeled_iteration_cycles',
   },
   { column: 'modeled_handler_mean', group: 'modeledCycles', field: 'remoteHandlerMean' },
+  { column: 'modeled_call_mean', group: 'modeledCycles', field: 'callMean' },
   {
     column: 'checked_accesses',
     group: 'oracle',

@@ -100,6 +100,11 @@ export const MIGRATIONS: readonly string[] = Object.freeze([
   ALTER TABLE cases ADD COLUMN ack_window_violations INTEGER;
   ALTER TABLE cases ADD COLUMN freed_table_walks INTEGER;
   `,
+  // 5: the modeled system call alone (madvise without the refault), which validate compares
+  // with published system-call timings; NULL for cases recorded before it existed.
+  `
+  ALTER TABLE cases ADD COLUMN modeled_call_mean REAL;
+  `,
 ]);
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -5,6 +5,16 @@
  */
 import { type Static, Type } from 'typebox';
 
+/** One published figure: a protocol at a CPU and page count. */
+export const PublishedPoint = Type.Object({
+  protocol: Type.String(),
+  cpus: Type.Integer({ minimum: 1 }),
+  pages: Type.Integer({ minimum: 1 }),
+  published: Type.Number({ exclusiveMinimum: 0 }),
+});
+export type PublishedPoint = Static<typeof PublishedPoint>;
+
+/** A measurement: its points, the first of which is the baseline the others are ratios to. */
 export const PublishedMeasurement = Type.Object({
   id: Type.String(),
   title: Type.String(),
@@ -14,20 +24,25 @@ export const PublishedMeasurement = Type.Object({
   benchmark: Type.String(),
   profile: Type.String(),
   workload: Type.String(),
-  cpus: Type.Integer(),
-  pages: Type.Integer(),
-  /** What was timed: the whole iteration (madvise + touch) or the flush call alone. */
-  metric: Type.Enum(['iteration', 'flush']),
-  baseline: Type.String(),
-  publishedNs: Type.Record(Type.String(), Type.Number()),
+  /** What was timed: the whole iteration (madvise + touch), or the system call alone. */
+  metric: Type.Enum(['iteration', 'call']),
+  unit: Type.Enum(['ns', 'cycles']),
+  points: Type.Array(PublishedPoint, { minItems: 2 }),
+  /** How the modeled case differs from the published benchmark, when it does. */
+  note: Type.Optional(Type.String()),
 });
 export type PublishedMeasurement = Static<typeof PublishedMeasurement>;
 
 export const ValidationRow = Type.Object({
   measurement: Type.String(),
+  /** The point: which protocol, at how many CPUs and pages. */
   protocol: Type.String(),
-  publishedNs: Type.Number(),
-  modeledNs: Type.Number(),
+  cpus: Type.Integer(),
+  pages: Type.Integer(),
+  /** In the measurement's unit (ns or cycles). */
+  published: Type.Number(),
+  modeled: Type.Number(),
+  /** This point over the measurement's first one. */
   publishedRatio: Type.Number(),
   modeledRatio: Type.Number(),
   /** modeledRatio / publishedRatio − 1. */

@@ -444,7 +444,7 @@ describe('dashboard in a browser', { timeout: 180_000 }, () => {
     const within = v.rows.filter((r) => r.withinTolerance).length;
     assert.match(
       (await page.textContent('#validation-verdict')) ?? '',
-      new RegExp(`^${within} of ${v.rows.length} speedups within ±15 %`),
+      new RegExp(`^${within} of ${v.rows.length} ratios within ±15 %`),
     );
     assert.equal(await page.getAttribute('#validation-verdict', 'data-misses'), String(v.misses));
     const measurements = (await api<{ config: ValidationConfig }>(`/api/runs/${id}`)).body.config
@@ -454,7 +454,10 @@ describe('dashboard in a browser', { timeout: 180_000 }, () => {
       const chart = await chartOf(page, `chart-validation-${i}`);
       assert.deepEqual(
         chart.labels,
-        rows.map((r) => r.protocol),
+        rows.map(
+          (r) =>
+            `${r.protocol}, ${r.cpus} CPU${r.cpus === 1 ? '' : 's'}, ${r.pages} page${r.pages === 1 ? '' : 's'}`,
+        ),
         m.id,
       );
       assert.deepEqual(

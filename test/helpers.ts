@@ -66,6 +66,7 @@ export function syntheticCase(
       p99: 3179,
       iterationMean: 6518,
       remoteHandlerMean: 2000,
+      callMean: 3179 + 286,
     },
     counters: { ipisSent: 10 },
     oracle: {

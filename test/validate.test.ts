@@ -17,17 +17,22 @@ test('validate prints every published figure beside the modeled one, and exits 1
   const r = cli(['validate', '--db', db, '--json']);
   const out = JSON.parse(r.stdout);
   const published = loadPublished();
-  const expected = published.measurements.reduce(
-    (n, m) => n + Object.keys(m.publishedNs).length,
-    0,
-  );
+  const expected = published.measurements.reduce((n, m) => n + m.points.length, 0);
   assert.equal(out.rows.length, expected);
-  for (const row of out.rows) {
-    const m = published.measurements.find((x) => x.id === row.measurement)!;
-    assert.equal(row.publishedNs, m.publishedNs[row.protocol as keyof typeof m.publishedNs]);
-    assert.equal(row.publishedRatio, row.publishedNs / m.publishedNs[m.baseline]!);
-    assert.ok(Math.abs(row.ratioError - (row.modeledRatio / row.publishedRatio - 1)) < 1e-12);
-    assert.equal(row.withinTolerance, Math.abs(row.ratioError) <= published.tolerance.ratio);
+  for (const m of published.measurements) {
+    const rows = out.rows.filter((x: { measurement: string }) => x.measurement === m.id);
+    assert.equal(rows.length, m.points.length, m.id);
+    for (const [i, row] of rows.entries()) {
+      const pt = m.points[i];
+      assert.deepEqual(
+        [row.protocol, row.cpus, row.pages, row.published],
+        [pt.protocol, pt.cpus, pt.pages, pt.published],
+      );
+      assert.equal(row.publishedRatio, pt.published / m.points[0].published);
+      assert.equal(row.modeledRatio, row.modeled / rows[0].modeled);
+      assert.ok(Math.abs(row.ratioError - (row.modeledRatio / row.publishedRatio - 1)) < 1e-12);
+      assert.equal(row.withinTolerance, Math.abs(row.ratioError) <= published.tolerance.ratio);
+    }
   }
   const misses = out.rows.filter((x: { withinTolerance: boolean }) => !x.withinTolerance).length;
   assert.equal(out.misses, misses);
@@ -38,16 +43,27 @@ test('validate prints every published figure beside the modeled one, and exits 1
   const run = store.getRunRecord(out.id)!;
   store.close();
   assert.equal(run.suite, 'validate');
-  assert.equal(run.cases.length, expected);
+  const distinct = new Set(
+    published.measurements.flatMap((m) =>
+      m.points.map((p) => `${m.profile}/${p.protocol}/${p.cpus}/${p.pages}`),
+    ),
+  );
+  assert.equal(run.cases.length, distinct.size);
   assert.deepEqual((run.config as { rows: unknown }).rows, out.rows);
-  // The modeled ns are the stored cases' cycles at the profile's clock.
+  // The modeled figures are the stored cases' cycles, at the profile's clock for ns.
   for (const row of out.rows) {
     const m = published.measurements.find((x) => x.id === row.measurement)!;
     const c = run.cases.find(
-      (x) => x.protocol === row.protocol && x.cpus === m.cpus && x.profile === m.profile,
+      (x) =>
+        x.protocol === row.protocol &&
+        x.cpus === row.cpus &&
+        x.pages === row.pages &&
+        x.profile === m.profile,
     )!;
     assert.ok(c.status === 'completed', c.key);
-    assert.equal(row.modeledNs, c.modeledCycles.iterationMean / loadProfile(m.profile).ghz);
+    const cycles =
+      m.metric === 'iteration' ? c.modeledCycles.iterationMean : c.modeledCycles.callMean!;
+    assert.equal(row.modeled, m.unit === 'ns' ? cycles / loadProfile(m.profile).ghz : cycles);
   }
 });
 
@@ -65,8 +81,19 @@ test('a bad measurement file is refused with exit 2, its path and the rule, and 
       /workload must be one of madvise.* \(got "fork"\)/,
     ],
     [
-      { ...good, measurements: [{ ...good.measurements[0], publishedNs: { 'sync-9': 1 } }] },
-      /publishedNs names no protocol "sync-9"/,
+      {
+        ...good,
+        measurements: [
+          {
+            ...good.measurements[0],
+            points: [
+              { protocol: 'sync-9', cpus: 1, pages: 1, published: 1 },
+              good.measurements[0].points[1],
+            ],
+          },
+        ],
+      },
+      /points\[0\]\.protocol names no protocol \(got "sync-9"\)/,
     ],
   ];
   for (const [content, message] of cases) {

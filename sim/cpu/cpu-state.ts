@@ -160,6 +160,8 @@ export abstract class CpuState {
   protected csdsSeen = 0;
 
   protected remoteHandlerCycles = 0;
+  /** Modeled cycles of the measured system calls (before the flush + the flush), summed. */
+  protected callCycles = 0;
   protected remoteHandlers = 0;
 
   constructor(init: CpuInit) {

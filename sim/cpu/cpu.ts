@@ -89,6 +89,7 @@ export class Cpu extends CpuInitiator {
       rme: this.tinybenchRme,
       modeledCycles: modeled,
       iterationCycles: iterations,
+      callCycles: this.callCycles,
       counters: this.counters.slice(),
       remoteHandlerCycles: this.remoteHandlerCycles,
       remoteHandlers: this.remoteHandlers,
@@ -150,6 +151,7 @@ export class Cpu extends CpuInitiator {
     this.csdsSeen = 0;
     this.oracle.setupCase(this.space);
     this.remoteHandlerCycles = 0;
+    this.callCycles = 0;
     this.remoteHandlers = 0;
     this.tlb.clock = 0;
     const distances = new Uint8Array(this.n);

@@ -84,6 +84,8 @@ export interface CaseResult {
   /** The same at the profile's clock. */
   modeledNs: ModeledSummary;
   modeledIterationCycles: { mean: number };
+  /** The system call alone (madvise: syscall, zap, flush), without the refault after it. */
+  modeledCallCycles: { mean: number };
   modeledRemoteHandlerCycles: { mean: number; count: number };
   counters: Record<CounterName, number>;
   oracle: Oracle;
@@ -420,6 +422,9 @@ function assemble(
     modeledCycles: modeledSummary(modeled),
     modeledNs: toNs(modeledSummary(modeled)),
     modeledIterationCycles: { mean: iterations.mean },
+    modeledCallCycles: {
+      mean: initiators.reduce((n, r) => n + r.callCycles, 0) / iterations.count,
+    },
     modeledRemoteHandlerCycles: {
       mean: handlers > 0 ? handlerCycles / handlers : 0,
       count: handlers,

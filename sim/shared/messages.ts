@@ -170,6 +170,8 @@ export interface CpuResult {
   /** Modeled cycles of each measured flush call and of each iteration (initiators only). */
   modeledCycles: Float64Array | null;
   iterationCycles: Float64Array | null;
+  /** The measured system calls' modeled cycles (before the flush and the flush), summed. */
+  callCycles: number;
   counters: Float64Array;
   remoteHandlerCycles: number;
   remoteHandlers: number;

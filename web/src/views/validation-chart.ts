@@ -2,17 +2,22 @@ import { type AnyChart, axisTitle, make } from '../chart-theme.js';
 import { INK_COLOR, protocolColor, withAlpha } from '../palette.js';
 
 /**
- * One measurement's speedups: each protocol's time as a ratio to the baseline, published (solid)
- * beside modeled (hatched by transparency), so a gap between the two bars is the model's error.
+ * One measurement's ratios: each point's time over the baseline point's, published (solid) beside
+ * modeled (pale), so a gap between the two bars is the model's error.
  */
 export function validationChart(
   canvas: HTMLCanvasElement,
-  d: { protocols: string[]; published: number[]; modeled: number[]; baseline: string },
+  d: {
+    labels: string[];
+    protocols: string[];
+    published: number[];
+    modeled: number[];
+  },
 ): AnyChart {
   return make(canvas, {
     type: 'bar',
     data: {
-      labels: d.protocols,
+      labels: d.labels,
       datasets: [
         {
           label: 'published',
@@ -32,7 +37,7 @@ export function validationChart(
     },
     options: {
       scales: {
-        y: { beginAtZero: true, title: axisTitle(`÷ ${d.baseline}`) },
+        y: { beginAtZero: true, title: axisTitle('÷ the first point') },
       },
       plugins: { legend: { position: 'bottom' } },
     },

@@ -1,7 +1,7 @@
 /**
  * The model against published measurements (`flushbench validate`): per measurement, each
- * protocol's time as a ratio to the baseline, published beside modeled, and the table with the
- * absolute times. The verdict first: how many ratios are within the file's tolerance.
+ * point's time as a ratio to the first (baseline) point, published beside modeled, and the table
+ * with the absolute figures. The verdict first: how many ratios are within the file's tolerance.
  */
 import { getRun, listRuns, type Run, type ValidationConfig, type ValidationRow } from '../api.js';
 import { runHeader } from '../controls.js';
@@ -53,19 +53,24 @@ function verdict(config: ValidationConfig): HTMLElement {
     h(
       'strong',
       {},
-      `${within} of ${config.rows.length} speedups within ${tol} of the published ones`,
+      `${within} of ${config.rows.length} ratios within ${tol} of the published ones`,
     ),
     h(
       'div',
       {},
       misses.length === 0
         ? 'Every ratio between protocols that the model produces is within the tolerance the measurement file states.'
-        : `Missed: ${misses.map((r) => `${r.protocol} in ${r.measurement} (${pct(r.ratioError)})`).join('; ')}.`,
+        : `Missed: ${misses.map((r) => `${pointLabel(r)} in ${r.measurement} (${pct(r.ratioError)})`).join('; ')}.`,
     ),
   );
 }
 
-function rowsTable(rows: readonly ValidationRow[], baseline: string): HTMLElement {
+/** A point as the table and the chart name it: the protocol, with its CPUs and pages. */
+export function pointLabel(r: Pick<ValidationRow, 'protocol' | 'cpus' | 'pages'>): string {
+  return `${r.protocol}, ${r.cpus} CPU${r.cpus === 1 ? '' : 's'}, ${r.pages} page${r.pages === 1 ? '' : 's'}`;
+}
+
+function rowsTable(rows: readonly ValidationRow[], unit: string): HTMLElement {
   return h(
     'table',
     { class: 'data validation-table' },
@@ -75,11 +80,11 @@ function rowsTable(rows: readonly ValidationRow[], baseline: string): HTMLElemen
       h(
         'tr',
         {},
-        h('th', {}, 'protocol'),
+        h('th', {}, 'point'),
         h('th', { class: 'num' }, 'published'),
         h('th', { class: 'num' }, 'modeled'),
-        h('th', { class: 'num' }, `published / ${baseline}`),
-        h('th', { class: 'num' }, `modeled / ${baseline}`),
+        h('th', { class: 'num' }, 'published ratio'),
+        h('th', { class: 'num' }, 'modeled ratio'),
         h('th', { class: 'num' }, 'ratio off by'),
         h('th', {}, ''),
       ),
@@ -87,21 +92,23 @@ function rowsTable(rows: readonly ValidationRow[], baseline: string): HTMLElemen
     h(
       'tbody',
       {},
-      ...rows.map((r) =>
+      ...rows.map((r, i) =>
         h(
           'tr',
           { 'data-protocol': r.protocol },
-          h('td', {}, swatch(protocolColor(r.protocol)), r.protocol),
-          h('td', { class: 'num' }, `${Math.round(r.publishedNs)} ns`),
-          h('td', { class: 'num' }, `${Math.round(r.modeledNs)} ns`),
+          h('td', {}, swatch(protocolColor(r.protocol)), pointLabel(r)),
+          h('td', { class: 'num' }, `${Math.round(r.published)} ${unit}`),
+          h('td', { class: 'num' }, `${Math.round(r.modeled)} ${unit}`),
           h('td', { class: 'num' }, r.publishedRatio.toFixed(3)),
           h('td', { class: 'num' }, r.modeledRatio.toFixed(3)),
           h('td', { class: 'num' }, pct(r.ratioError)),
-          h(
-            'td',
-            { class: r.withinTolerance ? 'good' : 'bad strong' },
-            r.withinTolerance ? '✓' : '✗ miss',
-          ),
+          i === 0
+            ? h('td', { class: 'muted' }, 'baseline')
+            : h(
+                'td',
+                { class: r.withinTolerance ? 'good' : 'bad strong' },
+                r.withinTolerance ? '✓' : '✗ miss',
+              ),
         ),
       ),
     ),
@@ -123,11 +130,11 @@ export const validationView: View = {
       );
     }
     const config = run.config as unknown as ValidationConfig;
-    const charts: { canvas: HTMLCanvasElement; rows: ValidationRow[]; baseline: string }[] = [];
+    const charts: { canvas: HTMLCanvasElement; rows: ValidationRow[] }[] = [];
     const panels = config.measurements.map((m, i) => {
       const rows = config.rows.filter((r) => r.measurement === m.id);
       const chart = chartBox(`chart-validation-${i}`, 'small');
-      charts.push({ canvas: chart.canvas, rows, baseline: m.baseline });
+      charts.push({ canvas: chart.canvas, rows });
       return h(
         'section',
         { class: 'panel validation-measurement', id: `validation-${m.id}` },
@@ -136,20 +143,21 @@ export const validationView: View = {
           'p',
           { class: 'muted' },
           h('a', { href: m.source.url, rel: 'noreferrer' }, m.source.citation),
-          ` — ${m.machine}; ${m.kernel}. Modeled on ${m.profile}, ${m.cpus} CPU${m.cpus === 1 ? '' : 's'}, ${m.pages} page${m.pages === 1 ? '' : 's'}, per ${m.metric}.`,
+          ` — ${m.machine}; ${m.kernel}. Modeled on ${m.profile}, per ${m.metric === 'iteration' ? 'iteration' : 'system call'}.`,
         ),
+        m.note ? h('p', { class: 'muted' }, `Note: ${m.note}`) : '',
         h('blockquote', {}, m.source.quote),
-        h('div', { class: 'grid-2' }, chart.box, rowsTable(rows, m.baseline)),
+        h('div', { class: 'grid-2' }, chart.box, rowsTable(rows, m.unit)),
       );
     });
     ctx.root.replaceChildren(runHeader(run), verdict(config), ...panels);
     for (const c of charts) {
       ctx.track(
         validationChart(c.canvas, {
+          labels: c.rows.map(pointLabel),
           protocols: c.rows.map((r) => r.protocol),
           published: c.rows.map((r) => r.publishedRatio),
           modeled: c.rows.map((r) => r.modeledRatio),
-          baseline: c.baseline,
         }),
       );
     }
