@@ -4,7 +4,7 @@
  * customSmallerIsBetter JSON.
  */
 import { STAT_COLUMNS, statColumnsOf } from './case-columns.js';
-import type { RunRecord } from './run-record.js';
+import type { MeasuredCase, RunRecord } from './run-record.js';
 
 export const EXPORT_FORMATS = Object.freeze(['json', 'csv', 'bmf', 'gab'] as const);
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -23,6 +23,18 @@ const CSV_STATS = STAT_COLUMNS.filter(
   (c): c is Extract<(typeof STAT_COLUMNS)[number], { csv: string }> => 'csv' in c,
 );
 const CSV_COLUMNS = [...IDENTITY_COLUMNS, ...CSV_STATS.map((c) => c.csv), 'error'];
+
+/**
+ * What the oracle found, by the bench's verdict: a safe protocol with violations is `violated`;
+ * a completed case with violations is a negative control the oracle caught.
+ */
+function oracleWord(c: MeasuredCase): string {
+  if (c.status === 'violated') return 'VIOLATED';
+  const o = c.oracle;
+  const found =
+    o.staleUses + o.lostWrites + (o.ackWindowViolations ?? 0) + (o.freedTableWalks ?? 0);
+  return found > 0 ? 'control caught' : 'clean';
+}
 
 function csvCell(v: unknown): string {
   if (v === null || v === undefined) return '';
@@ -78,7 +90,7 @@ export function exportRun(run: RunRecord, format: ExportFormat): string {
         [];
       for (const c of run.cases) {
         if (c.status === 'errored') continue;
-        const extra = `${c.cpus} CPUs, ${c.pages} pages, ${c.workload}, ${c.profile}; oracle ${c.oracle && c.oracle.staleUses + c.oracle.lostWrites === 0 ? 'clean' : 'VIOLATED'}`;
+        const extra = `${c.cpus} CPUs, ${c.pages} pages, ${c.workload}, ${c.profile}; oracle ${oracleWord(c)}`;
         if (c.modeledCycles) {
           out.push({
             name: `${c.key} modeled`,

@@ -1,0 +1,35 @@
+/** `flushbench export`: the CSV keeps its columns; gab's note says what the oracle found. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { exportRun } from '../data/export.js';
+import { syntheticCase, syntheticRun } from './helpers.js';
+
+test('the CSV header is the same columns in the same order as ever', () => {
+  const [header] = exportRun(syntheticRun(), 'csv').split('\n');
+  assert.equal(
+    header,
+    'key,protocol,workload,cpus,pages,profile,status,wall_p50_ns,wall_p99_ns,wall_mean_ns,wall_rme_pct,samples,modeled_p50_cycles,modeled_mean_cycles,modeled_p99_cycles,modeled_iteration_cycles,checked_accesses,stale_uses,lost_writes,ack_window_violations,freed_table_walks,error',
+  );
+});
+
+test('gab: a caught control is not a violation, a safe protocol that broke its guarantee is', () => {
+  const oracle = (ackWindowViolations: number) => ({
+    checkedAccesses: 100,
+    staleUses: 0,
+    lostWrites: 0,
+    ackWindowViolations,
+    freedTableWalks: 0,
+    firstViolation: null,
+  });
+  const run = syntheticRun({
+    cases: [
+      syntheticCase({ protocol: 'sync' }),
+      syntheticCase({ protocol: 'async-unsafe', oracle: oracle(7) }),
+      syntheticCase({ protocol: 'concurrent', status: 'violated', oracle: oracle(1) }),
+    ],
+  });
+  const notes = JSON.parse(exportRun(run, 'gab'))
+    .filter((e: { name: string }) => e.name.endsWith('modeled'))
+    .map((e: { extra: string }) => e.extra.split('; ')[1]);
+  assert.deepEqual(notes, ['oracle clean', 'oracle control caught', 'oracle VIOLATED']);
+});
