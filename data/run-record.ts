@@ -58,7 +58,7 @@ export const ModeledStats = Type.Object({
   p99: Type.Number(),
   iterationMean: Type.Number(),
   remoteHandlerMean: Type.Number(),
-  /** The system call alone (before the flush and the flush, no refault); absent before 0.2. */
+  /** The system call alone (before the flush and the flush, no refault); absent in older runs. */
   callMean: Type.Optional(Nullable(Type.Number())),
 });
 export type ModeledStats = Static<typeof ModeledStats>;
