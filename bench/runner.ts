@@ -99,6 +99,7 @@ export function nonFiniteStatistics(r: CaseResult): string[] {
     ['modeled cycles max', r.modeledCycles.max],
     ['modeled iteration cycles mean', r.modeledIterationCycles.mean],
     ['modeled remote handler cycles mean', r.modeledRemoteHandlerCycles.mean],
+    ['modeled call cycles mean', r.modeledCallCycles.mean],
   ];
   return named
     .filter(([, value]) => !Number.isFinite(value))

@@ -15,7 +15,14 @@ import type {
   ValidationConfig,
   ValidationRow,
 } from '../data/validation.js';
-import { loadProfile, PROTOCOLS, type Protocol, WORKLOADS, type Workload } from '../sim/index.js';
+import {
+  loadProfile,
+  PROTOCOLS,
+  type Protocol,
+  profileNames,
+  WORKLOADS,
+  type Workload,
+} from '../sim/index.js';
 import { type BenchProgress, runBench } from './runner.js';
 import type { CaseSpec } from './suites.js';
 
@@ -62,7 +69,10 @@ export function loadPublished(file: string = PUBLISHED_FILE): Published {
   }
   for (const m of raw.measurements) {
     const where = `${file}: measurement ${JSON.stringify(m?.id)}`;
-    loadProfile(m.profile);
+    if (!profileNames().includes(m.profile))
+      throw bad(
+        `${where}: profile must be one of ${profileNames().join(', ')} (got ${JSON.stringify(m.profile)})`,
+      );
     if (!(WORKLOADS as readonly string[]).includes(m.workload))
       throw bad(
         `${where}: workload must be one of ${WORKLOADS.join(', ')} (got ${JSON.stringify(m.workload)})`,

@@ -43,6 +43,7 @@ const STATISTICS: [string, (r: CaseResult, v: number) => CaseResult][] = [
       modeledRemoteHandlerCycles: { ...r.modeledRemoteHandlerCycles, mean: v },
     }),
   ],
+  ['modeled call cycles mean', (r, v) => ({ ...r, modeledCallCycles: { mean: v } })],
 ];
 
 test('a real case is completed with finite statistics (the control)', () => {

@@ -77,6 +77,10 @@ test('a bad measurement file is refused with exit 2, its path and the rule, and 
       /tolerance\.ratio must be a number between 0 and 1 \(got 3\)/,
     ],
     [
+      { ...good, measurements: [{ ...good.measurements[0], profile: 'pentium-pro' }] },
+      /profile must be one of .*xeon-e5-2680v3-2s.* \(got "pentium-pro"\)/,
+    ],
+    [
       { ...good, measurements: [{ ...good.measurements[0], workload: 'fork' }] },
       /workload must be one of madvise.* \(got "fork"\)/,
     ],

@@ -123,7 +123,7 @@ export function emptyState(): HTMLElement {
  * 404, which the caller lets reach the error banner.
  */
 /** The suite of `flushbench validate`'s runs (data/run-record.ts). */
-const VALIDATION_SUITE = 'validate';
+export const VALIDATION_SUITE = 'validate';
 
 export async function loadRun(ctx: ViewContext): Promise<{ runs: RunSummary[]; run: Run } | null> {
   const wanted = ctx.params.get('run');

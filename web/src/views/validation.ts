@@ -4,13 +4,12 @@
  * with the absolute figures. The verdict first: how many ratios are within the file's tolerance.
  */
 import { getRun, listRuns, type Run, type ValidationConfig, type ValidationRow } from '../api.js';
-import { runHeader } from '../controls.js';
+import { runHeader, VALIDATION_SUITE } from '../controls.js';
 import { chartBox, h, swatch } from '../dom.js';
 import { protocolColor } from '../palette.js';
 import type { View, ViewContext } from '../view-context.js';
 import { validationChart } from './validation-chart.js';
 
-const VALIDATION_SUITE = 'validate';
 const VALIDATE_COMMAND = 'npx flushbench validate';
 
 const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)} %`;
