@@ -121,6 +121,8 @@ export class FlushCostModel {
   icrWrites = 0;
   /** Initiator cycles spent before the flush call in the last iteration (syscall, calls, zap). */
   preFlushCycles = 0;
+  /** The rest of the system call after the flush in the last iteration (freeing the pages). */
+  postFlushCycles = 0;
 
   constructor(p: ModelParams) {
     this.p = p;
@@ -194,7 +196,8 @@ export class FlushCostModel {
     for (let i = 0; i < this.nTargets; i++) {
       farthest = Math.max(farthest, this.lt[this.p.distances[this.targets[i]]]);
     }
-    t += this.p.pages * c.pteUpdate + c.localAtomic + farthest;
+    // madvise's body (mmap lock, VMA lookup, zap_page_range's set-up and walk) and the PTE writes.
+    t += c.madviseBody + this.p.pages * c.pteUpdate + c.localAtomic + farthest;
     this.preFlushCycles = t;
     if (this.p.crosscall) {
       // The earlier cross-call's handler on each target, flush-relative.
@@ -406,10 +409,14 @@ export class FlushCostModel {
     return n;
   }
 
-  /** The initiator's iteration: what came before the flush, the flush, the refault, the refills. */
+  /**
+   * The initiator's iteration: what came before the flush, the flush, the pages freed after it
+   * (tlb_finish_mmu() frees them once the flush returned), the refault, the refills.
+   */
   endIteration(flushCycles: number): number {
     const c = this.c;
-    let after = 0;
+    this.postFlushCycles = this.p.pages * c.pageFree;
+    let after = this.postFlushCycles;
     if (this.p.crosscall) {
       // The cross-call behind the flush: a csd on every target, one IPI per cluster.
       for (let i = 0; i < this.nTargets; i++)

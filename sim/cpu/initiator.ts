@@ -189,7 +189,7 @@ export abstract class CpuInitiator extends CpuUserWork {
     if (modeled !== null && iterations !== null) {
       modeled[j] = flushCycles;
       iterations[j] = iterationCycles;
-      this.callCycles += pre + flushCycles;
+      this.callCycles += pre + flushCycles + model.postFlushCycles;
       this.counters[C_MODELED_LINE_TRANSFERS] += model.lineTransfers;
     }
     if (this.userWork && o.workload === 'multi') this.userBurst(o.userBurst);

@@ -84,7 +84,7 @@ export interface CaseResult {
   /** The same at the profile's clock. */
   modeledNs: ModeledSummary;
   modeledIterationCycles: { mean: number };
-  /** The system call alone (madvise: syscall, zap, flush), without the refault after it. */
+  /** The system call alone (madvise: syscall, body, zap, flush, freeing the pages), without the refault after it. */
   modeledCallCycles: { mean: number };
   modeledRemoteHandlerCycles: { mean: number; count: number };
   counters: Record<CounterName, number>;

@@ -25,6 +25,8 @@ export const COST_KEYS = Object.freeze([
   'inlineCopy',
   'localAtomic',
   'pteUpdate',
+  'madviseBody',
+  'pageFree',
   'pageFault',
   'syscall',
   'idleWake',
