@@ -25,6 +25,7 @@ import {
 } from '../sim/index.js';
 import { type Calibration, calibrate, OVERHEAD_LIMIT } from '../sim/machine/calibrate.js';
 import { invalidType } from '../sim/shared/errors.js';
+import { kernelCommand } from './cli-kernel.js';
 import { profilesCommand } from './cli-profiles.js';
 import { pushCommand, serveCommand } from './cli-serve.js';
 import { benchCommand, compareCommand, exportCommand, runsCommand } from './cli-store.js';
@@ -39,6 +40,7 @@ Usage:
                  [--profile <name|file>] [--seed <n>] [--trace] [--json]
   flushbench calibrate [--rounds <n>] [--json]
   flushbench profiles [--json]
+  flushbench kernel [--cpus <n,…>] [--pages <n>] [--workload touch|idle|busy] [--iterations <n>] [--json]
   flushbench validate [--file <published.json>] [--db <file>] [--json]
   flushbench bench [--suite <s>] [--protocols <p,…>] [--cpus <n,…>] [--pages <n,…>]
                    [--workloads <w,…>] [--profile <p>] [--time <ms>] [--iterations <n>]
@@ -115,6 +117,8 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         return profilesCommand(rest, io);
       case 'validate':
         return await validateCommand(rest, io);
+      case 'kernel':
+        return await kernelCommand(rest, io);
       case 'bench':
         return await benchCommand(rest, io);
       case 'runs':
@@ -139,7 +143,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         return command === undefined ? 2 : 0;
       default:
         io.err(
-          `flushbench: unknown command ${JSON.stringify(command)}: the command must be one of sim, calibrate, profiles, validate, bench, runs, compare, export, serve, push, help\n\n${USAGE}`,
+          `flushbench: unknown command ${JSON.stringify(command)}: the command must be one of sim, calibrate, profiles, validate, kernel, bench, runs, compare, export, serve, push, help\n\n${USAGE}`,
         );
         return 2;
     }

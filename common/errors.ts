@@ -33,6 +33,14 @@ export const ERRORS = {
     httpStatus: 400,
     means: 'A cost profile file is missing, unreadable or does not follow the schema.',
   },
+  HOST_UNSUPPORTED: {
+    code: 'FLUSHBENCH_ERR_HOST_UNSUPPORTED',
+    kind: 'input',
+    exitCode: 2,
+    httpStatus: 400,
+    means:
+      'flushbench kernel cannot measure this host: it is not Linux on x86-64, or /proc/interrupts or the online CPUs cannot be read.',
+  },
   UNKNOWN_REF: {
     code: 'FLUSHBENCH_ERR_UNKNOWN_REF',
     kind: 'input',

@@ -38,10 +38,29 @@ export function openDatabase(file: string): Database.Database {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const db = new Database(file);
   db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-  db.pragma('journal_mode = WAL');
+  whenNotBusy(() => db.pragma('journal_mode = WAL'));
   db.pragma('foreign_keys = ON');
   migrate(db, file);
   return db;
+}
+
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Runs `f`, again while SQLite answers SQLITE_BUSY, up to the busy timeout. Turning a new file to
+ * WAL takes an exclusive lock that SQLite refuses at once, without calling the busy handler, when
+ * another connection is opening the same new file (two benches started together).
+ */
+function whenNotBusy<T>(f: () => T): T {
+  const deadline = Date.now() + BUSY_TIMEOUT_MS;
+  for (;;) {
+    try {
+      return f();
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() >= deadline) throw err;
+      Atomics.wait(PAUSE, 0, 0, 5);
+    }
+  }
 }
 
 /** Samples are stored as little Float64 blobs. */

@@ -1,7 +1,7 @@
 /** flushbench's simulated machine: the public surface that bench/ and tests use. */
 
+export { type Summary, summarize } from '../common/stats.js';
 export { type CaseResult, Machine, type ModeledSummary, type Oracle } from './machine/machine.js';
-export { type Summary, summarize } from './machine/stats.js';
 export {
   ErrorCodes,
   type FlushbenchError,

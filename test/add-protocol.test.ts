@@ -42,7 +42,7 @@ function run(args: string[], opts: { cwd?: string } = {}) {
 
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'flushbench-add-protocol-'));
-  for (const d of ['bin', 'common', 'sim', 'data', 'bench', 'server', 'cli']) {
+  for (const d of ['bin', 'common', 'sim', 'host', 'data', 'bench', 'server', 'cli']) {
     cpSync(join(ROOT, d), join(dir, d), { recursive: true });
   }
   cpSync(join(ROOT, 'package.json'), join(dir, 'package.json'));

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { ERRORS, errorKindOf } from '../common/errors.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const SOURCE_DIRS = ['common', 'sim', 'data', 'bench', 'server', 'cli', 'web/src'];
+const SOURCE_DIRS = ['common', 'sim', 'host', 'data', 'bench', 'server', 'cli', 'web/src'];
 
 function sources(dir: string): string[] {
   return readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((d) =>

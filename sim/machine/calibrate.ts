@@ -9,9 +9,9 @@
  * that floor. The goal is ≤ 1.2; above 1.5 the simulator adds more than it models.
  */
 import { Worker } from 'node:worker_threads';
+import { type Summary, summarize } from '../../common/stats.js';
 import { invalidRange } from '../shared/errors.js';
 import { Machine } from './machine.js';
-import { type Summary, summarize } from './stats.js';
 
 /** The simulator's overhead over the transfers it makes: the goal, and where calibrate fails. */
 export const OVERHEAD_GOAL = 1.2;

@@ -5,6 +5,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { type Summary, summarize } from '../../common/stats.js';
 import {
   cpuCrashed,
   ErrorCodes,
@@ -36,7 +37,6 @@ import {
   type Workload,
 } from '../shared/options.js';
 import { checkProfileFits, loadProfile, type Profile } from '../shared/profile.js';
-import { type Summary, summarize } from './stats.js';
 
 /** How long the other CPUs get to report once one has failed (the 5 s promise). */
 const FAILURE_GRACE_MS = 4000;
