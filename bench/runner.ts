@@ -9,6 +9,8 @@ import { randomUUID } from 'node:crypto';
 import { withCode } from '../common/errors.js';
 import { VERSION } from '../common/version.js';
 import { type CaseRecord, caseKey, erroredCase, type RunRecord } from '../data/run-record.js';
+import type { HostContext } from '../host/context.js';
+import { checkHost, checkKernelOptions } from '../host/kernel.js';
 import {
   type CaseResult,
   checkProfileFits,
@@ -23,15 +25,16 @@ import {
   violationsOf,
 } from '../sim/index.js';
 import type { FaultOptions } from '../sim/shared/options.js';
+import { kernelIterations, runKernelCase } from './kernel-case.js';
 import { commitInfo, hostInfo } from './provenance.js';
-import type { CaseSpec } from './suites.js';
+import { type BenchCase, type CaseSpec, isKernelCase } from './suites.js';
 
 /** Samples stored per case: past this, evenly spaced order statistics stand for the rest. */
 export const MAX_STORED_SAMPLES = 10_000;
 
 export interface BenchConfig {
   suite: string;
-  cases: CaseSpec[];
+  cases: BenchCase[];
   profile: string;
   timeMs: number;
   iterations: number;
@@ -42,7 +45,7 @@ export interface BenchConfig {
 }
 
 export interface BenchProgress {
-  caseStarted?(index: number, total: number, spec: CaseSpec): void;
+  caseStarted?(index: number, total: number, spec: BenchCase): void;
   caseFinished?(index: number, total: number, record: CaseRecord, elapsedMs: number): void;
 }
 
@@ -63,7 +66,13 @@ function caseOptions(config: BenchConfig, spec: CaseSpec) {
 /** Every case's options, checked before a single worker starts (bad input → nothing runs). */
 export function validateBench(config: BenchConfig): void {
   const profile = loadProfile(config.profile);
+  let host: HostContext | null = null;
   for (const spec of config.cases) {
+    if (isKernelCase(spec)) {
+      host ??= checkHost();
+      checkKernelOptions({ ...spec, iterations: kernelIterations(config.iterations) }, host);
+      continue;
+    }
     const machine = resolveMachineOptions({ cpus: spec.cpus });
     resolveCaseOptions(caseOptions(config, spec), machine);
     checkProfileFits(profile, spec.cpus);
@@ -160,6 +169,7 @@ export function caseRecordOf(spec: CaseSpec, profile: string, r: CaseResult): Ca
       freedTableWalks: r.oracle.freedTableWalks,
       firstViolation: r.oracle.firstViolation ? { ...r.oracle.firstViolation } : null,
     },
+    kernel: null,
     samplesNs: thin(sorted, MAX_STORED_SAMPLES),
     samplesTotal: sorted.length,
     modeledCyclesSamples: Array.from(r.modeledCyclesSamples),
@@ -195,12 +205,21 @@ export async function runBench(
   const total = config.cases.length;
   const records: CaseRecord[] = [];
   let machine: Machine | null = null;
+  let host: HostContext | null = null;
+  const thinned = (sorted: Float64Array) => thin(sorted, MAX_STORED_SAMPLES);
   try {
     for (let i = 0; i < total; i++) {
       const spec = config.cases[i];
       progress.caseStarted?.(i, total, spec);
       const started = performance.now();
       let record: CaseRecord;
+      if (isKernelCase(spec)) {
+        host ??= checkHost();
+        record = await runKernelCase(spec, host, config.iterations, thinned);
+        records.push(record);
+        progress.caseFinished?.(i, total, record, performance.now() - started);
+        continue;
+      }
       try {
         if (machine === null || machine.cpus !== spec.cpus) {
           await machine?.close();

@@ -2,6 +2,8 @@
  * Suites are data: named lists of cases (protocol × CPU count × pages × workload × profile) and
  * how long to measure each. Command-line flags override any field.
  */
+import { KERNEL_PROTOCOL } from '../data/run-record.js';
+import type { KernelWorkload } from '../host/kernel-protocol.js';
 import {
   CONTROL_PROTOCOLS,
   mustBeCaught,
@@ -20,6 +22,21 @@ export interface CaseSpec {
   trace?: boolean;
 }
 
+/** A case measured on this host's own kernel (`flushbench kernel`), not simulated. */
+export interface KernelCaseSpec {
+  protocol: typeof KERNEL_PROTOCOL;
+  workload: KernelWorkload;
+  cpus: number;
+  pages: number;
+}
+
+/** What a suite runs: simulated cases and cases of the host's kernel. */
+export type BenchCase = CaseSpec | KernelCaseSpec;
+
+export function isKernelCase(c: BenchCase): c is KernelCaseSpec {
+  return c.protocol === KERNEL_PROTOCOL;
+}
+
 export interface Suite {
   name: string;
   description: string;
@@ -29,6 +46,11 @@ export interface Suite {
   workloads: readonly Workload[];
   /** Extra cases beside the cross product. */
   extra: readonly CaseSpec[];
+  /**
+   * The host's own kernel at the suite's CPU counts that this host has, when it can be measured
+   * (Linux x86-64): these workloads × pages.
+   */
+  kernel?: { workloads: readonly KernelWorkload[]; pages: readonly number[] };
   /** Cases at this CPU count and page count record one traced flush (for the timeline). */
   traceAt?: { cpus: number; pages: number };
   /** tinybench: at least this much flush time per case, ms... */
@@ -85,8 +107,22 @@ export const SUITES: Readonly<Record<string, Suite>> = Object.freeze({
       ...controls([2, 4]),
     ],
     traceAt: { cpus: 4, pages: 1 },
+    kernel: { workloads: ['touch'], pages: [1] },
     timeMs: 100,
     iterations: 100,
+  },
+  kernel: {
+    name: 'kernel',
+    description:
+      "this host's own kernel only: madvise + touch with the other CPUs touching, idle or busy, 1 and 8 pages, at every CPU count up to the online CPUs (Linux x86-64)",
+    protocols: [],
+    cpus: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+    pages: [],
+    workloads: [],
+    extra: [],
+    kernel: { workloads: ['touch', 'idle', 'busy'], pages: [1, 8] },
+    timeMs: 0,
+    iterations: 20_000,
   },
   full: {
     name: 'full',
@@ -115,6 +151,22 @@ export const SUITES: Readonly<Record<string, Suite>> = Object.freeze({
 
 export function suiteNames(): string[] {
   return Object.keys(SUITES);
+}
+
+/** The kernel cases of `kernel` at the CPU counts this host has (`online` CPUs). */
+export function expandKernelCases(
+  kernel: { workloads: readonly KernelWorkload[]; pages: readonly number[] },
+  cpus: readonly number[],
+  online: number,
+): KernelCaseSpec[] {
+  const out: KernelCaseSpec[] = [];
+  for (const n of cpus.filter((c) => c <= online)) {
+    for (const workload of kernel.workloads) {
+      for (const pages of kernel.pages)
+        out.push({ protocol: KERNEL_PROTOCOL, workload, cpus: n, pages });
+    }
+  }
+  return out;
 }
 
 /** The suite's cases, CPU count first so that one machine serves each count in turn. */

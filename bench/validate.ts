@@ -167,7 +167,7 @@ export async function validate(
         );
       }
       const cycles =
-        m.metric === 'iteration' ? c.modeledCycles.iterationMean : c.modeledCycles.callMean;
+        m.metric === 'iteration' ? c.modeledCycles?.iterationMean : c.modeledCycles?.callMean;
       if (typeof cycles !== 'number') {
         throw withCode(
           new Error(`validate: ${m.id} needs the ${m.metric} figure, which the case lacks`),

@@ -4,7 +4,15 @@
  */
 import { parseArgs } from 'node:util';
 import { type BenchConfig, runBench, validateBench } from '../bench/runner.js';
-import { expandCases, SUITES, suiteNames } from '../bench/suites.js';
+import {
+  type BenchCase,
+  expandCases,
+  expandKernelCases,
+  type KernelCaseSpec,
+  SUITES,
+  type Suite,
+  suiteNames,
+} from '../bench/suites.js';
 import {
   compareRuns,
   FORMATS,
@@ -14,12 +22,14 @@ import {
 } from '../data/compare.js';
 import { METRICS, type Metric } from '../data/comparison.js';
 import { EXPORT_FORMATS, type ExportFormat, exportRun } from '../data/export.js';
-import type { RunRecord } from '../data/run-record.js';
+import { KERNEL_PROTOCOL, type KernelContext, type RunRecord } from '../data/run-record.js';
 import { dbPath, Store, UnknownRefError } from '../data/store.js';
 import { textTable } from '../data/text-table.js';
+import { checkHost, KERNEL_WORKLOADS, type KernelWorkload } from '../host/kernel.js';
 import { PROTOCOLS, type Protocol, WORKLOADS, type Workload } from '../sim/index.js';
 import { invalidRange, invalidType } from '../sim/shared/errors.js';
 import { parseFault } from './fault-flag.js';
+import { describeHost, type KernelRow, kernelTable } from './kernel-report.js';
 import { progressFor } from './progress.js';
 import { formatNs, ORACLE_MARK, recordVerdict } from './report.js';
 
@@ -123,32 +133,45 @@ export async function benchCommand(args: string[], io: Io): Promise<number> {
     },
   });
   const suite = SUITES[oneOf('--suite', values.suite, suiteNames(), 'default')];
+  const allProtocols = [...PROTOCOLS, KERNEL_PROTOCOL];
   const protocols = listFlag(
     '--protocols',
     values.protocols,
-    (s) => (PROTOCOLS.includes(s as Protocol) ? (s as Protocol) : undefined),
-    PROTOCOLS.join(', '),
+    (s) => (allProtocols.includes(s) ? s : undefined),
+    allProtocols.join(', '),
   );
+  const allWorkloads: string[] = [...WORKLOADS, ...KERNEL_WORKLOADS];
   const workloads = listFlag(
     '--workloads',
     values.workloads,
-    (s) => (WORKLOADS.includes(s as Workload) ? (s as Workload) : undefined),
-    WORKLOADS.join(', '),
+    (s) => (allWorkloads.includes(s) ? s : undefined),
+    `${WORKLOADS.join(', ')} (simulated) or ${KERNEL_WORKLOADS.join(', ')} (${KERNEL_PROTOCOL}, this host's kernel)`,
   );
   const cpus = listFlag('--cpus', values.cpus, intItem(1, 256), 'integers from 1 to 256');
   const pages = listFlag('--pages', values.pages, intItem(1, 4096), 'integers from 1 to 4096');
   // A flag that narrows the cross product drops the suite's extra cases: the user asked for these.
   const narrowed = protocols || workloads || cpus || pages;
+  const simProtocols = (protocols?.filter((p) => p !== KERNEL_PROTOCOL) ??
+    suite.protocols) as Protocol[];
+  const simWorkloads = (workloads?.filter((w) => WORKLOADS.includes(w as Workload)) ??
+    suite.workloads) as Workload[];
+  const cases: BenchCase[] = expandCases({
+    protocols: simProtocols,
+    workloads: simWorkloads,
+    cpus: cpus ?? suite.cpus,
+    pages: pages ?? suite.pages,
+    extra: narrowed ? [] : suite.extra,
+    traceAt: suite.traceAt,
+  });
+  cases.push(...benchKernelCases(suite, { protocols, workloads, cpus, pages }, io));
+  if (cases.length === 0) {
+    throw invalidRange(
+      `--protocols and --workloads must leave at least one case to run (simulated protocols take ${WORKLOADS.join(', ')}; ${KERNEL_PROTOCOL} takes ${KERNEL_WORKLOADS.join(', ')})`,
+    );
+  }
   const config: BenchConfig = {
     suite: suite.name,
-    cases: expandCases({
-      protocols: protocols ?? suite.protocols,
-      workloads: workloads ?? suite.workloads,
-      cpus: cpus ?? suite.cpus,
-      pages: pages ?? suite.pages,
-      extra: narrowed ? [] : suite.extra,
-      traceAt: suite.traceAt,
-    }),
+    cases,
     profile: values.profile ?? 'xeon-gold-5418y-2s',
     timeMs: intFlag('--time', values.time, 1, 3_600_000) ?? suite.timeMs,
     iterations: intFlag('--iterations', values.iterations, 1, 10_000_000) ?? suite.iterations,
@@ -191,13 +214,46 @@ export async function benchCommand(args: string[], io: Io): Promise<number> {
   }
 }
 
+/**
+ * The host's kernel cases of a bench: asked for (`--protocols linux`), they must be possible here
+ * (validateBench says why not); from a suite that lists them, they run when this host can be
+ * measured, else the run says so and goes on with the simulated cases.
+ */
+function benchKernelCases(
+  suite: Suite,
+  flags: { protocols?: string[]; workloads?: string[]; cpus?: number[]; pages?: number[] },
+  io: Io,
+): KernelCaseSpec[] {
+  const asked = flags.protocols?.includes(KERNEL_PROTOCOL) ?? false;
+  if (flags.protocols !== undefined && !asked) return [];
+  if (!asked && suite.kernel === undefined) return [];
+  const kernelWorkloads = (flags.workloads?.filter((w) =>
+    (KERNEL_WORKLOADS as readonly string[]).includes(w),
+  ) ??
+    suite.kernel?.workloads ?? ['touch']) as KernelWorkload[];
+  const spec = { workloads: kernelWorkloads, pages: flags.pages ?? suite.kernel?.pages ?? [1] };
+  const cpus = flags.cpus ?? suite.cpus;
+  // Asked for at given CPU counts: all of them, so that validateBench names one the host lacks.
+  if (asked && flags.cpus !== undefined) {
+    return expandKernelCases(spec, flags.cpus, Number.POSITIVE_INFINITY);
+  }
+  if (asked) return expandKernelCases(spec, cpus, checkHost().onlineCpus.length);
+  try {
+    return expandKernelCases(spec, cpus, checkHost().onlineCpus.length);
+  } catch (err) {
+    io.err(`flushbench: this host's kernel is not measured in this run: ${(err as Error).message}`);
+    return [];
+  }
+}
+
 /** A table per workload: protocol × CPUs × pages, with the speedup against sync. */
 export function formatRunTables(run: RunRecord): string {
   const out: string[] = [];
-  const workloads = [...new Set(run.cases.map((c) => c.workload))];
+  const simulated = run.cases.filter((c) => c.protocol !== KERNEL_PROTOCOL);
+  const workloads = [...new Set(simulated.map((c) => c.workload))];
   const cores = run.host.cores;
   for (const workload of workloads) {
-    const cases = run.cases
+    const cases = simulated
       .filter((c) => c.workload === workload)
       .sort(
         (a, b) =>
@@ -247,20 +303,55 @@ export function formatRunTables(run: RunRecord): string {
         formatNs(c.wallNs.p50),
         c.wallNs.rme === null ? '' : `±${c.wallNs.rme.toFixed(1)}%`,
         formatNs(c.wallNs.p99),
-        `${c.modeledCycles.mean.toFixed(0)} cy`,
-        speed(sync?.modeledCycles?.mean, c.modeledCycles.mean),
+        c.modeledCycles === null ? 'measured' : `${c.modeledCycles.mean.toFixed(0)} cy`,
+        c.modeledCycles === null ? '' : speed(sync?.modeledCycles?.mean, c.modeledCycles.mean),
         speed(sync?.wallNs?.p50, c.wallNs.p50),
         ORACLE_MARK[recordVerdict(c)],
       ];
     });
     out.push(`\nworkload ${workload} (profile ${run.profile})`, ...textTable(header, rows));
   }
-  if (run.cases.some((c) => c.cpus > cores)) {
+  if (simulated.some((c) => c.cpus > cores)) {
     out.push(
       `\n* more CPUs than this machine's ${cores} cores: the wall-clock is the simulator's, not hardware-like; modeled cycles are the metric that scales`,
     );
   }
+  out.push(...kernelSection(run));
   return out.join('\n');
+}
+
+/** The host's kernel cases of a run, with their context: measured, not simulated. */
+function kernelSection(run: RunRecord): string[] {
+  const rows: KernelRow[] = [];
+  const failed: string[] = [];
+  let context: KernelContext | null = null;
+  for (const c of run.cases) {
+    if (c.protocol !== KERNEL_PROTOCOL) continue;
+    if (c.status === 'errored') {
+      failed.push(`  ${c.workload} at ${c.cpus} CPUs: ✗ ${c.error.code} ${c.error.message}`);
+      continue;
+    }
+    if (!c.kernel) continue;
+    context ??= c.kernel.context;
+    rows.push({
+      cpus: c.cpus,
+      pages: c.pages,
+      workload: c.workload,
+      iterations: c.wallNs.count,
+      madviseNs: c.wallNs,
+      touchNs: c.kernel.touchNs,
+      iterationNs: c.kernel.iterationNs,
+      flushes: c.kernel.flushes,
+      ipis: c.kernel.ipis,
+    });
+  }
+  if (rows.length === 0 && failed.length === 0) return [];
+  return [
+    `\n${KERNEL_PROTOCOL}: this host's own kernel, measured (wall-clock only: no model, no oracle)`,
+    ...(context ? describeHost(context) : []),
+    ...(rows.length > 0 ? kernelTable(rows) : []),
+    ...failed,
+  ];
 }
 
 // ── runs ─────────────────────────────────────────────────────────────────────────────────────

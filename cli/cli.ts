@@ -54,7 +54,8 @@ Usage:
   flushbench push --url <server> [--run <ref>] [--db <file>]        (token from FLUSHBENCH_TOKEN)
   flushbench --help | --version
 
-bench: suites ${suiteNames().join(', ')} (default: default); --time is the least flush time per case
+bench: suites ${suiteNames().join(', ')} (default: default); --protocols linux (workloads touch,
+  idle, busy) measures this host's kernel, as flushbench kernel does; --time is the least flush time per case
   in ms and --iterations the least sample count (tinybench); the run is stored in --db, else
   $FLUSHBENCH_DB, else data/flushbench.db, in one transaction once every case has run.
 compare: a ref is a run id, a commit sha or a unique prefix, or a branch (its latest run); head

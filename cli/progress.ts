@@ -21,7 +21,10 @@ export function caseLine(r: CaseRecord): string {
       ? `${ORACLE_MARK['not-caught']} (negative control): ${r.error.message}`
       : `ERROR ${r.error.message}`;
   }
-  const figures = `wall p50 ${formatNs(r.wallNs.p50)}, modeled ${r.modeledCycles.mean.toFixed(0)} cycles`;
+  const figures =
+    r.modeledCycles === null
+      ? `madvise p50 ${formatNs(r.wallNs.p50)} on this host's kernel`
+      : `wall p50 ${formatNs(r.wallNs.p50)}, modeled ${r.modeledCycles.mean.toFixed(0)} cycles`;
   const verdict = recordVerdict(r);
   const mark = `${ORACLE_MARK[verdict]}${verdict === 'caught' || verdict === 'not-caught' ? ' (negative control)' : ''}`;
   return `${figures} ${mark}`;

@@ -80,6 +80,8 @@ export function recordVerdict(c: CaseRecord): OracleVerdict | 'unchecked' {
   if (c.status === 'errored') {
     return c.error.code === ErrorCodes.CONTROL_NOT_CAUGHT ? 'not-caught' : 'unchecked';
   }
+  // The host's kernel: measured, not simulated, so no oracle saw it.
+  if (c.oracle === null) return 'unchecked';
   return oracleVerdict(
     c.protocol as Protocol,
     { workload: c.workload as Workload, cpus: c.cpus, freedTables: c.workload === 'munmap' },

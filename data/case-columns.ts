@@ -5,7 +5,8 @@
  */
 import type { MeasuredCase } from './run-record.js';
 
-type Groups = Pick<MeasuredCase, 'wallNs' | 'modeledCycles' | 'oracle'>;
+/** The groups as a simulated case has them (a kernel case's modeledCycles and oracle are null). */
+type Groups = { [G in 'wallNs' | 'modeledCycles' | 'oracle']: NonNullable<MeasuredCase[G]> };
 
 /** A column holds one field of one group; `json` ones hold a JSON text; `csv` names its CSV column. */
 type StatColumn = {
@@ -74,15 +75,20 @@ type SqlValue = number | string | null;
 export function statColumnsOf(c: MeasuredCase | null): Record<string, SqlValue> {
   const row: Record<string, SqlValue> = {};
   for (const col of STAT_COLUMNS as readonly StatColumn[]) {
-    const value =
-      c === null ? null : ((c[col.group] as Record<string, unknown>)[col.field] ?? null);
+    const group = c === null ? null : (c[col.group] as Record<string, unknown> | null);
+    const value = group === null ? null : (group[col.field] ?? null);
     row[col.column] = col.json && value !== null ? JSON.stringify(value) : (value as SqlValue);
   }
   return row;
 }
 
-/** The statistics of a measured case row, grouped as the run record has them. */
-export function statsOfRow(row: Record<string, unknown>): Groups {
+/**
+ * The statistics of a measured case row, grouped as the run record has them; a group whose
+ * columns are all NULL (a kernel case's modeled cycles and oracle) is null.
+ */
+export function statsOfRow(row: Record<string, unknown>): {
+  [G in keyof Groups]: G extends 'wallNs' ? Groups[G] : Groups[G] | null;
+} {
   const groups: Record<string, Record<string, unknown>> = {
     wallNs: {},
     modeledCycles: {},
@@ -92,6 +98,12 @@ export function statsOfRow(row: Record<string, unknown>): Groups {
     const value = row[col.column] ?? null;
     groups[col.group][col.field] = col.json && value !== null ? JSON.parse(value as string) : value;
   }
+  const whole = (g: 'modeledCycles' | 'oracle') =>
+    Object.values(groups[g]).every((v) => v === null) ? null : groups[g];
   // Every field has its column (EVERY_FIELD_HAS_A_COLUMN), so the groups are whole.
-  return groups as unknown as Groups;
+  return {
+    wallNs: groups.wallNs,
+    modeledCycles: whole('modeledCycles'),
+    oracle: whole('oracle'),
+  } as unknown as ReturnType<typeof statsOfRow>;
 }

@@ -13,6 +13,7 @@ import type {
   RunSide,
   Verdict,
 } from './comparison.js';
+import { KERNEL_PROTOCOL } from './run-record.js';
 import { holm, mannWhitneyU } from './statistics.js';
 import { type Store, type StoredCase, UnknownRefError } from './store.js';
 import { textTable } from './text-table.js';
@@ -69,7 +70,9 @@ function unusableStatistics(c: StoredCase, side: 'base' | 'head'): string[] {
     }
   };
   check('wall-clock ns', c.wallNs as Record<string, number> | null, WALL_STATISTICS);
-  check('modeled cycles', c.modeledCycles as Record<string, number> | null, MODELED_STATISTICS);
+  // A case of the host's kernel is measured, not modeled: wall-clock is all it has.
+  if (c.protocol !== KERNEL_PROTOCOL)
+    check('modeled cycles', c.modeledCycles as Record<string, number> | null, MODELED_STATISTICS);
   return notes;
 }
 
@@ -155,6 +158,9 @@ export function compareRuns(
       modeled: modeledOf(b, h, modeledThresholdPct),
       wall: null,
     };
+    // The host's kernel: a change of kernel (or of machine) is what explains a change here.
+    const kernelChange = contextChange(b, h);
+    if (kernelChange !== null) c.note = kernelChange;
     const bs = store.getSamples(b.id);
     const hs = store.getSamples(h.id);
     if (b.wallNs && h.wallNs && bs && hs && bs.samplesNs.length > 0 && hs.samplesNs.length > 0) {
@@ -206,6 +212,22 @@ export function compareRuns(
     failures,
     failed: regressions > 0 || failures > 0,
   };
+}
+
+/** What changed between two runs' contexts of a kernel case (kernel, CPU, VM), or null. */
+function contextChange(b: StoredCase, h: StoredCase): string | null {
+  const x = b.kernel?.context;
+  const y = h.kernel?.context;
+  if (!x || !y) return null;
+  const changes = [
+    x.kernel !== y.kernel ? `kernel ${x.kernel} → ${y.kernel}` : null,
+    x.cpuModel !== y.cpuModel ? `CPU ${x.cpuModel} → ${y.cpuModel}` : null,
+    x.hypervisor !== y.hypervisor
+      ? `${x.hypervisor ? 'VM' : 'bare metal'} → ${y.hypervisor ? 'VM' : 'bare metal'}`
+      : null,
+    x.pti !== y.pti ? `PTI ${x.pti ? 'on' : 'off'} → ${y.pti ? 'on' : 'off'}` : null,
+  ].filter((s) => s !== null);
+  return changes.length > 0 ? `the host changed: ${changes.join(', ')}` : null;
 }
 
 function modeledOf(b: StoredCase, h: StoredCase, threshold: number): MetricComparison | null {
@@ -300,6 +322,13 @@ function failedCases(c: Comparison): { key: string; note: string }[] {
     .map((x) => ({ key: x.key, note: x.note ?? 'failed' }));
 }
 
+/** Notes on cases that did not fail: a changed host under a kernel case. */
+function notedCases(c: Comparison): { key: string; note: string }[] {
+  return c.cases
+    .filter((x) => x.verdict !== 'failed' && x.note !== undefined)
+    .map((x) => ({ key: x.key, note: x.note! }));
+}
+
 function headline(c: Comparison): string {
   if (c.regressions > 0) return '**Regression.**';
   return c.failures > 0 ? '**Failed cases.**' : 'No regression.';
@@ -323,6 +352,7 @@ export function formatComparison(c: Comparison, format: Format): string {
       ...(c.failures > 0
         ? ['', 'Failed cases:', ...failedCases(c).map((f) => `- \`${f.key}\`: ${f.note}`)]
         : []),
+      ...notedCases(c).map((f) => `- \`${f.key}\`: ${f.note}`),
     ].join('\n');
   }
   return [
@@ -330,5 +360,6 @@ export function formatComparison(c: Comparison, format: Format): string {
     ...textTable(HEADER, body, (i) => i > 0 && i < HEADER.length - 1),
     summaryLine(c),
     ...failedCases(c).map((f) => `failed: ${f.key}: ${f.note}`),
+    ...notedCases(c).map((f) => `note: ${f.key}: ${f.note}`),
   ].join('\n');
 }

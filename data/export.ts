@@ -31,6 +31,7 @@ const CSV_COLUMNS = [...IDENTITY_COLUMNS, ...CSV_STATS.map((c) => c.csv), 'error
 function oracleWord(c: MeasuredCase): string {
   if (c.status === 'violated') return 'VIOLATED';
   const o = c.oracle;
+  if (o === null) return 'not simulated (the host kernel)';
   const found =
     o.staleUses + o.lostWrites + (o.ackWindowViolations ?? 0) + (o.freedTableWalks ?? 0);
   return found > 0 ? 'control caught' : 'clean';

@@ -88,6 +88,60 @@ export const OracleRecord = Type.Object({
 });
 export type OracleRecord = Static<typeof OracleRecord>;
 
+/**
+ * What explains a case measured on the host's own kernel (protocol `linux`): the kernel, the CPU,
+ * whether it is a virtual machine and whether KVM's paravirtual flush skips IPIs, PTI, the
+ * TLB-related CPU flags (host/context.ts reads them).
+ */
+export const KernelContext = Type.Object({
+  kernel: Type.String({ maxLength: 255 }),
+  cpuModel: Type.String({ maxLength: 255 }),
+  onlineCpus: Type.Array(Type.Integer({ minimum: 0 }), { maxItems: 65536 }),
+  /** The `hypervisor` cpuinfo flag: the figures are a virtual machine's. */
+  hypervisor: Type.Boolean(),
+  hypervisorVendor: Nullable(Type.String({ maxLength: 255 })),
+  kvmPvTlbFlush: Nullable(Type.Union([Type.Literal('yes'), Type.Literal('no')])),
+  meltdown: Nullable(Type.String({ maxLength: 255 })),
+  pti: Type.Boolean(),
+  flags: Type.Object({ pcid: Type.Boolean(), invpcid: Type.Boolean(), invlpgb: Type.Boolean() }),
+});
+export type KernelContext = Static<typeof KernelContext>;
+
+const NsSummary = Type.Object({ p50: Type.Number(), p99: Type.Number(), mean: Type.Number() });
+
+/**
+ * A case measured on the host's kernel: its wallNs is the madvise call; here are the touch and
+ * the whole iteration, the IPIs the other CPUs received during the timed loop, the CPUs used and
+ * the context.
+ */
+export const KernelRecord = Type.Object({
+  context: KernelContext,
+  cpusUsed: Type.Array(Type.Integer({ minimum: 0 }), { minItems: 1, maxItems: 256 }),
+  touchNs: NsSummary,
+  iterationNs: NsSummary,
+  /**
+   * madvise's flushes (one per iteration) and the copies of the zero page a reader had mapped
+   * between madvise and the initiator's write (each one more flush; estimated by the readers'
+   * page faults).
+   */
+  flushes: Type.Object({
+    madvise: Type.Integer({ minimum: 0 }),
+    zeroPageCopies: Type.Integer({ minimum: 0 }),
+  }),
+  /** Interrupts the other CPUs received during the timed loop (/proc/interrupts TLB and CAL). */
+  ipis: Type.Object({
+    tlbShootdowns: Type.Integer({ minimum: 0 }),
+    functionCalls: Type.Integer({ minimum: 0 }),
+    tlbPerIteration: Type.Number({ minimum: 0 }),
+    callsPerIteration: Type.Number({ minimum: 0 }),
+    tlbPerFlush: Type.Number({ minimum: 0 }),
+  }),
+});
+export type KernelRecord = Static<typeof KernelRecord>;
+
+/** The protocol of a case measured on the host's own kernel rather than simulated. */
+export const KERNEL_PROTOCOL = 'linux';
+
 export const CaseError = Type.Object({
   code: Type.String({ maxLength: 128 }),
   message: Type.String({ maxLength: 65536 }),
@@ -127,14 +181,19 @@ export const caseIdentity = {
   profile: Type.String({ minLength: 1, maxLength: 255 }),
 };
 
-/** A measured case: its statistics, no error. */
+/**
+ * A measured case: its statistics, no error. A simulated case has modeled cycles and the oracle's
+ * counts and no `kernel`; a case of the host's kernel (protocol `linux`) has `kernel` and neither
+ * of the others (kernelCaseProblem checks the rule).
+ */
 export const measured = {
   status: Type.Enum(['completed', 'violated']),
   error: Type.Null(),
   wallNs: WallStats,
-  modeledCycles: ModeledStats,
+  modeledCycles: Nullable(ModeledStats),
   counters: Type.Record(Type.String(), Type.Number()),
-  oracle: OracleRecord,
+  oracle: Nullable(OracleRecord),
+  kernel: Type.Optional(Nullable(KernelRecord)),
 };
 
 /** A failed case: its error, nothing else. */
@@ -145,6 +204,7 @@ export const failed = {
   modeledCycles: Type.Null(),
   counters: Type.Null(),
   oracle: Type.Null(),
+  kernel: Type.Optional(Type.Null()),
 };
 
 const MAX_SAMPLES = 100_000;
@@ -203,6 +263,26 @@ export function erroredCase(
     modeledCyclesSamples: [],
     trace: null,
   };
+}
+
+/**
+ * Whether a measured case breaks the rule between its kind and its fields: the protocol `linux`
+ * has `kernel` and no modeled cycles or oracle, a simulated protocol the reverse; null if it holds.
+ */
+export function kernelCaseProblem(c: MeasuredCase): string | null {
+  const isKernel = c.protocol === KERNEL_PROTOCOL;
+  const has = (v: unknown) => v !== null && v !== undefined;
+  if (isKernel) {
+    if (!has(c.kernel)) return `a case of protocol ${KERNEL_PROTOCOL} must have kernel`;
+    if (has(c.modeledCycles) || has(c.oracle) || c.status !== 'completed')
+      return `a case of protocol ${KERNEL_PROTOCOL} is measured, not simulated: modeledCycles and oracle must be null and status completed`;
+    return null;
+  }
+  if (has(c.kernel))
+    return `only a case of protocol ${KERNEL_PROTOCOL} may have kernel (got protocol ${c.protocol})`;
+  if (!has(c.modeledCycles) || !has(c.oracle))
+    return `a simulated case (protocol ${c.protocol}) must have modeledCycles and oracle`;
+  return null;
 }
 
 /** What a run is apart from its cases. */

@@ -105,6 +105,11 @@ export const MIGRATIONS: readonly string[] = Object.freeze([
   `
   ALTER TABLE cases ADD COLUMN modeled_call_mean REAL;
   `,
+  // 6: a case measured on the host's own kernel (protocol linux): its touch, iteration, IPIs,
+  // CPUs and context as JSON; NULL for simulated cases.
+  `
+  ALTER TABLE cases ADD COLUMN kernel TEXT;
+  `,
 ]);
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

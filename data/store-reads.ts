@@ -223,6 +223,7 @@ function storedCaseOf(c: Record<string, unknown>): StoredCase {
     error: null,
     ...statsOfRow(c),
     counters: JSON.parse(c.counters as string),
+    kernel: typeof c.kernel === 'string' ? JSON.parse(c.kernel) : null,
     samplesTotal: (c.samples_total as number | null) ?? 0,
     hasTrace: c.has_trace === 1,
   };

@@ -13,9 +13,9 @@ export interface HostContext {
   /** Online CPUs, from /sys/devices/system/cpu/online. */
   onlineCpus: number[];
   /** The `hypervisor` cpuinfo flag: the numbers are a virtual machine's. */
-  virtualMachine: boolean;
+  hypervisor: boolean;
   /** The hypervisor's name from the boot log, when readable. */
-  hypervisor: string | null;
+  hypervisorVendor: string | null;
   /** KVM's paravirtual remote TLB flush: 'yes', 'no', or null when the boot log is unreadable. */
   kvmPvTlbFlush: 'yes' | 'no' | null;
   /** /sys/devices/system/cpu/vulnerabilities/meltdown, e.g. "Mitigation: PTI" or "Not affected". */
@@ -63,8 +63,8 @@ export function readHostContext(): HostContext {
     kernel: release(),
     cpuModel: cpuinfo.match(/^model name\s*:\s*(.*)$/m)?.[1]?.trim() ?? 'unknown',
     onlineCpus: online === null ? [] : parseCpuList(online),
-    virtualMachine: flags.has('hypervisor'),
-    hypervisor: log?.match(/Hypervisor detected: (.*)/)?.[1]?.trim() ?? null,
+    hypervisor: flags.has('hypervisor'),
+    hypervisorVendor: log?.match(/Hypervisor detected: (.*)/)?.[1]?.trim() ?? null,
     kvmPvTlbFlush: !flags.has('hypervisor')
       ? 'no'
       : log === null

@@ -6,14 +6,19 @@
  * `idle` blocks in Atomics.wait (so the kernel may leave it in lazy TLB mode), `busy` spins on
  * other memory of the same mm. Every wait is bounded.
  */
+import { readFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { readInterrupts } from './interrupts.js';
 import {
   CTL_ABORT,
+  CTL_FAULTS,
+  CTL_PHASE,
   CTL_READY,
   CTL_STOP,
   type InitiatorResult,
   type KernelWorkerData,
+  PHASE_DONE,
+  PHASE_TIMED,
   READY_DEADLINE_MS,
 } from './kernel-protocol.js';
 import { libc, PAGE_SIZE } from './libc.js';
@@ -28,11 +33,32 @@ const bytes = data.pages * PAGE_SIZE;
 const words = new Int32Array(c.view(data.addr, bytes));
 const WORDS_PER_PAGE = PAGE_SIZE / 4;
 
+/** This thread's minor page faults so far (/proc/thread-self/stat, field 10). */
+function minorFaults(): number {
+  const stat = readFileSync('/proc/thread-self/stat', 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[7]);
+}
+
 if (data.role === 'remote') {
   Atomics.add(ctl, CTL_READY, 1);
   Atomics.notify(ctl, CTL_READY);
   let sink = 0;
+  // A read that faults between the initiator's madvise and its write maps the zero page, and the
+  // write then copies it, which is one more flush: the faults during the timed loop count them.
+  let faultsAtStart = -1;
+  const countFaults = () => {
+    const phase = Atomics.load(ctl, CTL_PHASE);
+    if (phase === PHASE_TIMED && faultsAtStart < 0) faultsAtStart = minorFaults();
+    if (
+      phase === PHASE_DONE &&
+      faultsAtStart >= 0 &&
+      Atomics.load(ctl, CTL_FAULTS + data.remoteIndex) < 0
+    ) {
+      Atomics.store(ctl, CTL_FAULTS + data.remoteIndex, minorFaults() - faultsAtStart);
+    }
+  };
   while (Atomics.load(ctl, CTL_STOP) === 0) {
+    countFaults();
     if (data.workload === 'touch') {
       for (let p = 0; p < data.pages; p++) sink += Atomics.load(words, p * WORDS_PER_PAGE);
     } else if (data.workload === 'idle') {
@@ -41,6 +67,7 @@ if (data.role === 'remote') {
       for (let i = 0; i < 256; i++) sink += Atomics.load(ctl, CTL_READY);
     }
   }
+  countFaults();
   parentPort?.postMessage({ sink });
 } else {
   // Every remote thread pinned and running before the first flush.
@@ -63,6 +90,7 @@ if (data.role === 'remote') {
   const madviseNs = new Float64Array(data.iterations);
   const touchNs = new Float64Array(data.iterations);
   const before = readInterrupts();
+  Atomics.store(ctl, CTL_PHASE, PHASE_TIMED);
   let done = 0;
   for (; done < data.iterations && Atomics.load(ctl, CTL_ABORT) === 0; done++) {
     const t0 = process.hrtime.bigint();
@@ -73,6 +101,7 @@ if (data.role === 'remote') {
     madviseNs[done] = Number(t1 - t0);
     touchNs[done] = Number(t2 - t1);
   }
+  Atomics.store(ctl, CTL_PHASE, PHASE_DONE);
   const after = readInterrupts();
   const result: InitiatorResult = {
     done,

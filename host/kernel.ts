@@ -12,8 +12,9 @@ import { type HostContext, readHostContext } from './context.js';
 import { INTERRUPTS_FILE, readInterrupts, received } from './interrupts.js';
 import {
   CTL_ABORT,
+  CTL_FAULTS,
   CTL_STOP,
-  CTL_WORDS,
+  ctlWords,
   type InitiatorResult,
   KERNEL_WORKLOADS,
   type KernelWorkerData,
@@ -49,17 +50,26 @@ export interface KernelCase {
   cpusUsed: number[];
   iterations: number;
   madviseNs: Summary;
+  /** The madvise calls' own times, ns, in the order measured. */
+  madviseSamplesNs: Float64Array;
   touchNs: Summary;
   iterationNs: Summary;
   /**
-   * Interrupts the other CPUs received during the timed loop, and per iteration: madvise's flush,
-   * and the touch's when a reader had mapped the zero page (its write replaces that PTE).
+   * The flushes of the timed loop: madvise's, one per iteration, and the copies of the zero page:
+   * a reader whose load faulted between madvise and the initiator's write mapped the zero page,
+   * and the write copies it and flushes again. Estimated by the readers' page faults (≈).
+   */
+  flushes: { madvise: number; zeroPageCopies: number };
+  /**
+   * Interrupts the other CPUs received during the timed loop: per iteration, and TLB shootdowns
+   * per flush (madvise's and the zero-page copies').
    */
   ipis: {
     tlbShootdowns: number;
     functionCalls: number;
     tlbPerIteration: number;
     callsPerIteration: number;
+    tlbPerFlush: number;
   };
 }
 
@@ -67,26 +77,40 @@ function bad(message: string): Error {
   return withCode(new RangeError(message), ErrorCodes.INVALID_OPTION);
 }
 
+/** What checkHost looks at; the real process and /proc unless a test says otherwise. */
+export interface Platform {
+  os: string;
+  arch: string;
+  interruptsFile: string;
+}
+
+const THIS_PLATFORM: Platform = {
+  os: process.platform,
+  arch: process.arch,
+  interruptsFile: INTERRUPTS_FILE,
+};
+
 /**
  * Whether this host can be measured: Linux on x86-64 with a readable /proc/interrupts. Throws an
  * input error that says which and what still works; returns the host's context.
  */
-export function checkHost(): HostContext {
+export function checkHost(platform: Platform = THIS_PLATFORM): HostContext {
   const stillWorks = 'the simulator (flushbench sim, bench) runs anywhere';
-  if (process.platform !== 'linux' || process.arch !== 'x64') {
+  if (platform.os !== 'linux' || platform.arch !== 'x64') {
     throw withCode(
       new Error(
-        `flushbench kernel needs Linux on x86-64 (this is ${process.platform} on ${process.arch}); ${stillWorks}`,
+        `flushbench kernel needs Linux on x86-64 (this is ${platform.os} on ${platform.arch}); ${stillWorks}`,
       ),
       ErrorCodes.HOST_UNSUPPORTED,
     );
   }
+  const file = platform.interruptsFile;
   try {
-    readInterrupts();
+    readInterrupts(file);
   } catch (cause) {
     throw withCode(
       new Error(
-        `flushbench kernel counts IPIs from ${INTERRUPTS_FILE}, which ${existsSync(INTERRUPTS_FILE) ? 'cannot be used' : 'does not exist'} here (${(cause as Error).message}); ${stillWorks}`,
+        `flushbench kernel counts IPIs from ${file}, which ${existsSync(file) ? 'cannot be used' : 'does not exist'} here (${(cause as Error).message}); ${stillWorks}`,
       ),
       ErrorCodes.HOST_UNSUPPORTED,
     );
@@ -154,8 +178,10 @@ export async function measureKernel(o: KernelOptions, context: HostContext): Pro
   const c = libc();
   const addr = c.map(bytes);
   o.onRegion?.(addr, bytes);
-  const ctlBuffer = new SharedArrayBuffer(CTL_WORDS * 4);
+  const remotes = o.cpus - 1;
+  const ctlBuffer = new SharedArrayBuffer(ctlWords(remotes) * 4);
   const ctl = new Int32Array(ctlBuffer);
+  ctl.fill(-1, CTL_FAULTS);
   const workers: Worker[] = [];
   const url = new URL('./kernel-worker.js', import.meta.url);
   const base = {
@@ -163,18 +189,24 @@ export async function measureKernel(o: KernelOptions, context: HostContext): Pro
     pages: o.pages,
     workload: o.workload,
     ctl: ctlBuffer,
-    remotes: o.cpus - 1,
+    remotes,
     iterations: o.iterations,
     warmup: Math.min(1000, o.iterations),
   };
   let onAbort = (): void => {};
+  let result: InitiatorResult;
   try {
-    return await new Promise<KernelCase>((resolve, reject) => {
+    result = await new Promise<InitiatorResult>((resolve, reject) => {
       const fail = (err: Error) => reject(err);
       onAbort = () => fail(abortError());
       o.signal?.addEventListener('abort', onAbort, { once: true });
       cpusUsed.forEach((cpu, i) => {
-        const data: KernelWorkerData = { ...base, role: i === 0 ? 'initiator' : 'remote', cpu };
+        const data: KernelWorkerData = {
+          ...base,
+          role: i === 0 ? 'initiator' : 'remote',
+          cpu,
+          remoteIndex: i - 1,
+        };
         const w = new Worker(url, { workerData: data });
         workers.push(w);
         w.once('error', (err) =>
@@ -212,24 +244,7 @@ export async function measureKernel(o: KernelOptions, context: HostContext): Pro
             );
           }
           if (m.done < o.iterations) return; // aborted: the abort listener rejects
-          const ipis = received(m.before, m.after, cpusUsed.slice(1));
-          const iterationNs = m.madviseNs.map((v, j) => v + m.touchNs[j]);
-          resolve({
-            cpus: o.cpus,
-            pages: o.pages,
-            workload: o.workload,
-            cpusUsed,
-            iterations: m.done,
-            madviseNs: summarize(m.madviseNs),
-            touchNs: summarize(m.touchNs),
-            iterationNs: summarize(iterationNs),
-            ipis: {
-              tlbShootdowns: ipis.tlb,
-              functionCalls: ipis.cal,
-              tlbPerIteration: ipis.tlb / m.done,
-              callsPerIteration: ipis.cal / m.done,
-            },
-          });
+          resolve(m);
         });
       });
     });
@@ -238,6 +253,43 @@ export async function measureKernel(o: KernelOptions, context: HostContext): Pro
     await endAll(workers, ctl);
     c.unmap(addr, bytes);
   }
+  // Every thread has ended: the remotes' fault counts are final.
+  let remoteFaults = 0;
+  for (let i = 0; i < remotes; i++) remoteFaults += Math.max(0, ctl[CTL_FAULTS + i]);
+  return kernelCaseOf(o, cpusUsed, result, remoteFaults);
+}
+
+function kernelCaseOf(
+  o: KernelOptions,
+  cpusUsed: number[],
+  m: InitiatorResult,
+  remoteFaults: number,
+): KernelCase {
+  const ipis = received(m.before, m.after, cpusUsed.slice(1));
+  const iterationNs = m.madviseNs.map((v, j) => v + m.touchNs[j]);
+  // At most one copy of the zero page per page and iteration; more faults than that are several
+  // readers faulting on one page.
+  const zeroPageCopies = Math.min(remoteFaults, m.done * o.pages);
+  const flushes = m.done + zeroPageCopies;
+  return {
+    cpus: o.cpus,
+    pages: o.pages,
+    workload: o.workload,
+    cpusUsed,
+    iterations: m.done,
+    madviseNs: summarize(m.madviseNs),
+    madviseSamplesNs: m.madviseNs,
+    touchNs: summarize(m.touchNs),
+    iterationNs: summarize(iterationNs),
+    flushes: { madvise: m.done, zeroPageCopies },
+    ipis: {
+      tlbShootdowns: ipis.tlb,
+      functionCalls: ipis.cal,
+      tlbPerIteration: ipis.tlb / m.done,
+      callsPerIteration: ipis.cal / m.done,
+      tlbPerFlush: ipis.tlb / flushes,
+    },
+  };
 }
 
 function abortError(): Error {

@@ -16,6 +16,7 @@ import { caseRoutes } from './routes/cases.js';
 import { compareRoutes } from './routes/compare.js';
 import { healthRoutes } from './routes/health.js';
 import { historyRoutes } from './routes/history.js';
+import { profileRoutes } from './routes/profiles.js';
 import { protocolRoutes } from './routes/protocols.js';
 import { runRoutes } from './routes/runs.js';
 import { staticRoutes } from './routes/static.js';
@@ -133,6 +134,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(historyRoutes, { prefix: '/api' });
   await app.register(caseRoutes, { prefix: '/api' });
   await app.register(protocolRoutes, { prefix: '/api' });
+  await app.register(profileRoutes, { prefix: '/api' });
   await app.register(staticRoutes);
   return app;
 }

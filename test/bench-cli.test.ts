@@ -5,7 +5,10 @@ import { PROTOCOLS } from '../sim/index.js';
 import { cli, tempDb } from './helpers.js';
 
 const BAD: [string[], RegExp][] = [
-  [['bench', '--suite', 'huge'], /--suite must be one of smoke, default, full, ci \(got "huge"\)/],
+  [
+    ['bench', '--suite', 'huge'],
+    /--suite must be one of smoke, default, kernel, full, ci \(got "huge"\)/,
+  ],
   [
     ['bench', '--cpus', '2,0'],
     /--cpus must be a comma-separated list of integers from 1 to 256 \(got "0" in "2,0"\)/,
@@ -17,7 +20,7 @@ const BAD: [string[], RegExp][] = [
   [
     ['bench', '--protocols', 'sync,fast'],
     new RegExp(
-      `--protocols must be a comma-separated list of ${PROTOCOLS.join(', ')} \\(got "fast" in "sync,fast"\\)`,
+      `--protocols must be a comma-separated list of ${PROTOCOLS.join(', ')}, linux \\(got "fast" in "sync,fast"\\)`,
     ),
   ],
   [

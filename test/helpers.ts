@@ -77,6 +77,7 @@ export function syntheticCase(
       freedTableWalks: 0,
       firstViolation: null,
     },
+    kernel: null,
     samplesNs: [900, 1000, 1000, 1200, 5000],
     samplesTotal: 5,
     modeledCyclesSamples: [3179, 3179],

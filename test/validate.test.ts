@@ -62,7 +62,7 @@ test('validate prints every published figure beside the modeled one, and exits 1
     )!;
     assert.ok(c.status === 'completed', c.key);
     const cycles =
-      m.metric === 'iteration' ? c.modeledCycles.iterationMean : c.modeledCycles.callMean!;
+      m.metric === 'iteration' ? c.modeledCycles!.iterationMean : c.modeledCycles!.callMean!;
     assert.equal(row.modeled, m.unit === 'ns' ? cycles / loadProfile(m.profile).ghz : cycles);
   }
 });

@@ -147,6 +147,19 @@ export async function getProtocols(): Promise<ProtocolInfo[]> {
   return (await getImmutable<{ protocols: ProtocolInfo[] }>('/api/protocols')).protocols;
 }
 
+/** A cost profile as the dashboard needs it: its clock turns modeled cycles into ns. */
+export interface ProfileInfo {
+  name: string;
+  description: string;
+  ghz: number;
+  pti: boolean;
+  apicMode: string;
+}
+
+export async function getProfiles(): Promise<ProfileInfo[]> {
+  return (await getImmutable<{ profiles: ProfileInfo[] }>('/api/profiles')).profiles;
+}
+
 export function getHealth(): Promise<Health> {
   return getJson<Health>('/api/health');
 }

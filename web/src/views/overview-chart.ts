@@ -36,6 +36,8 @@ export function latencyChart(
     yTitle: string;
     log: boolean;
     format: Format;
+    /** This host's own kernel, measured, drawn in ink beside the modeled protocols. */
+    host?: { label: string; values: (number | null)[] } | null;
   },
 ): AnyChart {
   const anyMarked = d.oversubscribed.some(Boolean);
@@ -56,6 +58,19 @@ export function latencyChart(
       spanGaps: true,
     };
   });
+  if (d.host) {
+    datasets.push({
+      label: d.host.label,
+      data: d.host.values,
+      borderColor: INK_COLOR,
+      backgroundColor: INK_COLOR,
+      borderWidth: 2.5,
+      borderDash: [2, 3],
+      pointStyle: 'rectRot',
+      pointRadius: MARKED_POINT_RADIUS_PX,
+      spanGaps: true,
+    });
+  }
   return make(canvas, {
     type: 'line',
     data: { labels: d.cpuLabels, datasets },
@@ -73,7 +88,8 @@ export function latencyChart(
             usePointStyle: true,
             generateLabels(chart: AnyChart): LegendItem[] {
               const items = defaultLegendItems(chart);
-              for (const item of items) item.pointStyle = 'circle';
+              for (const item of items)
+                item.pointStyle = item.text === d.host?.label ? 'rectRot' : 'circle';
               if (anyMarked) {
                 items.push({
                   text: markedNote,

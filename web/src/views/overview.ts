@@ -2,7 +2,7 @@
  * Overview of one run (the latest unless `?run=`): how each protocol's flush latency grows with
  * the number of CPUs to shoot down, and how much faster the newer protocols are than sync.
  */
-import type { Case } from '../api.js';
+import { type Case, getProfiles } from '../api.js';
 import {
   caseAt,
   chooseNumber,
@@ -21,6 +21,7 @@ import { BASELINE_PROTOCOL, protocolColor } from '../palette.js';
 import { hrefOf } from '../route.js';
 import type { View, ViewContext } from '../view-context.js';
 import { latencyChart, speedupChart } from './overview-chart.js';
+import { hostCases, hostPanel } from './overview-host.js';
 
 interface LatencyMetric {
   id: string;
@@ -28,8 +29,11 @@ interface LatencyMetric {
   axis: string;
   /** Wall-clock depends on the machine's cores; modeled cycles do not. */
   wallClock: boolean;
-  value: (c: Case) => number | null;
+  /** A case's figure; `ghz` is the run's profile's clock (for modeled ns). */
+  value: (c: Case, ghz: number) => number | null;
   format: (v: number) => string;
+  /** In ns of real time, so this host's kernel can be drawn beside it. */
+  hostComparable?: boolean;
 }
 
 const LATENCY_METRICS: readonly LatencyMetric[] = Object.freeze([
@@ -57,6 +61,18 @@ const LATENCY_METRICS: readonly LatencyMetric[] = Object.freeze([
     value: (c: Case) => c.modeledCycles?.p50 ?? null,
     format: formatCycles,
   },
+  {
+    id: 'modeled-call-ns',
+    label: "modeled madvise call, ns (beside this host's kernel)",
+    axis: 'madvise call, ns',
+    wallClock: false,
+    value: (c: Case, ghz: number) => {
+      const call = c.modeledCycles?.callMean;
+      return typeof call === 'number' ? call / ghz : null;
+    },
+    format: formatNs,
+    hostComparable: true,
+  },
 ]);
 const DEFAULT_METRIC = 'wall-p50';
 
@@ -71,6 +87,11 @@ export const overviewView: View = {
     const loaded = await loadRun(ctx);
     if (!loaded) return;
     const { runs, run } = loaded;
+    const profile = (await ctx.guard(getProfiles())).find((p) => p.name === run.profile);
+    const ghz = profile?.ghz ?? Number.NaN;
+    // This host's own kernel is not a simulated protocol: it overlays, it does not slice.
+    const host = hostCases(run.cases);
+    const simulated = run.cases.filter((c) => c.kernel == null);
     const metric =
       LATENCY_METRICS.find((m) => m.id === ctx.params.get('metric')) ??
       LATENCY_METRICS.find((m) => m.id === DEFAULT_METRIC)!;
@@ -78,11 +99,15 @@ export const overviewView: View = {
     const workload = chooseString(
       ctx.params,
       'workload',
-      distinctWorkloads(run.cases),
+      distinctWorkloads(simulated),
       DEFAULT_WORKLOAD,
     );
-    const ofWorkload = run.cases.filter((c) => c.workload === workload?.value);
+    const ofWorkload = simulated.filter((c) => c.workload === workload?.value);
     const pages = chooseNumber(ctx.params, 'pages', distinctPages(ofWorkload));
+    const hostWorkload =
+      host.length > 0
+        ? chooseString(ctx.params, 'host', [...distinctWorkloads(host), 'off'], 'touch')
+        : null;
 
     const controls = toolbar(
       runPicker(runs, run),
@@ -102,13 +127,22 @@ export const overviewView: View = {
           'Workload',
           'workload',
           workload.value,
-          distinctWorkloads(run.cases),
+          distinctWorkloads(simulated),
         ),
+      hostWorkload &&
+        metric.hostComparable === true &&
+        paramSelect('overview-host', "This host's kernel", 'host', hostWorkload.value, [
+          ...distinctWorkloads(host),
+          'off',
+        ]),
     );
     ctx.root.replaceChildren(runHeader(run), controls);
     for (const text of fallbackNotes({ workload, pages })) ctx.root.append(note(text, 'note warn'));
     if (!workload || !pages) {
-      ctx.root.append(note('This run has no cases.', 'note warn'));
+      // A run of this host's kernel only (suite kernel) has no simulated protocols to chart.
+      ctx.root.append(
+        host.length > 0 ? hostPanel(host) : note('This run has no cases.', 'note warn'),
+      );
       return;
     }
 
@@ -118,14 +152,30 @@ export const overviewView: View = {
     const cpuLabels = cpus.map(String);
     const valueAt = (protocol: string, n: number) => {
       const c = caseAt(slice, { protocol, workload: workload.value, cpus: n, pages: pages.value });
-      return c && c.status !== 'errored' ? metric.value(c) : null;
+      return c && c.status !== 'errored' ? metric.value(c, ghz) : null;
     };
+    // This host's kernel at the same pages, when the metric is in real ns and one is chosen.
+    const hostShown =
+      metric.hostComparable && hostWorkload && hostWorkload.value !== 'off'
+        ? host.filter((c) => c.workload === hostWorkload.value && c.pages === pages.value)
+        : [];
+    const hostLabel = hostWorkload ? `this host's kernel (${hostWorkload.value}, measured)` : '';
     const oversubscribed = cpus.map((n) => metric.wallClock && n > run.host.cores);
 
     const latency = chartBox('chart-overview-latency', 'tall');
     const speedup = chartBox('chart-overview-speedup', 'tall');
     const speedupProtocols = protocols.filter((p) => SPEEDUP_PROTOCOLS.includes(p));
     const hasBaseline = protocols.includes(BASELINE_PROTOCOL);
+    if (metric.hostComparable && hostWorkload && hostWorkload.value !== 'off') {
+      ctx.root.append(
+        note(
+          hostShown.length === 0
+            ? `This host's kernel was not measured at ${pages.value} page${pages.value === 1 ? '' : 's'} with ${hostWorkload.value} in this run.`
+            : `Modeled madvise calls at ${ghz} GHz (profile ${run.profile}) beside this host's kernel, measured: the call alone (syscall, zap, flush, page free), no refault.${hostShown[0].kernel.context.hypervisor ? " This host is a virtual machine: its figures are a VM's, not the profile's hardware." : ''}`,
+          hostShown.length === 0 ? 'note warn' : 'note',
+        ),
+      );
+    }
     ctx.root.append(
       h(
         'div',
@@ -155,8 +205,9 @@ export const overviewView: View = {
       ),
       panel(
         `Cases — ${metric.label}`,
-        casesTable(slice, protocols, cpus, metric, run.id, run.host.cores),
+        casesTable(slice, protocols, cpus, metric, run.id, run.host.cores, ghz),
       ),
+      host.length > 0 ? hostPanel(host) : '',
     );
 
     ctx.track(
@@ -168,6 +219,13 @@ export const overviewView: View = {
         yTitle: metric.axis,
         log,
         format: metric.format,
+        host:
+          hostShown.length > 0
+            ? {
+                label: hostLabel,
+                values: cpus.map((n) => hostShown.find((c) => c.cpus === n)?.wallNs.p50 ?? null),
+              }
+            : null,
       }),
     );
     ctx.track(
@@ -196,6 +254,7 @@ function casesTable(
   metric: LatencyMetric,
   runId: number,
   cores: number,
+  ghz: number,
 ): HTMLTableElement {
   const head = h(
     'tr',
@@ -217,7 +276,7 @@ function casesTable(
       if (c.status === 'errored') {
         return h('td', { class: 'num bad', title: c.error?.message ?? 'errored' }, 'errored');
       }
-      const v = metric.value(c);
+      const v = metric.value(c, ghz);
       const link = h(
         'a',
         { href: hrefOf('case', { run: runId, cpus: n, pages: c.pages, workload: c.workload }) },
