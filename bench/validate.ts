@@ -148,11 +148,12 @@ export async function validate(
   const rows: ValidationRow[] = [];
   const tolerance = published.tolerance.ratio;
   for (const m of published.measurements) {
-    const ghz = loadProfile(m.profile).ghz;
+    // A measurement names a built-in profile or a profile file (validate --host's).
+    const { ghz, name: profileName } = loadProfile(m.profile);
     const modeledOf = (pt: PublishedPoint): number => {
       const c = cases.find(
         (x) =>
-          x.profile === m.profile &&
+          x.profile === profileName &&
           x.protocol === pt.protocol &&
           x.workload === m.workload &&
           x.cpus === pt.cpus &&
