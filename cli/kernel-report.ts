@@ -83,7 +83,7 @@ export function kernelTable(rows: readonly KernelRow[]): string[] {
   );
   const notes = rows.filter(fewerIpisThanFlushes).map((k) => {
     const flushes = k.flushes.madvise + k.flushes.zeroPageCopies;
-    return `note: at ${k.cpus} CPUs (${k.workload}, ${k.pages} page${k.pages === 1 ? '' : 's'}) the other CPUs received ${k.ipis.tlbShootdowns} TLB-shootdown IPIs for ≈ ${flushes} flushes to ${k.cpus - 1} target${k.cpus === 2 ? '' : 's'} (${k.ipis.tlbPerFlush.toFixed(2)} per flush): the kernel skipped CPUs in lazy TLB mode, or the hypervisor flushed preempted vCPUs without one`;
+    return `note: at ${k.cpus} CPUs (${k.workload}, ${k.pages} page${k.pages === 1 ? '' : 's'}) the other CPUs received ${k.ipis.tlbShootdowns} TLB-shootdown IPIs for ≈ ${flushes} flushes to ${k.cpus - 1} target${k.cpus === 2 ? '' : 's'} (${k.ipis.tlbPerFlush.toFixed(3)} per flush): the kernel skipped CPUs in lazy TLB mode, or the hypervisor flushed preempted vCPUs without one`;
   });
   return [
     ...table,
