@@ -4,13 +4,12 @@
  * iteration, the IPIs, the CPUs and the context beside it; no modeled cycles, no oracle.
  */
 import { ErrorCodes, isFlushbenchError } from '../common/errors.js';
-import { type CaseRecord, caseKey, erroredCase } from '../data/run-record.js';
+import { type CaseRecord, caseKey, erroredCase, HOST_PROFILE } from '../data/run-record.js';
 import type { HostContext } from '../host/context.js';
 import { KERNEL_LIMITS, type KernelCase, measureKernel } from '../host/kernel.js';
 import type { KernelCaseSpec } from './suites.js';
 
-/** The profile field of a kernel case: it ran on this host, not on a cost profile. */
-export const HOST_PROFILE = 'host';
+export { HOST_PROFILE };
 
 /** A kernel case takes at least this many iterations: they are cheap, and p99 needs them. */
 export const KERNEL_MIN_ITERATIONS = 5000;

@@ -141,6 +141,10 @@ export type KernelRecord = Static<typeof KernelRecord>;
 
 /** The protocol of a case measured on the host's own kernel rather than simulated. */
 export const KERNEL_PROTOCOL = 'linux';
+/** The profile field of such a case: it ran on this host, not on a cost profile. */
+export const HOST_PROFILE = 'host';
+/** The dashboard, which imports types only, spells the name with this type so that it cannot drift. */
+export type HostProfileName = typeof HOST_PROFILE;
 
 export const CaseError = Type.Object({
   code: Type.String({ maxLength: 128 }),

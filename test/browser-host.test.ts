@@ -125,4 +125,20 @@ describe("this host's kernel in the dashboard", { skip, timeout: 180_000 }, () =
     assert.ok(await page.isVisible('#overview-host-ipis'));
     assert.deepEqual(pageErrors, [], 'the page logged errors');
   });
+
+  it('history follows a kernel case in wall-clock, the only figure it has', async () => {
+    await show(
+      page,
+      '#/history?profile=host&protocol=linux&workload=touch&pages=1&cpus=2',
+      'history',
+    );
+    assert.equal(await page.inputValue('#history-metric'), 'wall-p50');
+    const chart = await chartOf(page, 'chart-history');
+    const kernel = run.cases.find((c) => c.protocol === 'linux' && c.cpus === 2)!;
+    assert.deepEqual(
+      (chart.datasets[0].data as { x: number; y: number }[]).map((p) => p.y),
+      [kernel.wallNs!.p50],
+    );
+    assert.deepEqual(pageErrors, [], 'the page logged errors');
+  });
 });

@@ -29,6 +29,7 @@ export type {
   CaseStatus,
   CommitInfo,
   HostInfo,
+  HostProfileName,
   ModeledStats,
   OracleRecord as OracleResult,
   Trace,

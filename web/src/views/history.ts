@@ -3,7 +3,13 @@
  * point the server flags as a regression (compare against the previous point found one) is red
  * and large. Wheel and drag zoom and pan; the range stays in the URL for a shared link.
  */
-import { getHistory, type HistoryMetric, type HistoryPoint, listCases } from '../api.js';
+import {
+  getHistory,
+  type HistoryMetric,
+  type HistoryPoint,
+  type HostProfileName,
+  listCases,
+} from '../api.js';
 import {
   chooseNumber,
   chooseString,
@@ -45,6 +51,8 @@ const OVERVIEW_METRIC_OF: Readonly<Record<HistoryMetric, string>> = Object.freez
 
 /** The profile the suites use unless told otherwise. */
 const DEFAULT_PROFILE = 'xeon-gold-5418y-2s';
+/** The profile of this host's kernel cases: measured, so wall-clock is all they have. */
+const HOST_PROFILE: HostProfileName = 'host';
 
 /** Commits fetched: a year of daily CI fits; zoom shows any stretch of it. */
 const HISTORY_LIMIT = 500;
@@ -73,7 +81,8 @@ export const historyView: View = {
       (kinds.some((k) => k.profile === DEFAULT_PROFILE) ? DEFAULT_PROFILE : kinds[0].profile);
     const ofProfile = kinds.filter((k) => k.profile === profile);
     const metric =
-      HISTORY_METRICS.find((m) => m.id === ctx.params.get('metric')) ?? HISTORY_METRICS[0];
+      HISTORY_METRICS.find((m) => m.id === ctx.params.get('metric')) ??
+      HISTORY_METRICS.find((m) => m.id === (profile === HOST_PROFILE ? 'wall-p50' : 'modeled'))!;
     const protocol = chooseString(
       ctx.params,
       'protocol',
