@@ -11,6 +11,7 @@ import { ERRORS, ErrorCodes } from '../common/errors.js';
 import { CASE_STATUSES } from '../data/run-record.js';
 import { Store } from '../data/store.js';
 import { ApiError } from './api-error.js';
+import { openApiRoute, registerOpenApi } from './openapi.js';
 import { ResponseCache } from './response-cache.js';
 import { caseRoutes } from './routes/cases.js';
 import { compareRoutes } from './routes/compare.js';
@@ -42,6 +43,8 @@ declare module 'fastify' {
     store: Store;
     cache: ResponseCache;
     ingestToken: string | null;
+    /** Every API route as registered (method and URL), which /openapi.json must describe. */
+    apiRoutes: { method: string; url: string }[];
   }
 }
 
@@ -128,6 +131,14 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     }),
   );
 
+  app.decorate('apiRoutes', []);
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/api/') || route.url.startsWith('/api/docs')) return;
+    for (const method of [route.method].flat()) {
+      if (method !== 'HEAD') app.apiRoutes.push({ method, url: route.url });
+    }
+  });
+  await registerOpenApi(app);
   await app.register(healthRoutes, { prefix: '/api' });
   await app.register(runRoutes, { prefix: '/api' });
   await app.register(compareRoutes, { prefix: '/api' });
@@ -136,6 +147,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(protocolRoutes, { prefix: '/api' });
   await app.register(profileRoutes, { prefix: '/api' });
   await app.register(staticRoutes);
+  openApiRoute(app);
   return app;
 }
 

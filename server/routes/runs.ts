@@ -112,6 +112,7 @@ export const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       config: { rateLimit: {} },
       schema: {
+        security: [{ bearer: [] }],
         body: RunRecord,
         response: {
           200: IngestResult,

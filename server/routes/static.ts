@@ -22,9 +22,11 @@ export const staticRoutes: FastifyPluginAsync = async (app) => {
   const page =
     (file: string, type: string) => async (_req: unknown, reply: import('fastify').FastifyReply) =>
       reply.type(type).send(await readFile(`${ROOT}web/${file}`));
-  app.get('/', page('index.html', 'text/html; charset=utf-8'));
-  app.get('/style.css', page('style.css', 'text/css; charset=utf-8'));
-  app.get<{ Params: { name: string } }>('/vendor/:name', async (req, reply) => {
+  // The page's files, not the API: kept out of /openapi.json.
+  const hide = { schema: { hide: true } };
+  app.get('/', hide, page('index.html', 'text/html; charset=utf-8'));
+  app.get('/style.css', hide, page('style.css', 'text/css; charset=utf-8'));
+  app.get<{ Params: { name: string } }>('/vendor/:name', hide, async (req, reply) => {
     const path = VENDOR[req.params.name];
     if (!path) return reply.callNotFound();
     reply.header('cache-control', 'public, max-age=86400');
