@@ -305,7 +305,10 @@ export function formatRunTables(run: RunRecord): string {
         formatNs(c.wallNs.p99),
         c.modeledCycles === null ? 'measured' : `${c.modeledCycles.mean.toFixed(0)} cy`,
         c.modeledCycles === null ? '' : speed(sync?.modeledCycles?.mean, c.modeledCycles.mean),
-        speed(sync?.wallNs?.p50, c.wallNs.p50),
+        // Never bare where the simulator was oversubscribed: in parentheses, tied to the footnote.
+        c.cpus > cores
+          ? `(${speed(sync?.wallNs?.p50, c.wallNs.p50)})*`
+          : speed(sync?.wallNs?.p50, c.wallNs.p50),
         ORACLE_MARK[recordVerdict(c)],
       ];
     });
@@ -313,7 +316,7 @@ export function formatRunTables(run: RunRecord): string {
   }
   if (simulated.some((c) => c.cpus > cores)) {
     out.push(
-      `\n* more CPUs than this machine's ${cores} cores: the wall-clock is the simulator's, not hardware-like; modeled cycles are the metric that scales`,
+      `\n* more CPUs than this machine's ${cores} cores: the wall-clock is the simulator's, not hardware-like, so its speedups are in parentheses; modeled cycles are the metric that scales`,
     );
   }
   out.push(...kernelSection(run));

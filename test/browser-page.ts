@@ -44,6 +44,9 @@ export interface ChartSnapshot {
     pointStyle?: unknown;
     pointRadius?: unknown;
     pointBackgroundColor?: unknown;
+    backgroundColor?: unknown;
+    base?: unknown;
+    visible?: boolean;
   }[];
   scales: Record<string, { type: string; min: number; max: number }>;
 }
@@ -58,6 +61,7 @@ export interface PageGlobals {
           scales: Record<string, { type: string; min: number; max: number }>;
           canvas: { getBoundingClientRect(): { left: number; top: number } };
           getDatasetMeta(i: number): { data: { x: number; y: number }[] };
+          isDatasetVisible(i: number): boolean;
         }
       | undefined;
   };
@@ -105,13 +109,16 @@ export async function chartOf(page: Page, id: string): Promise<ChartSnapshot> {
     return {
       type: chart.config.type,
       labels: chart.data.labels ?? [],
-      datasets: chart.data.datasets.map((d) => ({
+      datasets: chart.data.datasets.map((d, i) => ({
         type: d.type,
         label: d.label,
         data: d.data,
         pointStyle: d.pointStyle,
         pointRadius: d.pointRadius,
         pointBackgroundColor: d.pointBackgroundColor,
+        backgroundColor: d.backgroundColor,
+        base: d.base,
+        visible: chart.isDatasetVisible(i),
       })),
       scales,
     };

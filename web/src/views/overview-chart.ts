@@ -15,7 +15,13 @@ import {
   type ProtocolSeries,
   valueAxis,
 } from '../chart-theme.js';
-import { BASELINE_PROTOCOL, INK_COLOR, protocolColor, withAlpha } from '../palette.js';
+import {
+  BASELINE_PROTOCOL,
+  INK_COLOR,
+  NEUTRAL_COLOR,
+  protocolColor,
+  withAlpha,
+} from '../palette.js';
 import { isNegativeControl } from '../protocols.js';
 
 /** Oversubscribed wall-clock points are drawn larger, hollow and triangular. */
@@ -120,17 +126,35 @@ export function latencyChart(
   });
 }
 
-/** Speedup over sync per CPU count, grouped bars, with the 1× line of sync itself. */
+/**
+ * Speedup over sync per CPU count: bars that grow from the 1× line, up for faster and down for
+ * slower. Series in `hidden` start hidden; a click on the legend toggles one and tells `onToggle`.
+ * CPU counts in `greyed` are drawn grey, with `greyReason` in their tooltip.
+ */
 export function speedupChart(
   canvas: HTMLCanvasElement,
-  d: { cpuLabels: string[]; series: ProtocolSeries[]; metricName: string; log: boolean },
+  d: {
+    cpuLabels: string[];
+    series: ProtocolSeries[];
+    metricName: string;
+    log: boolean;
+    hidden?: readonly string[];
+    onToggle?: (hidden: string[]) => void;
+    greyed?: readonly boolean[];
+    greyReason?: string;
+  },
 ): AnyChart {
+  const greyed = d.greyed ?? d.cpuLabels.map(() => false);
   const datasets: unknown[] = d.series.map((s) => ({
     type: 'bar',
     label: s.protocol,
     data: s.values,
-    backgroundColor: withAlpha(protocolColor(s.protocol), 0.85),
-    borderColor: protocolColor(s.protocol),
+    base: 1,
+    hidden: d.hidden?.includes(s.protocol) ?? false,
+    backgroundColor: greyed.map((g) =>
+      g ? withAlpha(NEUTRAL_COLOR, 0.45) : withAlpha(protocolColor(s.protocol), 0.85),
+    ),
+    borderColor: greyed.map((g) => (g ? NEUTRAL_COLOR : protocolColor(s.protocol))),
     borderWidth: 1,
     order: 2,
   }));
@@ -159,11 +183,25 @@ export function speedupChart(
         ),
       },
       plugins: {
-        legend: { position: 'bottom' },
+        legend: {
+          position: 'bottom',
+          onClick(_e: unknown, item: LegendItem, legend: { chart: AnyChart }) {
+            const chart = legend.chart;
+            if (item.datasetIndex === undefined || item.datasetIndex >= d.series.length) return;
+            chart.setDatasetVisibility(
+              item.datasetIndex,
+              !chart.isDatasetVisible(item.datasetIndex),
+            );
+            chart.update();
+            d.onToggle?.(
+              d.series.filter((_, i) => !chart.isDatasetVisible(i)).map((s) => s.protocol),
+            );
+          },
+        },
         tooltip: {
           callbacks: {
             label: (item: TooltipItem<'bar'>) =>
-              `${item.dataset.label}: ${(item.parsed.y ?? Number.NaN).toFixed(2)}×`,
+              `${item.dataset.label}: ${(item.parsed.y ?? Number.NaN).toFixed(2)}×${greyed[item.dataIndex] && d.greyReason ? ` — ${d.greyReason}` : ''}`,
           },
         },
       },

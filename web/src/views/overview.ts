@@ -18,7 +18,7 @@ import { chartBox, h, panel, swatch } from '../dom.js';
 import { formatCycles, formatNs } from '../format.js';
 import { caseVerdict, violationsOf } from '../oracle-verdict.js';
 import { BASELINE_PROTOCOL, protocolColor } from '../palette.js';
-import { hrefOf } from '../route.js';
+import { hrefOf, recordParams } from '../route.js';
 import type { View, ViewContext } from '../view-context.js';
 import { latencyChart, speedupChart } from './overview-chart.js';
 import { hostCases, hostPanel } from './overview-host.js';
@@ -74,10 +74,13 @@ const LATENCY_METRICS: readonly LatencyMetric[] = Object.freeze([
     hostComparable: true,
   },
 ]);
-const DEFAULT_METRIC = 'wall-p50';
+/** Modeled cycles: the metric that scales and that a shared, oversubscribed machine cannot bend. */
+const DEFAULT_METRIC = 'modeled';
 
 /** Protocols whose speedup over sync is the point of the project; the unsafe control is not. */
 const SPEEDUP_PROTOCOLS = Object.freeze(['concurrent', 'async-inline', 'broadcast']);
+/** The verdict's lead, then the others beside it. */
+const VERDICT_PROTOCOLS = Object.freeze(['async-inline', 'concurrent', 'broadcast']);
 const DEFAULT_WORKLOAD = 'madvise';
 
 export const overviewView: View = {
@@ -161,11 +164,19 @@ export const overviewView: View = {
         : [];
     const hostLabel = hostWorkload ? `this host's kernel (${hostWorkload.value}, measured)` : '';
     const oversubscribed = cpus.map((n) => metric.wallClock && n > run.host.cores);
+    const hidden = (ctx.params.get('hide') ?? '').split(',').filter((p) => p !== '');
 
     const latency = chartBox('chart-overview-latency', 'tall');
     const speedup = chartBox('chart-overview-speedup', 'tall');
     const speedupProtocols = protocols.filter((p) => SPEEDUP_PROTOCOLS.includes(p));
     const hasBaseline = protocols.includes(BASELINE_PROTOCOL);
+    ctx.root.append(
+      verdict(slice, cpus, {
+        profile: run.profile,
+        workload: workload.value,
+        pages: pages.value,
+      }),
+    );
     if (metric.hostComparable && hostWorkload && hostWorkload.value !== 'off') {
       ctx.root.append(
         note(
@@ -194,9 +205,9 @@ export const overviewView: View = {
           speedup.box,
           note(
             hasBaseline
-              ? `${BASELINE_PROTOCOL}'s ${metric.label} divided by each protocol's: above 1× is faster than ${BASELINE_PROTOCOL}.${
+              ? `${BASELINE_PROTOCOL}'s ${metric.label} divided by each protocol's: bars grow up from 1× when faster than ${BASELINE_PROTOCOL}, down when slower. Click a protocol in the legend to hide it (kept in the link).${
                   oversubscribed.some(Boolean)
-                    ? ` At ${cpus.filter((_, i) => oversubscribed[i]).join(', ')} CPUs both sides are oversubscribed wall-clock: read those bars with care.`
+                    ? ` Grey at ${cpus.filter((_, i) => oversubscribed[i]).join(', ')} CPUs: more simulated CPUs than the ${run.host.cores} cores measured on, so that wall-clock speedup is the simulator's, not hardware-like.`
                     : ''
                 }`
               : `This slice has no ${BASELINE_PROTOCOL} cases to compare against.`,
@@ -233,6 +244,10 @@ export const overviewView: View = {
         cpuLabels,
         metricName: metric.label,
         log,
+        hidden,
+        onToggle: (h) => recordParams({ hide: h.join(',') }),
+        greyed: oversubscribed,
+        greyReason: `more CPUs than the ${run.host.cores} cores measured on: the simulator's wall-clock, not hardware-like`,
         series: (hasBaseline ? speedupProtocols : []).map((p) => ({
           protocol: p,
           values: cpus.map((n) => {
@@ -307,5 +322,69 @@ function casesTable(
     { class: 'data', id: 'overview-cases' },
     h('thead', {}, head),
     h('tbody', {}, ...rows),
+  );
+}
+
+/**
+ * The answer first: at each CPU count, how much the newer protocols take off sync's modeled
+ * cycles (p50), whatever metric the charts show — modeled cycles do not depend on the machine the
+ * run was measured on.
+ */
+function verdict(
+  slice: readonly Case[],
+  cpus: readonly number[],
+  at: { profile: string; workload: string; pages: number },
+): HTMLElement {
+  const modeled = (protocol: string, n: number) => {
+    const c = slice.find((x) => x.protocol === protocol && x.cpus === n);
+    return c && c.status !== 'errored' ? (c.modeledCycles?.p50 ?? null) : null;
+  };
+  const lines = cpus.flatMap((n) => {
+    const base = modeled(BASELINE_PROTOCOL, n);
+    if (base === null || base <= 0) return [];
+    const parts = VERDICT_PROTOCOLS.flatMap((p) => {
+      const v = modeled(p, n);
+      if (v === null) return [];
+      const pct = (v / base - 1) * 100;
+      return [
+        h(
+          'span',
+          {
+            class: `verdict-part ${pct < 0 ? 'good' : pct > 0 ? 'bad' : ''}`,
+            'data-protocol': p,
+            'data-pct': String(pct),
+          },
+          `${p} ${pct < 0 ? '−' : '+'}${Math.abs(pct).toFixed(1)} %`,
+        ),
+      ];
+    });
+    if (parts.length === 0) return [];
+    const [lead, ...rest] = parts;
+    return [
+      h(
+        'li',
+        { 'data-cpus': String(n) },
+        h('strong', {}, `${n} CPU${n === 1 ? '' : 's'}: `),
+        lead,
+        ` vs ${BASELINE_PROTOCOL}`,
+        ...rest.flatMap((part) => [' · ', part]),
+      ),
+    ];
+  });
+  return h(
+    'section',
+    { class: 'panel verdict', id: 'overview-verdict' },
+    h(
+      'h2',
+      {},
+      `Against ${BASELINE_PROTOCOL}, modeled cycles (p50) — profile ${at.profile}, ${at.workload}, ${at.pages} page${at.pages === 1 ? '' : 's'}`,
+    ),
+    lines.length > 0
+      ? h('ul', { class: 'verdict-lines' }, ...lines)
+      : h(
+          'p',
+          { class: 'muted' },
+          `This slice has no ${BASELINE_PROTOCOL} case to compare against.`,
+        ),
   );
 }

@@ -1,0 +1,111 @@
+/**
+ * The overview leads with the verdict: per CPU count, how much the newer protocols take off
+ * sync's modeled cycles, equal to the API's figures; speedup bars grow from the 1× line; and a
+ * series hidden from the legend stays hidden across a reload.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import type { StoredRun } from '../data/stored.js';
+import { buildApp } from '../server/app.js';
+import { chartOf, currentHash, launchChromium, listen, show, waitReady } from './browser-page.js';
+import { seedDatabase } from './fixtures/seed-db.js';
+
+let app: Awaited<ReturnType<typeof buildApp>>;
+let browser: Browser;
+let page: Page;
+let base: string;
+let run: StoredRun;
+
+before(async () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'flushbench-verdict-')), 'runs.db');
+  const ids = seedDatabase(file, { cpus: [1, 2, 4] });
+  app = await buildApp({ dbFile: file, logger: false });
+  base = await listen(app);
+  run = (await (await fetch(`${base}/api/runs/${ids.at(-1)}`)).json()) as StoredRun;
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+});
+after(async () => {
+  await browser?.close();
+  await app?.close();
+});
+
+it("the verdict's numbers are the API's modeled p50 against sync's", {
+  timeout: 60_000,
+}, async () => {
+  await page.goto(`${base}/#/overview`);
+  await waitReady(page, 'overview');
+  const pages = Number(await page.inputValue('#overview-pages'));
+  const workload = await page.inputValue('#overview-workload');
+  const p50 = (protocol: string, cpus: number) =>
+    run.cases.find(
+      (c) =>
+        c.protocol === protocol && c.cpus === cpus && c.pages === pages && c.workload === workload,
+    )?.modeledCycles?.p50;
+  const lines = page.locator('#overview-verdict li');
+  assert.deepEqual(
+    await lines.evaluateAll((ls) =>
+      ls.map((l) => (l as unknown as { dataset: { cpus: string } }).dataset.cpus),
+    ),
+    ['1', '2', '4'],
+  );
+  let checked = 0;
+  for (const cpus of [1, 2, 4]) {
+    const parts = page.locator(`#overview-verdict li[data-cpus="${cpus}"] .verdict-part`);
+    for (let i = 0; i < (await parts.count()); i++) {
+      const protocol = (await parts.nth(i).getAttribute('data-protocol'))!;
+      const shown = Number(await parts.nth(i).getAttribute('data-pct'));
+      const expected = (p50(protocol, cpus)! / p50('sync', cpus)! - 1) * 100;
+      assert.ok(Math.abs(shown - expected) < 1e-9, `${protocol} at ${cpus} CPUs`);
+      assert.match(
+        (await parts.nth(i).textContent()) ?? '',
+        new RegExp(`^${protocol} [−+]${Math.abs(expected).toFixed(1)} %$`),
+      );
+      checked++;
+    }
+  }
+  assert.ok(checked >= 6, 'async-inline, concurrent and broadcast at each CPU count');
+  // The lead is async-inline.
+  assert.equal(
+    await page
+      .locator('#overview-verdict li[data-cpus="4"] .verdict-part')
+      .first()
+      .getAttribute('data-protocol'),
+    'async-inline',
+  );
+});
+
+it('speedup bars grow from 1×; a series hidden in the legend stays hidden after a reload', {
+  timeout: 60_000,
+}, async () => {
+  const speedup = await chartOf(page, 'chart-overview-speedup');
+  for (const d of speedup.datasets.filter((x) => x.type === 'bar'))
+    assert.equal(d.base, 1, d.label);
+  // A click on broadcast's legend entry, as Chart.js makes it.
+  await page.evaluate(() => {
+    type Legend = { onClick(e: unknown, item: unknown, legend: unknown): void };
+    type LegendChart = {
+      options: { plugins: { legend: Legend } };
+      legend: { legendItems: { text: string }[] };
+    };
+    const w = globalThis as unknown as {
+      Chart: { getChart(canvas: unknown): LegendChart };
+      document: { getElementById(id: string): unknown };
+    };
+    const chart = w.Chart.getChart(w.document.getElementById('chart-overview-speedup'));
+    const item = chart.legend.legendItems.find((i) => i.text === 'broadcast');
+    chart.options.plugins.legend.onClick(null, item, { chart });
+  });
+  assert.match(await currentHash(page), /hide=broadcast/);
+  await page.reload();
+  await waitReady(page, 'overview');
+  const after = await chartOf(page, 'chart-overview-speedup');
+  const visible = Object.fromEntries(after.datasets.map((d) => [d.label, d.visible]));
+  assert.equal(visible.broadcast, false, 'broadcast hidden');
+  assert.equal(visible['async-inline'], true);
+  await show(page, '#/overview', 'overview');
+});
