@@ -9,11 +9,15 @@ import { caseInRun } from './stored.js';
 export const HISTORY_METRICS = Object.freeze(['modeled', 'wall-p50', 'wall-p99'] as const);
 export type HistoryMetric = (typeof HISTORY_METRICS)[number];
 
+/**
+ * One commit's point: the metric's median over that commit's runs (`runs` of them), shown with
+ * its latest run (the ids, commit and start are that run's).
+ */
 export const HistoryPoint = Type.Object({
   ...caseInRun,
-  /** The metric's value in this run. */
   value: Type.Number(),
-  /** Whether it regressed against the point before, by compare's rules. */
+  runs: Type.Integer({ minimum: 1 }),
+  /** Whether it regressed against the commit before, by compare's rules. */
   regression: Type.Boolean(),
 });
 export type HistoryPoint = Static<typeof HistoryPoint>;
@@ -21,6 +25,12 @@ export type HistoryPoint = Static<typeof HistoryPoint>;
 export const History = Type.Object({
   key: Type.String(),
   metric: Type.Enum(HISTORY_METRICS),
+  /** The filters applied (null: every branch, every host). */
+  branch: Type.Union([Type.String(), Type.Null()]),
+  host: Type.Union([Type.String(), Type.Null()]),
+  /** The branches and hosts that measured this case, the most recent first. */
+  branches: Type.Array(Type.String()),
+  hosts: Type.Array(Type.String()),
   points: Type.Array(HistoryPoint),
 });
 export type History = Static<typeof History>;

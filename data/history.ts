@@ -1,17 +1,39 @@
 /**
- * One metric of one case over commits, oldest first, each point marked when it regressed against
- * the point before it — by the same rules as `flushbench compare`: modeled cycles beyond the
- * modeled threshold; wall-clock only when the Mann–Whitney U test on the samples is significant
- * and the median moved by at least the wall threshold.
+ * One metric of one case over commits, oldest first: one point per commit, the median of that
+ * commit's runs, each point marked when it regressed against the commit before it — by the same
+ * rules as `flushbench compare`: modeled cycles beyond the modeled threshold; wall-clock only when
+ * the Mann–Whitney U test on the pooled samples is significant and the median moved by at least
+ * the wall threshold. Two runs of one commit are one point, so they can never make a regression.
  */
 import { COMPARE_DEFAULTS } from './compare.js';
 import type { HistoryMetric, HistoryPoint } from './history-points.js';
 import { mannWhitneyU } from './statistics.js';
 import type { CaseHistoryRow, Store } from './store.js';
 
+/** Rows read per point asked for: several runs of one commit fold into one point. */
+const ROWS_PER_POINT = 10;
+
 function metricOf(row: CaseHistoryRow, metric: HistoryMetric): number | null {
   if (metric === 'modeled') return row.modeledMean;
   return metric === 'wall-p50' ? row.wallP50 : row.wallP99;
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+/** The runs of one commit (a run without a commit is its own group), in commit order. */
+function byCommit(rows: readonly CaseHistoryRow[]): CaseHistoryRow[][] {
+  const groups = new Map<string, CaseHistoryRow[]>();
+  for (const row of rows) {
+    const id = row.commitSha ?? `run ${row.runId}`;
+    const group = groups.get(id);
+    if (group) group.push(row);
+    else groups.set(id, [row]);
+  }
+  return [...groups.values()];
 }
 
 export function caseHistory(
@@ -19,28 +41,32 @@ export function caseHistory(
   key: string,
   metric: HistoryMetric,
   limit: number,
+  filter: { branch?: string | null; host?: string | null } = {},
 ): HistoryPoint[] {
-  const rows = store.caseHistoryRows(key, limit).reverse();
+  const rows = store.caseHistoryRows(key, limit * ROWS_PER_POINT, filter).reverse();
   const points: HistoryPoint[] = [];
-  let previous: CaseHistoryRow | null = null;
-  for (const row of rows) {
-    const value = metricOf(row, metric);
-    if (value === null) continue;
+  let previous: { value: number; rows: CaseHistoryRow[] } | null = null;
+  for (const group of byCommit(rows)) {
+    const measured = group.filter((r) => metricOf(r, metric) !== null);
+    if (measured.length === 0) continue;
+    const value = median(measured.map((r) => metricOf(r, metric)!));
     let regression = false;
     if (previous !== null) {
-      const before = metricOf(previous, metric)!;
-      const changePct = ((value - before) / before) * 100;
+      const changePct = ((value - previous.value) / previous.value) * 100;
       if (metric === 'modeled') {
         regression = changePct > COMPARE_DEFAULTS.modeledThresholdPct;
       } else if (changePct > COMPARE_DEFAULTS.wallThresholdPct) {
-        const a = store.getSamples(previous.caseId)?.samplesNs ?? [];
-        const b = store.getSamples(row.caseId)?.samplesNs ?? [];
+        const pooled = (rs: CaseHistoryRow[]) =>
+          rs.flatMap((r) => store.getSamples(r.caseId)?.samplesNs ?? []);
+        const a = pooled(previous.rows);
+        const b = pooled(measured);
         regression = a.length > 0 && b.length > 0 && mannWhitneyU(b, a).p < COMPARE_DEFAULTS.alpha;
       }
     }
-    const { modeledMean: _m, wallP50: _p50, wallP99: _p99, ...where } = row;
-    points.push({ ...where, value, regression });
-    previous = row;
+    const latest = measured[measured.length - 1];
+    const { modeledMean: _m, wallP50: _p50, wallP99: _p99, ...where } = latest;
+    points.push({ ...where, value, runs: measured.length, regression });
+    previous = { value, rows: measured };
   }
-  return points;
+  return points.slice(-limit);
 }

@@ -120,19 +120,42 @@ export abstract class StoreReads extends StoreWrites {
       : null;
   }
 
-  /** One case's stored results across runs, newest first (the history of a case). */
-  caseHistoryRows(key: string, limit: number): CaseHistoryRow[] {
-    return this.db
-      .prepare(
-        `SELECT c.id AS caseId, r.id AS runId, r.commit_sha AS commitSha, r.commit_subject AS commitSubject,
-             r.commit_time AS commitTime, r.branch, r.started_at AS startedAt,
-             c.modeled_mean AS modeledMean, c.wall_p50_ns AS wallP50, c.wall_p99_ns AS wallP99
-           FROM cases c JOIN runs r ON r.id = c.run_id
-           WHERE c.key = ? AND c.status != 'errored'
-           ORDER BY c.commit_order DESC
-           LIMIT ?`,
-      )
-      .all(key, limit) as CaseHistoryRow[];
+  /**
+   * One case's stored results across runs, newest first (the history of a case), of one branch
+   * and one host when they are given.
+   */
+  caseHistoryRows(
+    key: string,
+    limit: number,
+    filter: { branch?: string | null; host?: string | null } = {},
+  ): CaseHistoryRow[] {
+    const branch = filter.branch ?? null;
+    const host = filter.host ?? null;
+    return this.sql(
+      `SELECT c.id AS caseId, r.id AS runId, r.commit_sha AS commitSha, r.commit_subject AS commitSubject,
+           r.commit_time AS commitTime, r.branch, r.hostname, r.started_at AS startedAt,
+           c.modeled_mean AS modeledMean, c.wall_p50_ns AS wallP50, c.wall_p99_ns AS wallP99
+         FROM cases c JOIN runs r ON r.id = c.run_id
+         WHERE c.key = @key AND c.status != 'errored'
+           AND (@branch IS NULL OR r.branch = @branch) AND (@host IS NULL OR r.hostname = @host)
+         ORDER BY c.commit_order DESC
+         LIMIT @limit`,
+    ).all({ key, branch, host, limit }) as CaseHistoryRow[];
+  }
+
+  /** The branches and hosts whose runs measured a case, the most recent first. */
+  caseHistorySources(key: string): { branches: string[]; hosts: string[] } {
+    const rows = this.sql(
+      `SELECT r.branch, r.hostname, max(c.commit_order) AS latest
+         FROM cases c JOIN runs r ON r.id = c.run_id
+         WHERE c.key = ? GROUP BY r.branch, r.hostname ORDER BY latest DESC`,
+    ).all(key) as { branch: string | null; hostname: string }[];
+    const distinct = (xs: (string | null)[]) =>
+      [...new Set(xs)].filter((x): x is string => x !== null);
+    return {
+      branches: distinct(rows.map((r) => r.branch)),
+      hosts: distinct(rows.map((r) => r.hostname)),
+    };
   }
 
   /** Every case ever measured (by key), with the number of runs that have it. */

@@ -78,6 +78,8 @@ export const caseInRun = {
   commitSubject: Nullable(Type.String()),
   commitTime: Nullable(Type.String()),
   branch: Nullable(Type.String()),
+  /** The machine the run was measured on. */
+  hostname: Type.String(),
   startedAt: Type.String(),
 };
 

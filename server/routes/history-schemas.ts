@@ -18,6 +18,9 @@ export const HistoryQuery = Type.Object(
       ),
     ),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 50 })),
+    /** Only runs of this branch, or of this host; every branch or host when absent. */
+    branch: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+    host: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
   },
   { additionalProperties: false },
 );

@@ -21,10 +21,14 @@ export const historyRoutes: FastifyPluginAsyncTypebox = async (app) => {
       });
       const metric = (q.metric ?? 'modeled') as HistoryMetric;
       const limit = q.limit ?? 50;
-      return sendCached(reply, app.cache, `history ${key} ${metric} ${limit}`, () => ({
+      const filter = { branch: q.branch ?? null, host: q.host ?? null };
+      const cacheKey = `history ${key} ${metric} ${limit} ${JSON.stringify(filter)}`;
+      return sendCached(reply, app.cache, cacheKey, () => ({
         key,
         metric,
-        points: caseHistory(app.store, key, metric, limit),
+        ...filter,
+        ...app.store.caseHistorySources(key),
+        points: caseHistory(app.store, key, metric, limit, filter),
       }));
     },
   );

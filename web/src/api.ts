@@ -209,6 +209,8 @@ export function getHistory(query: {
   profile?: string;
   metric: HistoryMetric;
   limit?: number;
+  branch?: string;
+  host?: string;
 }): Promise<History> {
   return getJson<History>(urlOf('/api/history', query));
 }

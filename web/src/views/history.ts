@@ -4,6 +4,7 @@
  * and large. Wheel and drag zoom and pan; the range stays in the URL for a shared link.
  */
 import {
+  type CaseKind,
   getHistory,
   type HistoryMetric,
   type HistoryPoint,
@@ -34,12 +35,22 @@ const HISTORY_METRICS: readonly {
 }[] = Object.freeze([
   {
     id: 'modeled',
-    label: 'modeled cycles',
-    axis: 'modeled cycles per flush, p50',
+    label: 'modeled cycles (mean)',
+    axis: 'modeled cycles per flush, mean (median of the commit’s runs)',
     format: formatCycles,
   },
-  { id: 'wall-p50', label: 'wall p50', axis: 'wall-clock per flush, p50', format: formatNs },
-  { id: 'wall-p99', label: 'wall p99', axis: 'wall-clock per flush, p99', format: formatNs },
+  {
+    id: 'wall-p50',
+    label: 'wall p50',
+    axis: 'wall-clock per flush, p50 (median of the commit’s runs)',
+    format: formatNs,
+  },
+  {
+    id: 'wall-p99',
+    label: 'wall p99',
+    axis: 'wall-clock per flush, p99 (median of the commit’s runs)',
+    format: formatNs,
+  },
 ]);
 
 /** Which overview metric shows what a history metric plots, for the click-through. */
@@ -83,18 +94,29 @@ export const historyView: View = {
     const metric =
       HISTORY_METRICS.find((m) => m.id === ctx.params.get('metric')) ??
       HISTORY_METRICS.find((m) => m.id === (profile === HOST_PROFILE ? 'wall-p50' : 'modeled'))!;
+    // With no case named, the one with the most runs (sync, madvise, most CPUs among equals).
+    const richest = mostRuns(ofProfile);
     const protocol = chooseString(
       ctx.params,
       'protocol',
       distinctProtocols(ofProfile),
-      BASELINE_PROTOCOL,
+      richest?.protocol ?? BASELINE_PROTOCOL,
     );
     const ofProtocol = ofProfile.filter((c) => c.protocol === protocol?.value);
-    const workload = chooseString(ctx.params, 'workload', distinctWorkloads(ofProtocol), 'madvise');
+    const workload = chooseString(
+      ctx.params,
+      'workload',
+      distinctWorkloads(ofProtocol),
+      richest?.workload ?? 'madvise',
+    );
     const ofWorkload = ofProtocol.filter((c) => c.workload === workload?.value);
-    const pages = chooseNumber(ctx.params, 'pages', distinctPages(ofWorkload));
+    const pages = chooseNumber(ctx.params, 'pages', distinctPages(ofWorkload), (a) =>
+      richest && a.includes(richest.pages) ? richest.pages : a[0],
+    );
     const ofPages = ofWorkload.filter((c) => c.pages === pages?.value);
-    const cpus = chooseNumber(ctx.params, 'cpus', distinctCpus(ofPages), (a) => a[a.length - 1]);
+    const cpus = chooseNumber(ctx.params, 'cpus', distinctCpus(ofPages), (a) =>
+      richest && a.includes(richest.cpus) ? richest.cpus : a[a.length - 1],
+    );
     if (!protocol || !workload || !pages || !cpus) {
       ctx.root.replaceChildren(note(`No case was measured with profile ${profile}.`, 'note warn'));
       return;
@@ -106,9 +128,15 @@ export const historyView: View = {
       pages: Number(ctx.params.get('pages') ?? pages.value),
       cpus: Number(ctx.params.get('cpus') ?? cpus.value),
     };
-    const history = await ctx.guard(
-      getHistory({ ...at, profile, metric: metric.id, limit: HISTORY_LIMIT }),
-    );
+    // One branch and one host at a time: by default the default branch and the latest host.
+    const query = { ...at, profile, metric: metric.id, limit: HISTORY_LIMIT };
+    const asked = { branch: ctx.params.get('branch'), host: ctx.params.get('host') };
+    let history = await ctx.guard(getHistory({ ...query, ...defined(asked) }));
+    const branch = asked.branch ?? defaultBranch(history.branches);
+    const host = asked.host ?? history.hosts[0] ?? null;
+    if (branch !== history.branch || host !== history.host) {
+      history = await ctx.guard(getHistory({ ...query, ...defined({ branch, host }) }));
+    }
 
     const range = rangeFrom(ctx.params);
     const reset = h(
@@ -155,6 +183,16 @@ export const historyView: View = {
           metric.id,
           HISTORY_METRICS.map((m) => ({ value: m.id, label: m.label })),
         ),
+        branch !== null &&
+          paramSelect(
+            'history-branch',
+            'Branch',
+            'branch',
+            branch,
+            withCurrent(history.branches, branch),
+          ),
+        host !== null &&
+          paramSelect('history-host', 'Host', 'host', host, withCurrent(history.hosts, host)),
         reset,
       ),
     );
@@ -246,6 +284,7 @@ function pointsTable(
           ),
         ),
         h('td', { class: 'num' }, p.value === null ? '–' : format(p.value)),
+        h('td', { class: 'num' }, String(p.runs)),
         h('td', { class: 'num' }, formatChangePct(change)),
         h('td', {}, p.regression ? h('span', { class: 'chip chip-slower' }, 'regression') : ''),
       );
@@ -262,10 +301,47 @@ function pointsTable(
         {},
         ...['commit', 'subject', 'branch', 'committed', 'run'].map((t) => h('th', {}, t)),
         h('th', { class: 'num' }, 'value'),
+        h('th', { class: 'num', title: 'runs of this commit; the value is their median' }, 'runs'),
         h('th', { class: 'num' }, 'vs previous'),
         h('th', {}, ''),
       ),
     ),
     h('tbody', {}, ...rows),
   );
+}
+
+/** The case measured by the most runs; among equals sync, then madvise, then the most CPUs. */
+function mostRuns(kinds: readonly CaseKind[]): CaseKind | undefined {
+  const score = (k: CaseKind) => [
+    k.runs,
+    k.protocol === BASELINE_PROTOCOL ? 1 : 0,
+    k.workload === 'madvise' ? 1 : 0,
+    k.cpus,
+  ];
+  return [...kinds].sort((a, b) => {
+    const [x, y] = [score(a), score(b)];
+    for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return y[i] - x[i];
+    return 0;
+  })[0];
+}
+
+/** main, else master, else the branch of the latest run. */
+function defaultBranch(branches: readonly string[]): string | null {
+  return (
+    branches.find((b) => b === 'main') ??
+    branches.find((b) => b === 'master') ??
+    branches[0] ??
+    null
+  );
+}
+
+/** The filters that are set, for the query. */
+function defined(f: { branch: string | null; host: string | null }): {
+  branch?: string;
+  host?: string;
+} {
+  return {
+    ...(f.branch !== null ? { branch: f.branch } : {}),
+    ...(f.host !== null ? { host: f.host } : {}),
+  };
 }
