@@ -15,12 +15,16 @@ function git(args: string[], cwd: string): string | null {
   }
 }
 
-/** The checked-out commit, or null outside a git checkout (or without git). */
+/**
+ * The checked-out commit, or null outside a git checkout (or without git). On a detached HEAD
+ * (CI checks out a sha) the branch is FLUSHBENCH_BRANCH when set, else none: a guess from the
+ * CI's environment would label a pull request's base with the pull request's branch.
+ */
 export function commitInfo(cwd = process.cwd()): CommitInfo | null {
   const sha = git(['rev-parse', 'HEAD'], cwd);
   if (!sha) return null;
   const branch =
-    git(['symbolic-ref', '--short', '-q', 'HEAD'], cwd) || process.env.GITHUB_HEAD_REF || null;
+    git(['symbolic-ref', '--short', '-q', 'HEAD'], cwd) || process.env.FLUSHBENCH_BRANCH || null;
   const status = git(['status', '--porcelain', '--untracked-files=no'], cwd);
   return {
     sha,
