@@ -15,7 +15,7 @@ import type {
   Plugin,
 } from 'chart.js';
 import type {} from 'chartjs-plugin-zoom';
-import { GRID_COLOR, INK_COLOR } from './palette.js';
+import { DARK, GRID_COLOR, INK_COLOR } from './palette.js';
 
 declare const Chart: typeof ChartClass;
 
@@ -32,7 +32,7 @@ export type Format = (v: number) => string;
 export const FONT_FAMILY =
   '-apple-system, BlinkMacSystemFont, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif';
 export const FONT_SIZE_PX = 11;
-export const AXIS_COLOR = '#4a5163';
+export const AXIS_COLOR = DARK ? '#b8c0cf' : '#4a5163';
 export const POINT_RADIUS_PX = 3;
 
 export function initCharts(): void {

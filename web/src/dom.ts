@@ -29,7 +29,10 @@ export function append(parent: Node, ...children: Child[]): void {
   }
 }
 
-/** A canvas in a sized box: Chart.js fills its parent, so the box decides the chart's height. */
+/**
+ * A canvas in a sized box — Chart.js fills its parent, so the box decides the chart's height —
+ * with a button that saves what is drawn as a PNG named after the chart.
+ */
 export function chartBox(
   id: string,
   size: 'small' | 'medium' | 'tall' = 'medium',
@@ -38,7 +41,22 @@ export function chartBox(
   canvas: HTMLCanvasElement;
 } {
   const canvas = h('canvas', { id, role: 'img' });
-  return { box: h('div', { class: `chart-box chart-${size}` }, canvas), canvas };
+  const save = h(
+    'button',
+    { type: 'button', class: 'button save-png', id: `${id}-save` },
+    'Save PNG',
+  );
+  save.addEventListener('click', () => {
+    const a = h('a', { href: canvas.toDataURL('image/png'), download: `flushbench-${id}.png` });
+    a.click();
+  });
+  const box = h(
+    'div',
+    { class: 'chart-wrap' },
+    h('div', { class: 'chart-actions' }, save),
+    h('div', { class: `chart-box chart-${size}` }, canvas),
+  );
+  return { box, canvas };
 }
 
 /** A titled panel: the unit every view is laid out in. */

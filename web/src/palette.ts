@@ -38,8 +38,11 @@ export function withAlpha(hex: string, alpha: number): string {
 export const REGRESSION_COLOR = '#d23c3c';
 export const IMPROVEMENT_COLOR = '#23955a';
 export const NEUTRAL_COLOR = '#8a94a6';
-export const INK_COLOR = '#1f2430';
-export const GRID_COLOR = '#e6e9ef';
+/** The reader's colour scheme at load (prefers-color-scheme): the charts' ink and grid follow it. */
+export const DARK =
+  typeof matchMedia === 'function' && matchMedia('(prefers-color-scheme: dark)').matches;
+export const INK_COLOR = DARK ? '#e6e9ef' : '#1f2430';
+export const GRID_COLOR = DARK ? '#323847' : '#e6e9ef';
 
 /**
  * Phases of one flush on the timeline, in the order a flush goes through them. Waiting is
