@@ -301,7 +301,12 @@ export function formatRunTables(run: RunRecord): string {
         `${c.cpus}${c.cpus > cores ? '*' : ''}`,
         String(c.pages),
         formatNs(c.wallNs.p50),
-        c.wallNs.rme === null ? '' : `±${c.wallNs.rme.toFixed(1)}%`,
+        // A margin of error past 100 % of the mean says the mean means nothing.
+        c.wallNs.rme === null
+          ? ''
+          : c.wallNs.rme > 100
+            ? 'unstable'
+            : `±${c.wallNs.rme.toFixed(1)}%`,
         formatNs(c.wallNs.p99),
         c.modeledCycles === null ? 'measured' : `${c.modeledCycles.mean.toFixed(0)} cy`,
         c.modeledCycles === null ? '' : speed(sync?.modeledCycles?.mean, c.modeledCycles.mean),

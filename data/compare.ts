@@ -255,20 +255,31 @@ function sideOf(
 
 // ── formatting ───────────────────────────────────────────────────────────────────────────────
 
-function fmt(n: number | undefined, digits = 0): string {
-  if (n === undefined || !Number.isFinite(n)) return '–';
-  return n.toFixed(digits);
-}
-
 function pct(n: number | undefined): string {
   if (n === undefined || !Number.isFinite(n)) return '–';
   return `${n > 0 ? '+' : ''}${n.toFixed(2)} %`;
 }
 
-function pValue(p: number | undefined): string {
-  if (p === undefined || !Number.isFinite(p)) return '–';
-  if (p === 0) return '< 1e-300';
-  return p < 1e-4 ? p.toExponential(1) : p.toFixed(4);
+/** Below 1e-6 a p-value says only that: smaller figures are the test's arithmetic, not evidence. */
+export const P_FLOOR = 1e-6;
+
+export function pValue(p: number | null | undefined): string {
+  if (p === undefined || p === null || !Number.isFinite(p)) return '–';
+  if (p < P_FLOOR) return '< 1e-6';
+  return p < 0.001 ? p.toExponential(1) : p.toFixed(3);
+}
+
+/** Wall-clock with its unit: ns below a microsecond, then µs, then ms. */
+export function nsText(n: number | undefined): string {
+  if (n === undefined || !Number.isFinite(n)) return '–';
+  if (n < 1000) return `${Math.round(n)} ns`;
+  if (n < 1_000_000) return `${(n / 1000).toFixed(2)} µs`;
+  return `${(n / 1_000_000).toFixed(2)} ms`;
+}
+
+/** Modeled cycles are whole numbers: the model sums integer costs. */
+function cyclesText(n: number | undefined): string {
+  return n === undefined || !Number.isFinite(n) ? '–' : `${Math.round(n)} cycles`;
 }
 
 const ICON: Record<Verdict, string> = {
@@ -283,26 +294,31 @@ const ICON: Record<Verdict, string> = {
 function rows(c: Comparison): string[][] {
   return c.cases.map((x) => [
     x.key,
-    fmt(x.modeled?.base, 1),
-    fmt(x.modeled?.head, 1),
+    cyclesText(x.modeled?.base),
+    cyclesText(x.modeled?.head),
     pct(x.modeled?.changePct),
-    fmt(x.wall?.base),
-    fmt(x.wall?.head),
+    x.modeled?.verdict ?? '–',
+    nsText(x.wall?.base),
+    nsText(x.wall?.head),
     pct(x.wall?.changePct),
     pValue(x.wall?.pAdjusted),
+    x.wall?.verdict ?? '–',
     x.verdict,
   ]);
 }
 
+/** A verdict per metric, then the case's: the gating metric's (--metric). */
 const HEADER = [
   'case',
   'modeled base',
   'modeled head',
   'Δ modeled',
-  'wall p50 base ns',
-  'wall p50 head ns',
+  'modeled',
+  'wall p50 base',
+  'wall p50 head',
   'Δ wall',
   'p (Holm)',
+  'wall',
   'verdict',
 ];
 

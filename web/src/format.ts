@@ -41,9 +41,10 @@ export function formatChangePct(pct: number | null | undefined): string {
 }
 
 /** A p-value: small ones in exponent form so that 1e-12 and 1e-3 stay distinguishable. */
+/** Below 1e-6 a p-value says only that (the CLI's compare prints it the same way). */
 export function formatP(p: number | null | undefined): string {
   if (p === null || p === undefined || !Number.isFinite(p)) return '–';
-  if (p === 0) return '0';
+  if (p < 1e-6) return '< 1e-6';
   return p < 0.001 ? p.toExponential(1) : p.toFixed(3);
 }
 
@@ -63,4 +64,10 @@ export function formatDate(iso: string | null | undefined): string {
   if (Number.isNaN(d.getTime())) return iso;
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+/** tinybench's relative margin of error; past 100 % of the mean, the mean means nothing. */
+export function formatRme(rme: number | null | undefined): string {
+  if (rme === null || rme === undefined || !Number.isFinite(rme)) return '–';
+  return rme > 100 ? 'unstable' : `±${rme.toFixed(1)} %`;
 }

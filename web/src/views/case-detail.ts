@@ -14,7 +14,7 @@ import {
   toolbar,
 } from '../controls.js';
 import { chartBox, h, panel, swatch } from '../dom.js';
-import { formatCount, formatCycles, formatNs } from '../format.js';
+import { formatCount, formatCycles, formatNs, formatRme } from '../format.js';
 import { protocolColor } from '../palette.js';
 import { CASE_PERCENTILES, quantileSorted, sharedHistogram, sortedCopy } from '../percentiles.js';
 import { hrefOf } from '../route.js';
@@ -220,11 +220,7 @@ function samplesTable(
       }),
       h('td', { class: 'num' }, s.length ? kind.format(s[s.length - 1]) : '–'),
       h('td', { class: 'num' }, mean === null ? '–' : kind.format(mean)),
-      h(
-        'td',
-        { class: 'num' },
-        kind.id === 'wall' && c.wallNs?.rme != null ? `±${c.wallNs.rme.toFixed(1)} %` : '–',
-      ),
+      h('td', { class: 'num' }, kind.id === 'wall' ? formatRme(c.wallNs?.rme) : '–'),
       h(
         'td',
         { class: c.status === 'completed' ? 'muted' : 'bad', title: c.error?.message ?? '' },

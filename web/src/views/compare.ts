@@ -23,10 +23,10 @@ import {
 } from '../controls.js';
 import { chartBox, h, panel } from '../dom.js';
 import { formatChangePct, formatCycles, formatNs, formatP, shortSha } from '../format.js';
-import { IMPROVEMENT_COLOR, INK_COLOR, protocolColor, REGRESSION_COLOR } from '../palette.js';
+import { IMPROVEMENT_COLOR, INK_COLOR, NEUTRAL_COLOR, REGRESSION_COLOR } from '../palette.js';
 import { hrefOf, navigate, withParams } from '../route.js';
 import type { View, ViewContext } from '../view-context.js';
-import { compareChart } from './compare-chart.js';
+import { changeChart } from './compare-chart.js';
 
 const COMPARE_METRICS: readonly { id: CompareMetric; label: string }[] = Object.freeze([
   { id: 'modeled', label: 'modeled cycles' },
@@ -75,10 +75,6 @@ function shortKey(key: string): string {
   return `${protocol} ${cpus?.replace('cpus=', '')}c ${pages?.replace('pages=', '')}p ${workload}`;
 }
 
-function protocolOfKey(key: string): string {
-  return key.split('/')[1] ?? key;
-}
-
 function sideLabel(s: CompareSide): string {
   return `#${s.id} ${s.commit ? shortSha(s.commit) : '(no commit)'}`;
 }
@@ -98,34 +94,47 @@ export const compareView: View = {
     const rows = [...result.cases].sort(
       (a, b) => VERDICT_ORDER.indexOf(a.verdict) - VERDICT_ORDER.indexOf(b.verdict),
     );
-    const charted = result.cases.filter((c) => c.modeled !== null);
+    // Every case with a figure on both sides, in the metrics compared.
+    const withWall = result.metric !== 'modeled';
+    const charted = result.cases.filter((c) => c.modeled !== null || (withWall && c.wall !== null));
     const box = chartBox('chart-compare', 'tall');
     ctx.root.append(
       summary(result),
       panel(
-        `Modeled cycles per case — base ${sideLabel(result.base)} vs head ${sideLabel(result.head)}`,
-        charted.length > 0
-          ? box.box
-          : note('No case has modeled cycles on both sides.', 'note warn'),
+        `Change per case, head ${sideLabel(result.head)} against base ${sideLabel(result.base)}`,
+        charted.length > 0 ? box.box : note('No case has a figure on both sides.', 'note warn'),
       ),
       panel(`Cases (${result.cases.length})`, compareTable(rows, result)),
     );
     if (charted.length === 0) return;
+    const colour = (v: Verdict | undefined) =>
+      v === 'slower' ? REGRESSION_COLOR : v === 'faster' ? IMPROVEMENT_COLOR : NEUTRAL_COLOR;
+    const series = [
+      {
+        label: 'modeled cycles (mean)',
+        changes: charted.map((c) => c.modeled?.changePct ?? null),
+        colors: charted.map((c) => colour(c.modeled?.verdict)),
+      },
+      ...(withWall
+        ? [
+            {
+              label: 'wall p50',
+              changes: charted.map((c) => c.wall?.changePct ?? null),
+              colors: charted.map((c) => colour(c.wall?.verdict)),
+            },
+          ]
+        : []),
+    ];
     ctx.track(
-      compareChart(box.canvas, {
+      changeChart(box.canvas, {
         labels: charted.map(
           (c) =>
             `${c.verdict === 'slower' ? '▲ ' : c.verdict === 'faster' ? '▼ ' : ''}${shortKey(c.key)}`,
         ),
         keys: charted.map((c) => c.key),
-        base: charted.map((c) => c.modeled?.base ?? null),
-        head: charted.map((c) => c.modeled?.head ?? null),
-        headColors: charted.map((c) => protocolColor(protocolOfKey(c.key))),
-        labelColors: charted.map((c) => VERDICT_LABEL_COLOR[c.modeled?.verdict ?? c.verdict]),
-        baseLabel: `base ${sideLabel(result.base)}`,
-        headLabel: `head ${sideLabel(result.head)}`,
-        yTitle: 'modeled cycles per flush, p50',
-        format: formatCycles,
+        labelColors: charted.map((c) => VERDICT_LABEL_COLOR[c.verdict]),
+        series,
+        thresholdPct: result.modeledThresholdPct,
       }),
     );
   },
@@ -282,10 +291,10 @@ function compareTable(rows: readonly CaseComparison[], c: Comparison): HTMLTable
         {},
         h('th', { rowspan: 2 }, 'case'),
         h('th', { rowspan: 2 }, 'verdict'),
-        h('th', { colspan: 3, class: 'group' }, `modeled cycles (±${c.modeledThresholdPct} %)`),
+        h('th', { colspan: 4, class: 'group' }, `modeled cycles (±${c.modeledThresholdPct} %)`),
         h(
           'th',
-          { colspan: 5, class: 'group' },
+          { colspan: 6, class: 'group' },
           `wall-clock p50 (±${c.wallThresholdPct} %, α ${c.alpha})`,
         ),
         h('th', { rowspan: 2 }, 'note'),
@@ -293,9 +302,18 @@ function compareTable(rows: readonly CaseComparison[], c: Comparison): HTMLTable
       h(
         'tr',
         {},
-        ...['base', 'head', 'change', 'base', 'head', 'change', 'p', 'p (Holm)'].map((t) =>
-          h('th', { class: 'num' }, t),
-        ),
+        ...[
+          'base',
+          'head',
+          'change',
+          'verdict',
+          'base',
+          'head',
+          'change',
+          'p',
+          'p (Holm)',
+          'verdict',
+        ].map((t) => h('th', { class: 'num' }, t)),
       ),
     ),
     h(
@@ -310,11 +328,13 @@ function compareTable(rows: readonly CaseComparison[], c: Comparison): HTMLTable
           num(formatCycles(r.modeled?.base)),
           num(formatCycles(r.modeled?.head)),
           changeCell(r.modeled?.changePct, r.modeled?.verdict),
+          num(r.modeled?.verdict ?? '–'),
           num(formatNs(r.wall?.base)),
           num(formatNs(r.wall?.head)),
           changeCell(r.wall?.changePct, r.wall?.verdict),
           num(formatP(r.wall?.p)),
           num(formatP(r.wall?.pAdjusted)),
+          num(r.wall?.verdict ?? '–'),
           h('td', { class: 'muted' }, r.note ?? ''),
         ),
       ),

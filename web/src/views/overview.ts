@@ -15,7 +15,7 @@ import {
 } from '../case-slices.js';
 import { loadRun, note, paramSelect, runHeader, runPicker, toolbar } from '../controls.js';
 import { chartBox, h, panel, swatch } from '../dom.js';
-import { formatCycles, formatNs } from '../format.js';
+import { formatCycles, formatNs, formatRme } from '../format.js';
 import { caseVerdict, violationsOf } from '../oracle-verdict.js';
 import { BASELINE_PROTOCOL, protocolColor } from '../palette.js';
 import { hrefOf, recordParams } from '../route.js';
@@ -299,7 +299,7 @@ function casesTable(
       );
       const rme =
         metric.wallClock && c.wallNs?.rme != null
-          ? h('span', { class: 'rme' }, ` ±${c.wallNs.rme.toFixed(1)}%`)
+          ? h('span', { class: 'rme' }, ` ${formatRme(c.wallNs.rme)}`)
           : null;
       return h('td', { class: 'num' }, link, rme);
     });

@@ -1,0 +1,69 @@
+/**
+ * How comparisons read: units in every cell (cycles as whole numbers, ns or µs), p-values below
+ * 1e-6 as "< 1e-6", a verdict per metric, and a margin of error past 100 % as "unstable".
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { formatRunTables } from '../cli/cli-store.js';
+import { formatComparison, nsText, pValue } from '../data/compare.js';
+import type { Comparison } from '../data/comparison.js';
+import { syntheticCase, syntheticRun } from './helpers.js';
+
+test('p-values and wall-clock read with their floor and their unit', () => {
+  assert.equal(pValue(3.3e-310), '< 1e-6');
+  assert.equal(pValue(0), '< 1e-6');
+  assert.equal(pValue(4e-5), '4.0e-5');
+  assert.equal(pValue(0.0123), '0.012');
+  assert.equal(pValue(null), '–');
+  assert.equal(nsText(591.4), '591 ns');
+  assert.equal(nsText(1234), '1.23 µs');
+  assert.equal(nsText(7_970_000), '7.97 ms');
+});
+
+test('the text and markdown tables give each metric its verdict and every figure its unit', () => {
+  const c: Comparison = {
+    base: { id: 1, commit: 'a'.repeat(40), subject: 'base', branch: 'main' },
+    head: { id: 2, commit: 'b'.repeat(40), subject: 'head', branch: 'main' },
+    metric: 'both',
+    modeledThresholdPct: 2,
+    wallThresholdPct: 5,
+    alpha: 0.01,
+    cases: [
+      {
+        key: 'madvise/sync/cpus=2/pages=1/p',
+        verdict: 'slower',
+        modeled: { base: 3179, head: 3300.4, changePct: 3.82, verdict: 'slower' },
+        wall: {
+          base: 691,
+          head: 1450,
+          changePct: 109.8,
+          p: 1e-12,
+          pAdjusted: 3e-12,
+          verdict: 'slower',
+        },
+      },
+    ],
+    regressions: 1,
+    improvements: 0,
+    failures: 0,
+    failed: true,
+  };
+  const text = formatComparison(c, 'text');
+  assert.match(
+    text,
+    /3179 cycles +3300 cycles +\+3\.82 % +slower +691 ns +1\.45 µs +\+109\.80 % +< 1e-6 +slower +slower/,
+  );
+  assert.doesNotMatch(text, /3179\.0|e-12/);
+  const md = formatComparison(c, 'markdown');
+  assert.match(
+    md,
+    /\| 3179 cycles \| 3300 cycles \| \+3\.82 % \| slower \| 691 ns \| 1\.45 µs \| \+109\.80 % \| < 1e-6 \| slower \| 🔴 slower \|/,
+  );
+});
+
+test('a margin of error past 100 % reads "unstable" in the bench table', () => {
+  const c = syntheticCase({ protocol: 'sync' });
+  const run = syntheticRun({ cases: [{ ...c, wallNs: { ...c.wallNs, rme: 164.5 } }] });
+  assert.match(formatRunTables(run), / unstable /);
+  assert.doesNotMatch(formatRunTables(run), /±164\.5/);
+});
