@@ -26,6 +26,7 @@ import {
 } from '../sim/index.js';
 import type { FaultOptions } from '../sim/shared/options.js';
 import { kernelIterations, runKernelCase } from './kernel-case.js';
+import { noiseCheck, probeBefore } from './noise.js';
 import { commitInfo, hostInfo } from './provenance.js';
 import { type BenchCase, type CaseSpec, isKernelCase } from './suites.js';
 
@@ -204,6 +205,7 @@ export async function runBench(
   const commit = commitInfo();
   const total = config.cases.length;
   const records: CaseRecord[] = [];
+  const probe = await probeBefore();
   let machine: Machine | null = null;
   let host: HostContext | null = null;
   const thinned = (sorted: Float64Array) => thin(sorted, MAX_STORED_SAMPLES);
@@ -241,6 +243,7 @@ export async function runBench(
   } finally {
     await machine?.close();
   }
+  const noise = await noiseCheck(probe);
   return {
     uuid: randomUUID(),
     commit,
@@ -250,7 +253,7 @@ export async function runBench(
     flushbenchVersion: VERSION,
     suite: config.suite,
     profile,
-    config: { ...config },
+    config: { ...config, noise },
     cases: records,
   };
 }

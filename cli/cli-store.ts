@@ -3,6 +3,7 @@
  * `compare`, `export`.
  */
 import { parseArgs } from 'node:util';
+import { noiseOf } from '../bench/noise.js';
 import { type BenchConfig, runBench, validateBench } from '../bench/runner.js';
 import {
   type BenchCase,
@@ -250,6 +251,7 @@ function benchKernelCases(
 export function formatRunTables(run: RunRecord): string {
   const out: string[] = [];
   const simulated = run.cases.filter((c) => c.protocol !== KERNEL_PROTOCOL);
+  const noise = noiseOf(run.config);
   const workloads = [...new Set(simulated.map((c) => c.workload))];
   const cores = run.host.cores;
   for (const workload of workloads) {
@@ -310,9 +312,10 @@ export function formatRunTables(run: RunRecord): string {
         formatNs(c.wallNs.p99),
         c.modeledCycles === null ? 'measured' : `${c.modeledCycles.mean.toFixed(0)} cy`,
         c.modeledCycles === null ? '' : speed(sync?.modeledCycles?.mean, c.modeledCycles.mean),
-        // Never bare where the simulator was oversubscribed: in parentheses, tied to the footnote.
-        c.cpus > cores
-          ? `(${speed(sync?.wallNs?.p50, c.wallNs.p50)})*`
+        // Never bare where the simulator was oversubscribed or the run noisy: in parentheses,
+        // tied to the footnote that says why.
+        c.cpus > cores || noise?.noisy
+          ? `(${speed(sync?.wallNs?.p50, c.wallNs.p50)})${c.cpus > cores ? '*' : '†'}`
           : speed(sync?.wallNs?.p50, c.wallNs.p50),
         ORACLE_MARK[recordVerdict(c)],
       ];
@@ -323,6 +326,9 @@ export function formatRunTables(run: RunRecord): string {
     out.push(
       `\n* more CPUs than this machine's ${cores} cores: the wall-clock is the simulator's, not hardware-like, so its speedups are in parentheses; modeled cycles are the metric that scales`,
     );
+  }
+  if (noise?.noisy) {
+    out.push(`\n† ${noise.reason}: this run's wall speedups are in parentheses`);
   }
   out.push(...kernelSection(run));
   return out.join('\n');

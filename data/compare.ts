@@ -172,6 +172,8 @@ export function compareRuns(
         p,
         pAdjusted: p,
         verdict: 'same',
+        oversubscribed:
+          h.protocol !== KERNEL_PROTOCOL && h.cpus > Math.min(base.host.cores, head.host.cores),
       };
       wallTests.push({ index: cases.length, p });
     }
@@ -300,7 +302,7 @@ function rows(c: Comparison): string[][] {
     x.modeled?.verdict ?? '–',
     nsText(x.wall?.base),
     nsText(x.wall?.head),
-    pct(x.wall?.changePct),
+    x.wall?.oversubscribed ? `(${pct(x.wall.changePct)})*` : pct(x.wall?.changePct),
     pValue(x.wall?.pAdjusted),
     x.wall?.verdict ?? '–',
     x.verdict,
@@ -369,6 +371,7 @@ export function formatComparison(c: Comparison, format: Format): string {
         ? ['', 'Failed cases:', ...failedCases(c).map((f) => `- \`${f.key}\`: ${f.note}`)]
         : []),
       ...notedCases(c).map((f) => `- \`${f.key}\`: ${f.note}`),
+      ...oversubscribedNote(c).map((n) => `\n${n}`),
     ].join('\n');
   }
   return [
@@ -377,5 +380,15 @@ export function formatComparison(c: Comparison, format: Format): string {
     summaryLine(c),
     ...failedCases(c).map((f) => `failed: ${f.key}: ${f.note}`),
     ...notedCases(c).map((f) => `note: ${f.key}: ${f.note}`),
+    ...oversubscribedNote(c),
   ].join('\n');
+}
+
+/** The footnote of the parenthesised wall changes, when there are any. */
+function oversubscribedNote(c: Comparison): string[] {
+  return c.cases.some((x) => x.wall?.oversubscribed)
+    ? [
+        "* more simulated CPUs than the measuring machines' cores: that wall-clock is the simulator waiting for a core, not hardware-like, so its change is in parentheses",
+      ]
+    : [];
 }

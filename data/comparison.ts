@@ -25,6 +25,11 @@ export const WallComparison = Type.Object({
   ...MetricComparison.properties,
   p: Type.Number(),
   pAdjusted: Type.Number(),
+  /**
+   * More simulated CPUs than either run's machine had cores: the wall-clock is the simulator
+   * waiting for a core, so the change is shown in parentheses, never bare.
+   */
+  oversubscribed: Type.Optional(Type.Boolean()),
 });
 export type WallComparison = Static<typeof WallComparison>;
 

@@ -109,3 +109,34 @@ it('speedup bars grow from 1×; a series hidden in the legend stays hidden after
   assert.equal(visible['async-inline'], true);
   await show(page, '#/overview', 'overview');
 });
+
+it("the case view's modeled breakdown: each protocol's phases add up to its traced flush's return", {
+  timeout: 60_000,
+}, async () => {
+  await show(page, '#/case?cpus=4&pages=1&workload=madvise&samples=modeled', 'case');
+  const chart = await chartOf(page, 'chart-case-breakdown');
+  const protocols = chart.labels as string[];
+  assert.ok(protocols.includes('sync') && protocols.includes('async-inline'));
+  assert.ok(chart.datasets.some((d) => d.label === 'wait for acks'));
+  for (const [i, protocol] of protocols.entries()) {
+    const c = run.cases.find(
+      (x) => x.protocol === protocol && x.cpus === 4 && x.pages === 1 && x.workload === 'madvise',
+    )!;
+    const trace = (await (
+      await fetch(`${base}/api/runs/${run.id}/cases/${c.id}/trace`)
+    ).json()) as {
+      events: { cpu: number; event: string; cycles: number }[];
+    };
+    const initiator = [...trace.events].sort((a, b) => a.cycles - b.cycles)[0].cpu;
+    const returns = trace.events
+      .filter((e) => e.cpu === initiator && ['flush-done', 'tlbsync-done'].includes(e.event))
+      .map((e) => e.cycles);
+    const total = chart.datasets.reduce((s, d) => s + ((d.data as number[])[i] ?? 0), 0);
+    assert.ok(Math.abs(total - Math.max(...returns)) < 1e-6, `${protocol}: ${total} cycles`);
+  }
+  assert.equal(
+    await page.locator('#chart-case-histogram').count(),
+    0,
+    'no histogram of modeled cycles',
+  );
+});

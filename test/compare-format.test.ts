@@ -67,3 +67,45 @@ test('a margin of error past 100 % reads "unstable" in the bench table', () => {
   assert.match(formatRunTables(run), / unstable /);
   assert.doesNotMatch(formatRunTables(run), /±164\.5/);
 });
+
+test('a wall change measured with more CPUs than cores is in parentheses under its footnote', () => {
+  const wall = {
+    base: 9000,
+    head: 12000,
+    changePct: 33.3,
+    p: 0.5,
+    pAdjusted: 0.5,
+    verdict: 'same' as const,
+  };
+  const c: Comparison = {
+    base: { id: 1, commit: null, subject: null, branch: null },
+    head: { id: 2, commit: null, subject: null, branch: null },
+    metric: 'modeled',
+    modeledThresholdPct: 2,
+    wallThresholdPct: 5,
+    alpha: 0.01,
+    cases: [
+      {
+        key: 'madvise/sync/cpus=4/pages=1/p',
+        verdict: 'same',
+        modeled: null,
+        wall: { ...wall, oversubscribed: true },
+      },
+      { key: 'madvise/sync/cpus=2/pages=1/p', verdict: 'same', modeled: null, wall },
+    ],
+    regressions: 0,
+    improvements: 0,
+    failures: 0,
+    failed: false,
+  };
+  for (const format of ['text', 'markdown'] as const) {
+    const out = formatComparison(c, format);
+    assert.match(out, /\(\+33\.30 %\)\*/, format);
+    assert.equal(
+      out.match(/\(\+33\.30 %\)/g)?.length,
+      1,
+      `${format}: only the oversubscribed case`,
+    );
+    assert.match(out, /\* more simulated CPUs than the measuring machines' cores/);
+  }
+});

@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { judge } from '../bench/noise.js';
 import { formatRunTables } from '../cli/cli-store.js';
 import { syntheticCase, syntheticRun } from './helpers.js';
 
@@ -37,5 +38,38 @@ test('the bench table puts oversubscribed wall speedups in parentheses, tied to 
   assert.match(
     lines.join('\n'),
     /\* more CPUs than this machine's 2 cores: .*not hardware-like, so its speedups are in parentheses/,
+  );
+});
+
+test('a run is noisy when the ping-pong moved past the bound or the machine was busy; its wall speedups are then never bare', () => {
+  assert.equal(judge(200, 260, 0.5, 2).noisy, false, '1.3× is within the 1.5× bound');
+  const moved = judge(200, 620, 0.5, 2);
+  assert.equal(moved.noisy, true);
+  assert.match(
+    moved.reason ?? '',
+    /ping-pong moved from 200 to 620 ns during the run \(more than 1\.5×\)/,
+  );
+  assert.match(judge(600, 200, 0.5, 2).reason ?? '', /from 600 to 200 ns/);
+  assert.match(
+    judge(200, 210, 3.1, 2).reason ?? '',
+    /the load was 3\.10 on 2 cores when the run began/,
+  );
+
+  const at = (protocol: string, p50: number) =>
+    syntheticCase({
+      protocol,
+      cpus: 2,
+      wallNs: { p50, p99: 2 * p50, mean: p50, min: p50, max: 2 * p50, rme: 1, count: 5 },
+    });
+  const run = syntheticRun({
+    host: { hostname: 'h', cpuModel: 'cpu', cores: 2, os: 'Linux', nodeVersion: 'v20' },
+    config: { suite: 'smoke', noise: moved },
+    cases: [at('sync', 1000), at('async-inline', 500)],
+  });
+  const text = formatRunTables(run);
+  assert.match(text, /\(2\.00×\)†/);
+  assert.match(
+    text,
+    /† wall-clock noisy: the ping-pong moved .*: this run's wall speedups are in parentheses/,
   );
 });

@@ -118,6 +118,11 @@ function concat(parts: Float64Array[]): Float64Array {
   return out;
 }
 
+/** The p50 of a SAB spin ping-pong between two workers, ns: the floor of any cross-CPU exchange. */
+export async function pingPongP50(rounds: number): Promise<number> {
+  return summarize(await pingPongSamples(rounds)).p50;
+}
+
 function pingPongSamples(rounds: number): Promise<Float64Array> {
   const sab = new SharedArrayBuffer(64 * 4);
   const url = new URL('./pingpong-worker.js', import.meta.url);

@@ -121,3 +121,48 @@ export function histogramChart(
     },
   });
 }
+
+/**
+ * Where each protocol's traced flush spends the initiator's cycles: one stacked bar per protocol,
+ * one segment per phase of the flush (send the IPIs, wait for the acks, flush locally, …), side by
+ * side so the protocols' differences show as segments that shrink or vanish.
+ */
+export function breakdownChart(
+  canvas: HTMLCanvasElement,
+  d: {
+    protocols: string[];
+    phases: { id: string; label: string; color: string; cycles: number[] }[];
+  },
+): AnyChart {
+  return make(canvas, {
+    type: 'bar',
+    data: {
+      labels: d.protocols,
+      datasets: d.phases.map((p) => ({
+        label: p.label,
+        data: p.cycles,
+        backgroundColor: p.color,
+        borderColor: withAlpha('#000000', 0.15),
+        borderWidth: 1,
+        stack: 'flush',
+      })),
+    },
+    options: {
+      indexAxis: 'y',
+      interaction: { mode: 'nearest', intersect: true },
+      scales: {
+        x: { stacked: true, title: axisTitle("the initiator's modeled cycles, one traced flush") },
+        y: { stacked: true },
+      },
+      plugins: {
+        legend: { position: 'bottom' },
+        tooltip: {
+          callbacks: {
+            label: (item: TooltipItem<'bar'>) =>
+              `${item.dataset.label}: ${Math.round(item.parsed.x ?? 0)} cycles`,
+          },
+        },
+      },
+    },
+  });
+}

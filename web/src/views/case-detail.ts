@@ -2,7 +2,7 @@
  * One point of the grid (cpus, pages, workload) across protocols: percentiles computed from the
  * stored samples, their histogram, and the counters that explain them (IPIs, flushes, misses).
  */
-import { type Case, getSamples, type Samples } from '../api.js';
+import { type Case, getSamples, getTrace, type Samples } from '../api.js';
 import { chooseGridPoint, distinctProtocols, fallbackNotes } from '../case-slices.js';
 import {
   gridPointSelects,
@@ -15,11 +15,12 @@ import {
 } from '../controls.js';
 import { chartBox, h, panel, swatch } from '../dom.js';
 import { formatCount, formatCycles, formatNs, formatRme } from '../format.js';
-import { protocolColor } from '../palette.js';
+import { FLUSH_PHASES, protocolColor } from '../palette.js';
 import { CASE_PERCENTILES, quantileSorted, sharedHistogram, sortedCopy } from '../percentiles.js';
 import { hrefOf } from '../route.js';
+import { initiatorPhases } from '../trace-phases.js';
 import type { View, ViewContext } from '../view-context.js';
-import { histogramChart, percentilesChart } from './case-detail-chart.js';
+import { breakdownChart, histogramChart, percentilesChart } from './case-detail-chart.js';
 
 interface SampleKind {
   id: 'wall' | 'modeled';
@@ -109,6 +110,12 @@ export const caseDetailView: View = {
 
     const pct = chartBox('chart-case-percentiles', 'tall');
     const hist = chartBox('chart-case-histogram', 'tall');
+    const parts = chartBox('chart-case-breakdown', 'tall');
+    // Modeled cycles are one figure per flush kind, not a distribution: for them, where the
+    // cycles go. Only traced cases have the events to say it.
+    const modeled = kind.id === 'modeled';
+    const traced = modeled ? cases.filter((c) => c.hasTrace) : [];
+    const traces = await ctx.guard(Promise.all(traced.map((c) => getTrace(run.id, c.id))));
     const slug = `${workload.value}, ${cpus.value} CPUs, ${pages.value} page${pages.value === 1 ? '' : 's'}`;
     const links = h(
       'p',
@@ -149,7 +156,17 @@ export const caseDetailView: View = {
         'div',
         { class: 'grid-2' },
         panel(`Percentiles — ${slug}`, pct.box),
-        panel(`Histogram of the ${kind.label} samples — ${slug}`, hist.box),
+        modeled
+          ? panel(
+              `Where the initiator's cycles go, by phase — ${slug}`,
+              traced.length > 0
+                ? parts.box
+                : note(
+                    'No flush of this case was traced in this run (bench traces the cases of a suite at its traced CPU and page count, e.g. 4 CPUs, 1 page in the default suite; or run with --trace).',
+                    'note warn',
+                  ),
+            )
+          : panel(`Histogram of the ${kind.label} samples — ${slug}`, hist.box),
       ),
       panel(`Samples — ${kind.label}`, samplesTable(cases, samples, sorted, kind)),
       panel('Counters (totals over the case)', countersTable(cases)),
@@ -167,6 +184,20 @@ export const caseDetailView: View = {
         format: kind.format,
       }),
     );
+    if (modeled) {
+      if (traced.length > 0) {
+        const sums = traces.map(initiatorPhases);
+        ctx.track(
+          breakdownChart(parts.canvas, {
+            protocols: traced.map((c) => c.protocol),
+            phases: FLUSH_PHASES.filter((p) => sums.some((s) => (s.get(p.id) ?? 0) > 0)).map(
+              (p) => ({ ...p, cycles: sums.map((s) => s.get(p.id) ?? 0) }),
+            ),
+          }),
+        );
+      }
+      return;
+    }
     const bins = sharedHistogram(values, HISTOGRAM_BINS, HISTOGRAM_CLIP_QUANTILE);
     ctx.track(
       histogramChart(hist.canvas, {

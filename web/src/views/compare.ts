@@ -274,12 +274,22 @@ function summary(c: Comparison): HTMLElement {
 
 function compareTable(rows: readonly CaseComparison[], c: Comparison): HTMLTableElement {
   const num = (v: string) => h('td', { class: 'num' }, v);
-  const changeCell = (pct: number | undefined, verdict: Verdict | undefined) =>
-    h(
-      'td',
-      { class: `num ${verdict === 'slower' ? 'bad' : verdict === 'faster' ? 'good' : ''}` },
-      formatChangePct(pct),
-    );
+  const changeCell = (pct: number | undefined, verdict: Verdict | undefined, greyed = false) =>
+    greyed
+      ? h(
+          'td',
+          {
+            class: 'num muted',
+            title:
+              "more simulated CPUs than the measuring machines' cores: the simulator's wall-clock, not hardware-like",
+          },
+          `(${formatChangePct(pct)})*`,
+        )
+      : h(
+          'td',
+          { class: `num ${verdict === 'slower' ? 'bad' : verdict === 'faster' ? 'good' : ''}` },
+          formatChangePct(pct),
+        );
   return h(
     'table',
     { class: 'data compare-table', id: 'compare-table' },
@@ -331,7 +341,7 @@ function compareTable(rows: readonly CaseComparison[], c: Comparison): HTMLTable
           num(r.modeled?.verdict ?? '–'),
           num(formatNs(r.wall?.base)),
           num(formatNs(r.wall?.head)),
-          changeCell(r.wall?.changePct, r.wall?.verdict),
+          changeCell(r.wall?.changePct, r.wall?.verdict, r.wall?.oversubscribed === true),
           num(formatP(r.wall?.p)),
           num(formatP(r.wall?.pAdjusted)),
           num(r.wall?.verdict ?? '–'),

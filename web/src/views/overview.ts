@@ -165,6 +165,9 @@ export const overviewView: View = {
     const hostLabel = hostWorkload ? `this host's kernel (${hostWorkload.value}, measured)` : '';
     const oversubscribed = cpus.map((n) => metric.wallClock && n > run.host.cores);
     const hidden = (ctx.params.get('hide') ?? '').split(',').filter((p) => p !== '');
+    // The run's own noise check (bench/noise.ts): a noisy run's wall speedups are greyed too.
+    const noise = (run.config as { noise?: { noisy?: boolean; reason?: string | null } }).noise;
+    const noisy = metric.wallClock && noise?.noisy === true;
 
     const latency = chartBox('chart-overview-latency', 'tall');
     const speedup = chartBox('chart-overview-speedup', 'tall');
@@ -206,9 +209,11 @@ export const overviewView: View = {
           note(
             hasBaseline
               ? `${BASELINE_PROTOCOL}'s ${metric.label} divided by each protocol's: bars grow up from 1× when faster than ${BASELINE_PROTOCOL}, down when slower. Click a protocol in the legend to hide it (kept in the link).${
-                  oversubscribed.some(Boolean)
-                    ? ` Grey at ${cpus.filter((_, i) => oversubscribed[i]).join(', ')} CPUs: more simulated CPUs than the ${run.host.cores} cores measured on, so that wall-clock speedup is the simulator's, not hardware-like.`
-                    : ''
+                  noisy
+                    ? ` Grey everywhere: ${noise?.reason ?? 'the run was noisy'}.`
+                    : oversubscribed.some(Boolean)
+                      ? ` Grey at ${cpus.filter((_, i) => oversubscribed[i]).join(', ')} CPUs: more simulated CPUs than the ${run.host.cores} cores measured on, so that wall-clock speedup is the simulator's, not hardware-like.`
+                      : ''
                 }`
               : `This slice has no ${BASELINE_PROTOCOL} cases to compare against.`,
           ),
@@ -246,8 +251,10 @@ export const overviewView: View = {
         log,
         hidden,
         onToggle: (h) => recordParams({ hide: h.join(',') }),
-        greyed: oversubscribed,
-        greyReason: `more CPUs than the ${run.host.cores} cores measured on: the simulator's wall-clock, not hardware-like`,
+        greyed: oversubscribed.map((o) => o || noisy),
+        greyReason: noisy
+          ? (noise?.reason ?? 'the run was noisy')
+          : `more CPUs than the ${run.host.cores} cores measured on: the simulator's wall-clock, not hardware-like`,
         series: (hasBaseline ? speedupProtocols : []).map((p) => ({
           protocol: p,
           values: cpus.map((n) => {

@@ -4,7 +4,7 @@
  * every remote flush; async-inline copies the flush info and acknowledges first, so the
  * initiator returns while the remotes are still flushing. The gap is the saving.
  */
-import { type Case, getTrace, type Trace, type TraceEvent } from '../api.js';
+import { type Case, getTrace } from '../api.js';
 import { chooseGridPoint, chooseString, distinctProtocols, fallbackNotes } from '../case-slices.js';
 import {
   gridPointSelects,
@@ -18,108 +18,14 @@ import {
 import { chartBox, h, panel, swatch } from '../dom.js';
 import { formatCycles } from '../format.js';
 import { FLUSH_PHASES, protocolColor } from '../palette.js';
+import { type Drawn, drawTrace } from '../trace-phases.js';
 import type { View, ViewContext } from '../view-context.js';
-import { type TimelineMarker, type TimelineSegment, timelineChart } from './timeline-chart.js';
+import { timelineChart } from './timeline-chart.js';
 
 const DEFAULT_LEFT = 'sync';
 const DEFAULT_RIGHT = 'async-inline';
 /** Head-room right of the last event, so its bar does not touch the frame. */
 const X_HEADROOM = 1.04;
-
-/**
- * A lane's time between two consecutive events belongs to the phase the later event ends. The
- * names are the simulator's trace events (sim/machine.ts), which follow the kernel's
- * smp_call_function_many_cond / flush_tlb_func sequence.
- */
-const PHASE_ENDED_BY: Readonly<Record<string, string>> = Object.freeze({
-  'is-lazy-read': 'is-lazy',
-  'csd-queued': 'queue-csd',
-  'icr-write': 'send-ipi',
-  'ipi-sent': 'send-ipi',
-  'ipi-delivered': 'ipi-flight',
-  'handler-start': 'irq-entry',
-  'info-read': 'read-info',
-  'info-copied': 'read-info',
-  'tlb-state-read': 'flush-func',
-  'tlb-gen-read': 'tlb-gen',
-  'local-flush-end': 'flush',
-  'flush-end': 'flush',
-  'pti-flush-end': 'pti-flush',
-  'irq-exit-end': 'irq-exit',
-  'csd-unlocked': 'ack',
-  'flush-done': 'wait-acks',
-  invlpgb: 'invlpgb',
-  'tlbsync-done': 'tlbsync',
-});
-
-/** Events at which the initiator's flush call returns, by protocol family. */
-const RETURN_EVENTS = Object.freeze(['flush-done', 'tlbsync-done']);
-const ACK_EVENT = 'csd-unlocked';
-const ACK_MARKER_COLOR = '#23955a';
-
-interface Drawn {
-  lanes: string[];
-  segments: TimelineSegment[];
-  markers: TimelineMarker[];
-  returnsAt: number | null;
-  lastAt: number;
-}
-
-function laneName(cpu: number, initiator: number): string {
-  return cpu === initiator ? `CPU ${cpu} (initiator)` : `CPU ${cpu}`;
-}
-
-/** Turns a trace's events into lanes of phase segments and ack markers. */
-function drawTrace(trace: Trace): Drawn {
-  const events = [...trace.events].sort((a, b) => a.cycles - b.cycles);
-  if (events.length === 0)
-    return { lanes: [], segments: [], markers: [], returnsAt: null, lastAt: 0 };
-  const initiator = events[0].cpu;
-  const cpus = [...new Set(events.map((e) => e.cpu))].sort((a, b) =>
-    a === initiator ? -1 : b === initiator ? 1 : a - b,
-  );
-  const segments: TimelineSegment[] = [];
-  const markers: TimelineMarker[] = [];
-  for (const cpu of cpus) {
-    const lane = laneName(cpu, initiator);
-    // Stable sort kept trace order among equal cycles (flush-start right after info-read).
-    const own = events.filter((e) => e.cpu === cpu);
-    let prev: TraceEvent | undefined;
-    if (cpu !== initiator) {
-      // A remote lane starts when the IPI aimed at it leaves the sender.
-      prev = events.find((e) => e.event === 'ipi-sent' && e.peer === cpu);
-    }
-    for (const e of own) {
-      if (prev && e.cycles > prev.cycles) {
-        segments.push({
-          phase: PHASE_ENDED_BY[e.event] ?? 'other',
-          lane,
-          start: prev.cycles,
-          end: e.cycles,
-          detail: e.peer !== undefined && e.cpu !== initiator ? `for CPU ${e.peer}` : undefined,
-        });
-      }
-      if (e.event === ACK_EVENT) {
-        markers.push({
-          label: 'ack: initiator may proceed',
-          lane,
-          at: e.cycles,
-          style: 'rectRot',
-          color: ACK_MARKER_COLOR,
-        });
-      }
-      prev = e;
-    }
-  }
-  const returns = events.filter((e) => e.cpu === initiator && RETURN_EVENTS.includes(e.event));
-  return {
-    lanes: cpus.map((c) => laneName(c, initiator)),
-    segments,
-    markers,
-    returnsAt: returns.length > 0 ? returns[returns.length - 1].cycles : null,
-    lastAt: events[events.length - 1].cycles,
-  };
-}
 
 export const timelineView: View = {
   name: 'timeline',
