@@ -101,18 +101,44 @@ export function drawTrace(trace: Trace): Drawn {
 }
 
 /**
- * Where the initiator's flush call spends its cycles, by phase, up to its return: what a protocol
- * costs the CPU that asked for the flush.
+ * The flush call's critical path, by phase, up to its return: the initiator's own phases, and
+ * while it waits for the acks, what the last target to acknowledge was doing meanwhile (the IPI
+ * in flight, its IRQ entry, reading the info, its flush…). What no phase of that target covers
+ * stays waiting (the ack's way back). The phases add up to the return.
  */
-export function initiatorPhases(trace: Trace): Map<string, number> {
+export function criticalPathPhases(trace: Trace): Map<string, number> {
   const drawn = drawTrace(trace);
-  const lane = drawn.lanes[0];
+  const initiatorLane = drawn.lanes[0];
   const until = drawn.returnsAt ?? drawn.lastAt;
   const phases = new Map<string, number>();
+  const add = (phase: string, cycles: number) => {
+    if (cycles > 0) phases.set(phase, (phases.get(phase) ?? 0) + cycles);
+  };
+  const initiator = [...trace.events].sort((a, b) => a.cycles - b.cycles)[0]?.cpu;
+  // The target whose acknowledgement came last before the return.
+  const lastAck = trace.events
+    .filter((e) => e.event === ACK_EVENT && e.cpu !== initiator && e.cycles <= until)
+    .sort((a, b) => b.cycles - a.cycles)[0];
+  const targetLane = lastAck ? laneName(lastAck.cpu, initiator ?? -1) : null;
   for (const s of drawn.segments) {
-    if (s.lane !== lane || s.start >= until) continue;
-    const cycles = Math.min(s.end, until) - s.start;
-    phases.set(s.phase, (phases.get(s.phase) ?? 0) + cycles);
+    if (s.lane !== initiatorLane || s.start >= until) continue;
+    const end = Math.min(s.end, until);
+    if (s.phase !== 'wait-acks' || targetLane === null) {
+      add(s.phase, end - s.start);
+      continue;
+    }
+    // The wait, seen from the target it waited for.
+    let covered = 0;
+    for (const t of drawn.segments) {
+      if (t.lane !== targetLane || t.phase === 'irq-exit') continue;
+      const from = Math.max(t.start, s.start);
+      const to = Math.min(t.end, end, lastAck!.cycles);
+      if (to > from) {
+        add(t.phase, to - from);
+        covered += to - from;
+      }
+    }
+    add('wait-acks', end - s.start - covered);
   }
   return phases;
 }

@@ -151,7 +151,12 @@ export function breakdownChart(
       indexAxis: 'y',
       interaction: { mode: 'nearest', intersect: true },
       scales: {
-        x: { stacked: true, title: axisTitle("the initiator's modeled cycles, one traced flush") },
+        x: {
+          stacked: true,
+          title: axisTitle(
+            'modeled cycles of one traced flush call: the initiator, and while it waits, the last target to acknowledge',
+          ),
+        },
         y: { stacked: true },
       },
       plugins: {

@@ -18,7 +18,7 @@ import { formatCount, formatCycles, formatNs, formatRme } from '../format.js';
 import { FLUSH_PHASES, protocolColor } from '../palette.js';
 import { CASE_PERCENTILES, quantileSorted, sharedHistogram, sortedCopy } from '../percentiles.js';
 import { hrefOf } from '../route.js';
-import { initiatorPhases } from '../trace-phases.js';
+import { criticalPathPhases } from '../trace-phases.js';
 import type { View, ViewContext } from '../view-context.js';
 import { breakdownChart, histogramChart, percentilesChart } from './case-detail-chart.js';
 
@@ -158,7 +158,7 @@ export const caseDetailView: View = {
         panel(`Percentiles — ${slug}`, pct.box),
         modeled
           ? panel(
-              `Where the initiator's cycles go, by phase — ${slug}`,
+              `Where the flush call's cycles go, by phase — ${slug}`,
               traced.length > 0
                 ? parts.box
                 : note(
@@ -186,7 +186,7 @@ export const caseDetailView: View = {
     );
     if (modeled) {
       if (traced.length > 0) {
-        const sums = traces.map(initiatorPhases);
+        const sums = traces.map(criticalPathPhases);
         ctx.track(
           breakdownChart(parts.canvas, {
             protocols: traced.map((c) => c.protocol),
