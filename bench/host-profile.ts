@@ -76,6 +76,7 @@ async function modeled(
     iterations: 50,
     seed: 1,
     trace: false,
+    noiseCheck: false,
   });
   const at = (cpus: number) => {
     const c = run.cases.find((x) => x.cpus === cpus);

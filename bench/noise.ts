@@ -10,11 +10,14 @@ import { pingPongP50 } from '../sim/machine/calibrate.js';
 
 /** The ping-pong may move this much (after / before, either way) before the run is noisy. */
 export const NOISE_BOUND = 1.5;
-const ROUNDS = 5000;
+const ROUNDS = 2000;
+/** A round of the probe that waits this long means the machine is too busy to measure. */
+const ROUND_TIMEOUT_MS = 2000;
 
 export interface NoiseCheck {
-  pingPongNsBefore: number;
-  pingPongNsAfter: number;
+  /** null when the probe could not complete (a round waited past its limit): noisy by itself. */
+  pingPongNsBefore: number | null;
+  pingPongNsAfter: number | null;
   /** The 1-minute load average when the run began, and the cores it is compared with. */
   loadBefore: number;
   cores: number;
@@ -23,22 +26,39 @@ export interface NoiseCheck {
   reason: string | null;
 }
 
-export async function probeBefore(): Promise<{ pingPongNs: number; load: number }> {
-  return { load: loadavg()[0], pingPongNs: await pingPongP50(ROUNDS) };
+/** The probe never fails a run: a ping-pong that cannot complete is an answer (null). */
+async function probe(): Promise<number | null> {
+  try {
+    return await pingPongP50(ROUNDS, ROUND_TIMEOUT_MS);
+  } catch {
+    return null;
+  }
+}
+
+export async function probeBefore(): Promise<{ pingPongNs: number | null; load: number }> {
+  return { load: loadavg()[0], pingPongNs: await probe() };
 }
 
 export async function noiseCheck(before: {
-  pingPongNs: number;
+  pingPongNs: number | null;
   load: number;
 }): Promise<NoiseCheck> {
-  return judge(before.pingPongNs, await pingPongP50(ROUNDS), before.load, availableParallelism());
+  return judge(before.pingPongNs, await probe(), before.load, availableParallelism());
 }
 
 /** The verdict from the figures (exported for the tests). */
-export function judge(before: number, after: number, load: number, cores: number): NoiseCheck {
-  const ratio = Math.max(after / before, before / after);
+export function judge(
+  before: number | null,
+  after: number | null,
+  load: number,
+  cores: number,
+): NoiseCheck {
   const reasons: string[] = [];
-  if (!(ratio <= NOISE_BOUND)) {
+  if (before === null || after === null) {
+    reasons.push(
+      `the ping-pong probe ${before === null ? 'before' : 'after'} the run could not complete (a round waited over ${ROUND_TIMEOUT_MS / 1000} s)`,
+    );
+  } else if (!(Math.max(after / before, before / after) <= NOISE_BOUND)) {
     reasons.push(
       `the ping-pong moved from ${Math.round(before)} to ${Math.round(after)} ns during the run (more than ${NOISE_BOUND}×)`,
     );

@@ -43,6 +43,7 @@ test('the bench table puts oversubscribed wall speedups in parentheses, tied to 
 
 test('a run is noisy when the ping-pong moved past the bound or the machine was busy; its wall speedups are then never bare', () => {
   assert.equal(judge(200, 260, 0.5, 2).noisy, false, '1.3× is within the 1.5× bound');
+  assert.match(judge(200, null, 0.5, 2).reason ?? '', /probe after the run could not complete/);
   const moved = judge(200, 620, 0.5, 2);
   assert.equal(moved.noisy, true);
   assert.match(

@@ -118,16 +118,19 @@ function concat(parts: Float64Array[]): Float64Array {
   return out;
 }
 
-/** The p50 of a SAB spin ping-pong between two workers, ns: the floor of any cross-CPU exchange. */
-export async function pingPongP50(rounds: number): Promise<number> {
-  return summarize(await pingPongSamples(rounds)).p50;
+/**
+ * The p50 of a SAB spin ping-pong between two workers, ns: the floor of any cross-CPU exchange.
+ * A round that waits longer than `timeoutMs` rejects, naming the side that waited.
+ */
+export async function pingPongP50(rounds: number, timeoutMs: number): Promise<number> {
+  return summarize(await pingPongSamples(rounds, timeoutMs)).p50;
 }
 
-function pingPongSamples(rounds: number): Promise<Float64Array> {
+function pingPongSamples(rounds: number, timeoutMs = PING_PONG_TIMEOUT_MS): Promise<Float64Array> {
   const sab = new SharedArrayBuffer(64 * 4);
   const url = new URL('./pingpong-worker.js', import.meta.url);
   const spawn = (role: 'ping' | 'pong') =>
-    new Worker(url, { workerData: { sab, role, rounds, timeoutMs: PING_PONG_TIMEOUT_MS } });
+    new Worker(url, { workerData: { sab, role, rounds, timeoutMs } });
   const ping = spawn('ping');
   const pong = spawn('pong');
   const ended = (w: Worker) =>
