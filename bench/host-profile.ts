@@ -6,10 +6,10 @@
  * The profile starts from the nearest built-in one and takes from this host:
  * - its clock, topology and PTI (sysfs, /proc/cpuinfo);
  * - a cache-line transfer between CPU 0 and CPU 1, from a pinned ping-pong (a primitive);
- * - three costs fitted, in that order, to three kernel cases: the system call's fixed part to
+ * - three costs fitted, in that order, to two kernel cases: the system call's fixed part to
  *   madvise at 1 CPU, the page fault to the touch at 1 CPU, the interrupt entry to the madvise
  *   increment from 1 to 2 CPUs with a toucher.
- * Those three cases are then not validated against: the points are the other page counts, CPU
+ * Those two cases are then not validated against: the points are the other page counts, CPU
  * counts and the idle remote, as ratios to the 1-CPU call.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -49,13 +49,15 @@ const LINE_KEY: Record<Distance, string> = {
   'remote-socket': 'lineTransferRemoteSocket',
 };
 
-/** What the fit uses: the host, its clock, the line transfer, and the three kernel cases. */
+/**
+ * What the fit uses: the host, its clock, the line transfer, and two kernel cases — `local` (1 CPU,
+ * whose madvise and touch fit the system call and the page fault) and `remote` (2 CPUs).
+ */
 export interface HostFitInput {
   context: HostContext;
   ghz: number;
   line: { distance: Distance; ns: number };
   local: KernelCase;
-  localTouch: KernelCase;
   remote: KernelCase;
   date: string;
 }
@@ -90,7 +92,7 @@ async function modeled(
 
 /**
  * The host profile: the base profile's costs, this host's settings and line transfer, and the
- * system call, page fault and interrupt entry fitted so that the model meets the three cases.
+ * system call, page fault and interrupt entry fitted so that the model meets the two cases.
  */
 export async function fitHostProfile(input: HostFitInput, file: string): Promise<ProfileJson> {
   const { context, ghz } = input;
@@ -153,8 +155,8 @@ export async function fitHostProfile(input: HostFitInput, file: string): Promise
   const refault = m.iteration1 - m.call1;
   fitted(
     'pageFault',
-    cyclesOf(input.localTouch.touchNs.p50) - refault,
-    `so that the model's refault at 1 CPU is this host's touch p50, ${input.localTouch.touchNs.p50.toFixed(0)} ns`,
+    cyclesOf(input.local.touchNs.p50) - refault,
+    `so that the model's refault at 1 CPU is this host's touch p50, ${input.local.touchNs.p50.toFixed(0)} ns`,
   );
   write();
   m = await modeled(file, protocol);
@@ -213,10 +215,7 @@ export async function hostValidation(
     distance: distanceBetween(context.onlineCpus[0], context.onlineCpus[1]),
     ns: await lineTransferNs(context.onlineCpus[0], context.onlineCpus[1]),
   };
-  await fitHostProfile(
-    { context, ghz: cpuGhz(), line, local, localTouch: local, remote, date },
-    profileFile,
-  );
+  await fitHostProfile({ context, ghz: cpuGhz(), line, local, remote, date }, profileFile);
   const protocol = kernelProtocolOf(context.kernel);
   const point = (k: KernelCase) => ({
     protocol,

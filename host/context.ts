@@ -46,10 +46,15 @@ export function parseCpuList(text: string): number[] {
   return cpus;
 }
 
-/** The boot log, if this user may read it (dmesg_restrict), else null. */
+/** The boot log, if this user may read it (dmesg_restrict), else null; read once per process. */
+let bootLogRead: { log: string | null } | null = null;
 function bootLog(): string | null {
-  const r = spawnSync('dmesg', [], { encoding: 'utf8', timeout: 2000, maxBuffer: 16 << 20 });
-  return r.status === 0 && typeof r.stdout === 'string' && r.stdout.length > 0 ? r.stdout : null;
+  if (bootLogRead === null) {
+    const r = spawnSync('dmesg', [], { encoding: 'utf8', timeout: 2000, maxBuffer: 16 << 20 });
+    const ok = r.status === 0 && typeof r.stdout === 'string' && r.stdout.length > 0;
+    bootLogRead = { log: ok ? r.stdout : null };
+  }
+  return bootLogRead.log;
 }
 
 export function readHostContext(): HostContext {

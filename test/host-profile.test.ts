@@ -81,7 +81,6 @@ test('the fit inverts the model: on the host profile the model meets the three f
       ghz,
       line: { distance: 'llc', ns: 61.3 },
       local,
-      localTouch: local,
       remote,
       date: '2026-01-01',
     },
