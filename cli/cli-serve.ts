@@ -1,6 +1,6 @@
 /** `flushbench serve` and `flushbench push`. */
 import { parseArgs } from 'node:util';
-import { dbPath, Store, UnknownRefError } from '../data/store.js';
+import { asStoreFileError, dbPath, Store, UnknownRefError } from '../data/store.js';
 import { serve } from '../server/main.js';
 import { invalidRange, invalidType } from '../sim/shared/errors.js';
 import type { Io } from './cli-store.js';
@@ -34,6 +34,11 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
   io.out(
     `flushbench dashboard on ${server.url} (runs from ${file}; uploads ${token ? 'on' : 'off: set FLUSHBENCH_TOKEN to accept them'})`,
   );
+  if (server.snapshot) {
+    io.err(
+      `flushbench: ${file} is in a read-only folder, so it is served as it was at start: runs stored later do not show until the server restarts`,
+    );
+  }
   // Serve until interrupted; close the store cleanly on the way out.
   await new Promise<void>((resolve) => {
     const stop = () => {
@@ -68,13 +73,15 @@ export async function pushCommand(args: string[], io: Io): Promise<number> {
   const token = process.env.FLUSHBENCH_TOKEN;
   if (!token)
     throw invalidType("FLUSHBENCH_TOKEN must hold the server's upload token (got nothing)");
-  const store = Store.open(dbPath(values.db));
+  const store = Store.openRead(dbPath(values.db));
   let body: string;
   try {
-    const id =
-      values.run === undefined ? store.latestRunId() : store.resolveRef(values.run, '--run');
-    if (id === null) throw new UnknownRefError('--run: no run is stored yet (run npm run bench)');
-    body = JSON.stringify(store.getRunRecord(id));
+    body = asStoreFileError(store.file, () => {
+      const id =
+        values.run === undefined ? store.latestRunId() : store.resolveRef(values.run, '--run');
+      if (id === null) throw new UnknownRefError('--run: no run is stored yet (run npm run bench)');
+      return JSON.stringify(store.getRunRecord(id));
+    });
   } finally {
     store.close();
   }

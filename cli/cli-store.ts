@@ -24,20 +24,19 @@ import {
 import { METRICS, type Metric } from '../data/comparison.js';
 import { EXPORT_FORMATS, type ExportFormat, exportRun } from '../data/export.js';
 import { KERNEL_PROTOCOL, type KernelContext, type RunRecord } from '../data/run-record.js';
-import { dbPath, Store, UnknownRefError } from '../data/store.js';
+import { asStoreFileError, dbPath, Store, sqliteFault, UnknownRefError } from '../data/store.js';
 import { textTable } from '../data/text-table.js';
 import { checkHost, KERNEL_WORKLOADS, type KernelWorkload } from '../host/kernel.js';
 import { PROTOCOLS, type Protocol, WORKLOADS, type Workload } from '../sim/index.js';
 import { invalidRange, invalidType } from '../sim/shared/errors.js';
+import { saveUnstoredRun } from './cli-import.js';
+import type { Io } from './io.js';
 import { parseFault } from './fault-flag.js';
 import { describeHost, type KernelRow, kernelTable } from './kernel-report.js';
 import { progressFor } from './progress.js';
 import { formatNs, ORACLE_MARK, recordVerdict } from './report.js';
 
-export interface Io {
-  out: (s: string) => void;
-  err: (s: string) => void;
-}
+export type { Io } from './io.js';
 
 function oneOf<T extends string>(
   flag: string,
@@ -182,7 +181,8 @@ export async function benchCommand(args: string[], io: Io): Promise<number> {
   };
   validateBench(config);
   const file = dbPath(values.db);
-  // Open (and migrate) the store before measuring, so a bad --db fails in a second, not after the run.
+  // Open (migrate, and try a write on) the store before measuring, so a bad --db fails in a
+  // second, not after the run.
   const store = Store.open(file);
   try {
     const progress = progressFor(process.stderr);
@@ -192,7 +192,16 @@ export async function benchCommand(args: string[], io: Io): Promise<number> {
     } finally {
       progress.stop();
     }
-    const runId = store.insertRun(run);
+    let runId: number;
+    try {
+      runId = store.insertRun(run);
+    } catch (err) {
+      // The transaction rolled back: the file holds what it held. The run goes to a file instead.
+      const fault = sqliteFault(err);
+      if (fault === null) throw err;
+      saveUnstoredRun(run, file, `the database ${fault}`, io);
+      return 1;
+    }
     const failed = run.cases.filter((c) => c.status !== 'completed').length;
     if (values.json) {
       io.out(JSON.stringify({ id: runId, ...run }, null, 2));
@@ -378,9 +387,9 @@ export function runsCommand(args: string[], io: Io): number {
     options: { limit: { type: 'string' }, json: { type: 'boolean' }, db: { type: 'string' } },
   });
   const limit = intFlag('--limit', values.limit, 1, 100_000) ?? 20;
-  const store = Store.open(dbPath(values.db));
+  const store = Store.openRead(dbPath(values.db));
   try {
-    const runs = store.listRuns({ limit });
+    const runs = asStoreFileError(store.file, () => store.listRuns({ limit }));
     if (values.json) {
       io.out(JSON.stringify(runs, null, 2));
       return 0;
@@ -434,10 +443,12 @@ export function compareCommand(args: string[], io: Io): number {
     'a percentage from 0 to 1000',
   );
   const alpha = numberFlag('--alpha', values.alpha, 0, 1, 'a probability from 0 to 1');
-  const store = Store.open(dbPath(values.db));
+  const store = Store.openRead(dbPath(values.db));
   try {
-    const { baseId, headId } = resolveSides(store, { base: values.base, head: values.head });
-    const comparison = compareRuns(store, baseId, headId, { metric, threshold, alpha });
+    const comparison = asStoreFileError(store.file, () => {
+      const { baseId, headId } = resolveSides(store, { base: values.base, head: values.head });
+      return compareRuns(store, baseId, headId, { metric, threshold, alpha });
+    });
     io.out(formatComparison(comparison, format));
     return comparison.failed ? 1 : 0;
   } finally {
@@ -455,13 +466,18 @@ export function exportCommand(args: string[], io: Io): number {
     options: { run: { type: 'string' }, format: { type: 'string' }, db: { type: 'string' } },
   });
   const format = oneOf<ExportFormat>('--format', values.format, EXPORT_FORMATS, 'json');
-  const store = Store.open(dbPath(values.db));
+  const store = Store.openRead(dbPath(values.db));
   try {
-    const id =
-      values.run === undefined ? store.latestRunId() : store.resolveRef(values.run, '--run');
-    if (id === null)
-      throw new UnknownRefError(`--run: no run is stored in ${store.file} yet (run npm run bench)`);
-    io.out(exportRun(store.getRunRecord(id)!, format).trimEnd());
+    const record = asStoreFileError(store.file, () => {
+      const id =
+        values.run === undefined ? store.latestRunId() : store.resolveRef(values.run, '--run');
+      if (id === null)
+        throw new UnknownRefError(
+          `--run: no run is stored in ${store.file} yet (run npm run bench)`,
+        );
+      return store.getRunRecord(id)!;
+    });
+    io.out(exportRun(record, format).trimEnd());
     return 0;
   } finally {
     store.close();

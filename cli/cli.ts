@@ -25,6 +25,7 @@ import {
 } from '../sim/index.js';
 import { type Calibration, calibrate, OVERHEAD_LIMIT } from '../sim/machine/calibrate.js';
 import { invalidType } from '../sim/shared/errors.js';
+import { importCommand } from './cli-import.js';
 import { kernelCommand } from './cli-kernel.js';
 import { profilesCommand } from './cli-profiles.js';
 import { pushCommand, serveCommand } from './cli-serve.js';
@@ -50,6 +51,7 @@ Usage:
   flushbench compare [--base <ref>] [--head <ref>] [--metric modeled|wall|both]
                      [--threshold <percent>] [--alpha <p>] [--format text|markdown|json] [--db <file>]
   flushbench export --run <ref> --format json|csv|bmf|gab [--db <file>]
+  flushbench import <run.json> [--db <file>]       (a run bench saved when it could not store it)
   flushbench serve [--port 3000] [--host 127.0.0.1] [--db <file>]   (also PORT, HOST, FLUSHBENCH_DB;
                    uploads need FLUSHBENCH_TOKEN)
   flushbench push --url <server> [--run <ref>] [--db <file>]        (token from FLUSHBENCH_TOKEN)
@@ -58,7 +60,10 @@ Usage:
 bench: suites ${suiteNames().join(', ')} (default: default); --protocols linux (workloads touch,
   idle, busy) measures this host's kernel, as flushbench kernel does; --time is the least flush time per case
   in ms and --iterations the least sample count (tinybench); the run is stored in --db, else
-  $FLUSHBENCH_DB, else data/flushbench.db, in one transaction once every case has run.
+  $FLUSHBENCH_DB, else data/flushbench.db, in one transaction once every case has run. If that
+  write fails (a full disk), the run is saved as JSON beside the database, for flushbench import.
+runs, compare, export, push and serve (without FLUSHBENCH_TOKEN) only read --db: they open it
+  read-only and create nothing; bench, import and validate create it when missing.
 compare: a ref is a run id, a commit sha or a unique prefix, or a branch (its latest run); head
   defaults to the latest run, base to the latest run of another commit. Modeled cycles are
   compared exactly (default threshold 2 %); wall-clock with Mann–Whitney U, Holm-adjusted, and a
@@ -129,6 +134,8 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         return compareCommand(rest, io);
       case 'export':
         return exportCommand(rest, io);
+      case 'import':
+        return importCommand(rest, io);
       case 'serve':
         return await serveCommand(rest, io);
       case 'push':
@@ -145,7 +152,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         return command === undefined ? 2 : 0;
       default:
         io.err(
-          `flushbench: unknown command ${JSON.stringify(command)}: the command must be one of sim, calibrate, profiles, validate, kernel, bench, runs, compare, export, serve, push, help\n\n${USAGE}`,
+          `flushbench: unknown command ${JSON.stringify(command)}: the command must be one of sim, calibrate, profiles, validate, kernel, bench, runs, compare, export, import, serve, push, help\n\n${USAGE}`,
         );
         return 2;
     }

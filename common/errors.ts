@@ -41,6 +41,14 @@ export const ERRORS = {
     means:
       'flushbench kernel cannot measure this host: it is not Linux on x86-64, or /proc/interrupts or the online CPUs cannot be read.',
   },
+  INVALID_DB: {
+    code: 'FLUSHBENCH_ERR_INVALID_DB',
+    kind: 'input',
+    exitCode: 2,
+    httpStatus: 400,
+    means:
+      "The --db file cannot serve the command: missing (to read), a directory, not SQLite, corrupt, another application's, a newer or (to read) older schema, or read-only (to write).",
+  },
   UNKNOWN_REF: {
     code: 'FLUSHBENCH_ERR_UNKNOWN_REF',
     kind: 'input',

@@ -1,13 +1,23 @@
 /**
- * The SQLite store: open a file and resolve refs (a run id, a commit or a prefix, a branch) to
- * runs; the rest lives in the layers below — the connection, writes and reads.
+ * The SQLite store: open a file to write or only to read (store-open.ts says what each promises)
+ * and resolve refs (a run id, a commit or a prefix, a branch) to runs; the rest lives in the
+ * layers below — the connection, writes and reads.
  */
 
 import { VALIDATION_SUITE } from './run-record.js';
-import { dbPath, openDatabase, UnknownRefError } from './store-connection.js';
+import { UnknownRefError } from './store-connection.js';
+import { dbPath, type OpenedDatabase, type OpenMode, openDatabaseFile } from './store-open.js';
 import { StoreReads } from './store-reads.js';
 
-export { DEFAULT_DB, dbPath, StoreError, UnknownRefError } from './store-connection.js';
+export { StoreError, UnknownRefError } from './store-connection.js';
+export {
+  asStoreFileError,
+  DEFAULT_DB,
+  dbPath,
+  type OpenMode,
+  StoreFileError,
+  sqliteFault,
+} from './store-open.js';
 export type {
   CaseHistoryRow,
   CaseKind,
@@ -17,8 +27,27 @@ export type {
 } from './stored.js';
 
 export class Store extends StoreReads {
+  readonly mode: OpenMode;
+  /** A read of the file as it was when opened (see store-open.ts): later runs do not show. */
+  readonly snapshot: boolean;
+
+  private constructor(file: string, opened: OpenedDatabase, mode: OpenMode) {
+    super(file, opened.db);
+    this.mode = mode;
+    this.snapshot = opened.snapshot;
+  }
+
+  /** Opens to write: creates the file when missing, migrates it, refuses one it cannot write. */
   static open(file: string = dbPath()): Store {
-    return new Store(file, openDatabase(file));
+    return new Store(file, openDatabaseFile(file, 'write'), 'write');
+  }
+
+  /**
+   * Opens only to read: creates nothing, changes nothing, refuses a missing or foreign file.
+   * `live` (a server) sees runs stored after it opened.
+   */
+  static openRead(file: string = dbPath(), opts: { live?: boolean } = {}): Store {
+    return new Store(file, openDatabaseFile(file, 'read', opts), 'read');
   }
 
   /**

@@ -23,7 +23,10 @@ import { runRoutes } from './routes/runs.js';
 import { staticRoutes } from './routes/static.js';
 
 export interface AppOptions {
-  /** The SQLite file (created and migrated when missing). */
+  /**
+   * The SQLite file. With a token (uploads on) it is created and migrated when missing; without,
+   * it must exist and is only read.
+   */
   dbFile: string;
   /** The bearer token POST /api/runs requires; without one, ingest is refused (403). */
   token?: string | null;
@@ -65,7 +68,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  const store = Store.open(opts.dbFile);
+  // Without uploads the server only reads: it opens the file read-only and creates nothing.
+  const store = opts.token ? Store.open(opts.dbFile) : Store.openRead(opts.dbFile, { live: true });
   app.decorate('store', store);
   app.decorate('cache', new ResponseCache(store));
   app.decorate('ingestToken', opts.token ? opts.token : null);

@@ -10,11 +10,15 @@ export interface ServeOptions {
 
 export async function serve(
   opts: ServeOptions,
-): Promise<{ url: string; close: () => Promise<void> }> {
+): Promise<{ url: string; snapshot: boolean; close: () => Promise<void> }> {
   const app = await buildApp({ dbFile: opts.dbFile, token: opts.token, logger: false });
   await app.listen({ port: opts.port, host: opts.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : opts.port;
   const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
-  return { url: `http://${host}:${port}/`, close: () => app.close() };
+  return {
+    url: `http://${host}:${port}/`,
+    snapshot: app.store.snapshot,
+    close: () => app.close(),
+  };
 }

@@ -72,7 +72,7 @@ test('the lists, the suites and the server follow the new row', async () => {
       `import { PROTOCOLS, CONTROL_PROTOCOLS, SAFE_PROTOCOLS } from './dist/sim/index.js';
        import { expandCases, SUITES } from './dist/bench/suites.js';
        import { buildApp } from './dist/server/app.js';
-       const app = await buildApp({ dbFile: ':memory:' });
+       const app = await buildApp({ dbFile: ':memory:', token: 'uploads-on' });
        const api = (await app.inject('/api/protocols')).json();
        await app.close();
        console.log(JSON.stringify({

@@ -7,14 +7,14 @@ import { after, before, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { buildApp } from '../server/app.js';
 import { launchChromium, listen } from './browser-page.js';
-import { tempDb } from './helpers.js';
+import { emptyDb } from './helpers.js';
 
 let app: Awaited<ReturnType<typeof buildApp>>;
 let browser: Browser;
 let base: string;
 
 before(async () => {
-  app = await buildApp({ dbFile: tempDb(), logger: false });
+  app = await buildApp({ dbFile: emptyDb(), logger: false });
   base = await listen(app);
   browser = await launchChromium();
 });

@@ -485,6 +485,7 @@ describe('dashboard in a browser', { timeout: 180_000 }, () => {
   });
 
   it('an empty database shows the command that makes the first run', async () => {
+    Store.open(join(dir, 'empty.db')).close();
     emptyApp = await buildApp({ dbFile: join(dir, 'empty.db'), logger: false });
     const emptyBase = await listen(emptyApp);
     await page.goto(`${emptyBase}/#/overview`);

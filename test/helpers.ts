@@ -6,11 +6,18 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ErroredCase, MeasuredCase, RunRecord } from '../data/run-record.js';
 import { caseKey, erroredCase } from '../data/run-record.js';
+import { Store } from '../data/store.js';
 
 export const CLI = fileURLToPath(new URL('../../bin/flushbench.js', import.meta.url));
 
 export function tempDb(): string {
   return join(mkdtempSync(join(tmpdir(), 'flushbench-')), 'runs.db');
+}
+
+/** A flushbench database with no run in it: what a server that only reads may open. */
+export function emptyDb(file: string = tempDb()): string {
+  Store.open(file).close();
+  return file;
 }
 
 export function cli(args: string[], env: Record<string, string> = {}) {

@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { validate } from '@readme/openapi-parser';
 import { buildApp } from '../server/app.js';
-import { tempDb } from './helpers.js';
+import { emptyDb } from './helpers.js';
 
 test('/openapi.json is valid OpenAPI 3 and lists every API route with its method', async () => {
-  const app = await buildApp({ dbFile: tempDb() });
+  const app = await buildApp({ dbFile: emptyDb() });
   try {
     await app.ready();
     const r = await app.inject({ url: '/openapi.json' });

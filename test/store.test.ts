@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
@@ -106,10 +106,14 @@ test('a database of the first schema opens with this one, its runs intact', () =
 
 test('a database from a newer flushbench is refused, not damaged', () => {
   const file = tempDb();
+  Store.open(file).close();
   const db = new Database(file);
   db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
   db.close();
+  const bytes = readFileSync(file);
   assert.throws(() => Store.open(file), /newer than this flushbench's/);
+  assert.throws(() => Store.openRead(file), /newer than this flushbench's/);
+  assert.deepEqual(readFileSync(file), bytes);
 });
 
 test('outside a git checkout the commit is null', () => {
