@@ -30,8 +30,8 @@ import { checkHost, KERNEL_WORKLOADS, type KernelWorkload } from '../host/kernel
 import { PROTOCOLS, type Protocol, WORKLOADS, type Workload } from '../sim/index.js';
 import { invalidRange, invalidType } from '../sim/shared/errors.js';
 import { saveUnstoredRun } from './cli-import.js';
-import type { Io } from './io.js';
 import { parseFault } from './fault-flag.js';
+import type { Io } from './io.js';
 import { describeHost, type KernelRow, kernelTable } from './kernel-report.js';
 import { progressFor } from './progress.js';
 import { formatNs, ORACLE_MARK, recordVerdict } from './report.js';
