@@ -163,7 +163,16 @@ export const ERRORS = {
     kind: 'http',
     exitCode: 2,
     httpStatus: 429,
-    means: 'More uploads than the per-minute limit.',
+    means:
+      'More requests to a costly route (uploads, comparisons that must be computed, exports) than its per-client limit per minute.',
+  },
+  SERVER_BUSY: {
+    code: 'FLUSHBENCH_ERR_SERVER_BUSY',
+    kind: 'http',
+    exitCode: 1,
+    httpStatus: 503,
+    means:
+      'The server is already computing as many comparisons as it runs at once (or one took too long): retry after the Retry-After seconds.',
   },
   INTERNAL: {
     code: 'FLUSHBENCH_ERR_INTERNAL',

@@ -12,6 +12,7 @@ import type {
   MetricComparison,
   RunSide,
   Verdict,
+  WallComparison,
 } from './comparison.js';
 import { KERNEL_PROTOCOL } from './run-record.js';
 import { holm, mannWhitneyU } from './statistics.js';
@@ -107,57 +108,76 @@ export function resolveSides(
   return { baseId, headId };
 }
 
+/**
+ * What a comparison of two runs computes from the stored cases, before any threshold or alpha:
+ * each case's changes and its wall-clock p-value, Holm-adjusted across the compared cases. Holm's
+ * adjusted p-values do not depend on alpha, so one computation serves every threshold and alpha,
+ * and the costly part (the U tests over the samples) runs once per pair of runs.
+ */
+export interface CompareStatistics {
+  base: RunSide;
+  head: RunSide;
+  cases: CaseStatistics[];
+}
+
+export interface CaseStatistics {
+  key: string;
+  /** new, missing or failed: settled whatever the threshold; null when the case was compared. */
+  settled: 'new' | 'missing' | 'failed' | null;
+  note?: string;
+  modeled: { base: number; head: number; changePct: number } | null;
+  wall: {
+    base: number;
+    head: number;
+    changePct: number;
+    p: number;
+    pAdjusted: number;
+    oversubscribed: boolean;
+  } | null;
+}
+
+/** Compares two stored runs: the statistics, then the verdicts under `opts`. */
 export function compareRuns(
   store: Store,
   baseId: number,
   headId: number,
   opts: CompareOptions = {},
 ): Comparison {
-  const metric = opts.metric ?? COMPARE_DEFAULTS.metric;
-  const modeledThresholdPct = opts.threshold ?? COMPARE_DEFAULTS.modeledThresholdPct;
-  const wallThresholdPct = opts.threshold ?? COMPARE_DEFAULTS.wallThresholdPct;
-  const alpha = opts.alpha ?? COMPARE_DEFAULTS.alpha;
+  return judgeComparison(compareStatistics(store, baseId, headId), opts);
+}
+
+export function compareStatistics(store: Store, baseId: number, headId: number): CompareStatistics {
   const base = store.getRun(baseId)!;
   const head = store.getRun(headId)!;
   const baseCases = new Map(base.cases.map((c) => [c.key, c]));
   const headCases = new Map(head.cases.map((c) => [c.key, c]));
   const keys = [...new Set([...headCases.keys(), ...baseCases.keys()])];
 
-  const cases: CaseComparison[] = [];
-  const wallTests: { index: number; p: number }[] = [];
+  const cases: CaseStatistics[] = [];
+  const wallTests: CaseStatistics['wall'][] = [];
   for (const key of keys) {
     const b = baseCases.get(key);
     const h = headCases.get(key);
+    const settled = (verdict: 'new' | 'missing' | 'failed', note?: string) =>
+      cases.push({ key, settled: verdict, modeled: null, wall: null, ...(note ? { note } : {}) });
     if (!b) {
-      cases.push({ key, verdict: 'new', modeled: null, wall: null });
+      settled('new');
       continue;
     }
     if (!h) {
-      cases.push({ key, verdict: 'missing', modeled: null, wall: null });
+      settled('missing');
       continue;
     }
     if (b.status === 'errored' || h.status === 'errored') {
-      const side = h.status === 'errored' ? 'head' : 'base';
-      cases.push({
-        key,
-        verdict: 'failed',
-        modeled: null,
-        wall: null,
-        note: `the case errored in the ${side} run`,
-      });
+      settled('failed', `the case errored in the ${h.status === 'errored' ? 'head' : 'base'} run`);
       continue;
     }
     const unusable = [...unusableStatistics(b, 'base'), ...unusableStatistics(h, 'head')];
     if (unusable.length > 0) {
-      cases.push({ key, verdict: 'failed', modeled: null, wall: null, note: unusable.join('; ') });
+      settled('failed', unusable.join('; '));
       continue;
     }
-    const c: CaseComparison = {
-      key,
-      verdict: 'same',
-      modeled: modeledOf(b, h, modeledThresholdPct),
-      wall: null,
-    };
+    const c: CaseStatistics = { key, settled: null, modeled: modeledOf(b, h), wall: null };
     // The host's kernel: a change of kernel (or of machine) is what explains a change here.
     const kernelChange = contextChange(b, h);
     if (kernelChange !== null) c.note = kernelChange;
@@ -171,39 +191,59 @@ export function compareRuns(
         changePct: changePct(b.wallNs.p50, h.wallNs.p50),
         p,
         pAdjusted: p,
-        verdict: 'same',
         oversubscribed:
           h.protocol !== KERNEL_PROTOCOL && h.cpus > Math.min(base.host.cores, head.host.cores),
       };
-      wallTests.push({ index: cases.length, p });
+      wallTests.push(c.wall);
     }
     cases.push(c);
   }
-  // Holm across every compared case, then the effect-size gate.
-  const adjusted = holm(wallTests.map((t) => t.p));
-  wallTests.forEach((t, k) => {
-    const w = cases[t.index].wall!;
-    w.pAdjusted = adjusted[k];
-    w.verdict = w.pAdjusted < alpha ? byThreshold(w.changePct, wallThresholdPct) : 'same';
+  // Holm across every compared case.
+  const adjusted = holm(wallTests.map((w) => w!.p));
+  wallTests.forEach((w, k) => {
+    w!.pAdjusted = adjusted[k];
   });
+  return { base: sideOf(base.id, base.commit), head: sideOf(head.id, head.commit), cases };
+}
+
+/** The verdicts: modeled cycles against the threshold; wall-clock by alpha, then the threshold. */
+export function judgeComparison(stats: CompareStatistics, opts: CompareOptions = {}): Comparison {
+  const metric = opts.metric ?? COMPARE_DEFAULTS.metric;
+  const modeledThresholdPct = opts.threshold ?? COMPARE_DEFAULTS.modeledThresholdPct;
+  const wallThresholdPct = opts.threshold ?? COMPARE_DEFAULTS.wallThresholdPct;
+  const alpha = opts.alpha ?? COMPARE_DEFAULTS.alpha;
   let regressions = 0;
   let improvements = 0;
-  for (const c of cases) {
-    if (c.verdict !== 'same') continue;
+  const cases = stats.cases.map((s): CaseComparison => {
+    const note = s.note === undefined ? {} : { note: s.note };
+    if (s.settled !== null)
+      return { key: s.key, verdict: s.settled, modeled: null, wall: null, ...note };
+    const modeled: MetricComparison | null = s.modeled && {
+      ...s.modeled,
+      verdict: byThreshold(s.modeled.changePct, modeledThresholdPct),
+    };
+    const wall: WallComparison | null = s.wall && {
+      ...s.wall,
+      verdict: s.wall.pAdjusted < alpha ? byThreshold(s.wall.changePct, wallThresholdPct) : 'same',
+    };
     const gated = [
-      metric !== 'wall' ? c.modeled?.verdict : undefined,
-      metric !== 'modeled' ? c.wall?.verdict : undefined,
+      metric !== 'wall' ? modeled?.verdict : undefined,
+      metric !== 'modeled' ? wall?.verdict : undefined,
     ];
-    if (gated.includes('slower')) c.verdict = 'slower';
-    else if (gated.includes('faster')) c.verdict = 'faster';
-    if (c.verdict === 'slower') regressions++;
-    if (c.verdict === 'faster') improvements++;
-  }
+    const verdict: Verdict = gated.includes('slower')
+      ? 'slower'
+      : gated.includes('faster')
+        ? 'faster'
+        : 'same';
+    if (verdict === 'slower') regressions++;
+    if (verdict === 'faster') improvements++;
+    return { key: s.key, verdict, modeled, wall, ...note };
+  });
   // Only cases in both runs reach 'failed'; new and missing ones do not gate.
   const failures = cases.filter((c) => c.verdict === 'failed').length;
   return {
-    base: sideOf(base.id, base.commit),
-    head: sideOf(head.id, head.commit),
+    base: stats.base,
+    head: stats.head,
     metric,
     modeledThresholdPct,
     wallThresholdPct,
@@ -232,14 +272,12 @@ function contextChange(b: StoredCase, h: StoredCase): string | null {
   return changes.length > 0 ? `the host changed: ${changes.join(', ')}` : null;
 }
 
-function modeledOf(b: StoredCase, h: StoredCase, threshold: number): MetricComparison | null {
+function modeledOf(b: StoredCase, h: StoredCase): CaseStatistics['modeled'] {
   if (!b.modeledCycles || !h.modeledCycles) return null;
-  const change = changePct(b.modeledCycles.mean, h.modeledCycles.mean);
   return {
     base: b.modeledCycles.mean,
     head: h.modeledCycles.mean,
-    changePct: change,
-    verdict: byThreshold(change, threshold),
+    changePct: changePct(b.modeledCycles.mean, h.modeledCycles.mean),
   };
 }
 

@@ -11,6 +11,7 @@ import { ERRORS, ErrorCodes } from '../common/errors.js';
 import { CASE_STATUSES } from '../data/run-record.js';
 import { Store } from '../data/store.js';
 import { ApiError } from './api-error.js';
+import { CompareStatisticsCache } from './compare-statistics.js';
 import { openApiRoute, registerOpenApi } from './openapi.js';
 import { ResponseCache } from './response-cache.js';
 import { caseRoutes } from './routes/cases.js';
@@ -45,6 +46,7 @@ declare module 'fastify' {
   interface FastifyInstance {
     store: Store;
     cache: ResponseCache;
+    compareStatistics: CompareStatisticsCache;
     ingestToken: string | null;
     /** Every API route as registered (method and URL), which /openapi.json must describe. */
     apiRoutes: { method: string; url: string }[];
@@ -72,6 +74,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const store = opts.token ? Store.open(opts.dbFile) : Store.openRead(opts.dbFile, { live: true });
   app.decorate('store', store);
   app.decorate('cache', new ResponseCache(store));
+  app.decorate('compareStatistics', new CompareStatisticsCache(store));
   app.decorate('ingestToken', opts.token ? opts.token : null);
   app.addHook('onClose', async () => store.close());
 
@@ -96,10 +99,10 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     global: false,
     max: opts.ingestPerMinute ?? DEFAULT_INGEST_PER_MINUTE,
     timeWindow: 60_000,
-    errorResponseBuilder: (_req, ctx) =>
+    errorResponseBuilder: (req, ctx) =>
       new ApiError(
         ErrorCodes.RATE_LIMITED,
-        `too many uploads: at most ${ctx.max} per ${ctx.after}`,
+        `too many ${req.method === 'POST' ? 'uploads' : `requests to ${req.routeOptions.url} that must be computed`}: at most ${ctx.max} per client per minute; retry in ${ctx.after}`,
       ),
   });
 

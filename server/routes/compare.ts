@@ -1,31 +1,67 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { compareRuns, resolveSides } from '../../data/compare.js';
+import { ErrorCodes } from '../../common/errors.js';
+import { judgeComparison, resolveSides } from '../../data/compare.js';
 import { Comparison } from '../../data/comparison.js';
 import { UnknownRefError } from '../../data/store.js';
-import { notFound } from '../api-error.js';
-import { sendCached } from '../response-cache.js';
+import { ApiError, notFound } from '../api-error.js';
+import { RETRY_AFTER_S } from '../compare-statistics.js';
 import { ErrorBody } from '../schemas.js';
 import { CompareQuery } from './compare-schemas.js';
 
+/** Comparisons a client may start per minute; answers from kept statistics are not counted. */
+export const COMPUTED_COMPARES_PER_MINUTE = 30;
+
 /** The same implementation as `flushbench compare`. */
 export const compareRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const sides = (query: { base?: string; head?: string }) =>
+    resolveSides(app.store, query, (side) => side);
+
   app.get(
     '/compare',
     {
+      config: {
+        rateLimit: {
+          max: COMPUTED_COMPARES_PER_MINUTE,
+          // After validation, so that the refs can be resolved: a pair whose statistics are kept
+          // or being computed costs nothing and is not counted.
+          hook: 'preHandler',
+          allowList: (req) => {
+            try {
+              const { baseId, headId } = sides(req.query as { base?: string; head?: string });
+              return app.compareStatistics.isFree(baseId, headId);
+            } catch {
+              return false;
+            }
+          },
+        },
+      },
       schema: {
         querystring: CompareQuery,
-        response: { 200: Comparison, 400: ErrorBody, 404: ErrorBody },
+        response: {
+          200: Comparison,
+          400: ErrorBody,
+          404: ErrorBody,
+          429: ErrorBody,
+          503: ErrorBody,
+        },
       },
     },
     async (req, reply) => {
       const { base, head, metric, threshold, alpha } = req.query;
+      let pair: { baseId: number; headId: number };
       try {
-        return sendCached(reply, app.cache, `compare ${JSON.stringify(req.query)}`, () => {
-          const { baseId, headId } = resolveSides(app.store, { base, head }, (side) => side);
-          return compareRuns(app.store, baseId, headId, { metric, threshold, alpha });
-        });
+        pair = sides({ base, head });
       } catch (err) {
         if (err instanceof UnknownRefError) throw notFound(err.message);
+        throw err;
+      }
+      try {
+        const stats = await app.compareStatistics.get(pair.baseId, pair.headId);
+        return judgeComparison(stats, { metric, threshold, alpha });
+      } catch (err) {
+        if (err instanceof ApiError && err.code === ErrorCodes.SERVER_BUSY) {
+          reply.header('retry-after', String(RETRY_AFTER_S));
+        }
         throw err;
       }
     },

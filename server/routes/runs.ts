@@ -32,6 +32,8 @@ function tokenMatches(given: string, expected: string): boolean {
 }
 
 const errors = { 400: ErrorBody, 404: ErrorBody };
+/** Exports a client may ask for per minute. */
+const EXPORTS_PER_MINUTE = 60;
 
 export const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
@@ -91,7 +93,15 @@ export const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/runs/:id/export',
-    { schema: { params: IdParams, querystring: ExportQuery, response: errors } },
+    {
+      // A whole run with every sample, serialised anew each time: a per-client limit.
+      config: { rateLimit: { max: EXPORTS_PER_MINUTE } },
+      schema: {
+        params: IdParams,
+        querystring: ExportQuery,
+        response: { ...errors, 429: ErrorBody },
+      },
+    },
     async (req, reply) => {
       const run = app.store.getRunRecord(req.params.id);
       if (!run) throw notFound(`no run ${req.params.id}`);
