@@ -1,8 +1,13 @@
 /**
- * `npm run bench:server`: the API under load. Stores 1,000 runs (copies of one small real bench
- * under 1,000 commits), starts `flushbench serve` in its own process, and drives /api/runs,
- * /api/history and /api/compare with autocannon — 50 connections for 10 s each — reporting
- * p50 and p99 latency against the goal p99 ≤ 20 ms.
+ * `npm run bench:server`: the API under load, in two parts.
+ *
+ * 1. Reads. Stores 1,000 runs (copies of one small real bench under 1,000 commits), starts
+ *    `flushbench serve` in its own process, and drives /api/runs, /api/history and /api/compare
+ *    with autocannon — 50 connections for 10 s each — against the goal p99 ≤ 20 ms.
+ * 2. Compare whatever the query. Two runs of 10 cases × 100,000 wall-clock samples each (a real
+ *    bench's samples, resampled with a seeded PRNG), 10 connections each asking /api/compare for
+ *    a threshold no request asked before, while one more connection asks /api/health: the goals
+ *    are health p99 ≤ 50 ms and compare p99 ≤ 200 ms, the first computation of the pair included.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -13,18 +18,30 @@ import autocannon from 'autocannon';
 import { runBench, thin } from '../bench/runner.js';
 import type { RunRecord } from '../data/run-record.js';
 import { Store } from '../data/store.js';
+import type { Protocol } from '../sim/index.js';
 
 const RUNS = 1000;
 const CONNECTIONS = 50;
 const DURATION_S = 10;
 const GOAL_P99_MS = 20;
 const SAMPLES_KEPT = 1000;
+const LARGE_SAMPLES = 100_000;
+const LARGE_CONNECTIONS = 10;
+const HEALTH_GOAL_P99_MS = 50;
+const COMPARE_GOAL_P99_MS = 200;
+const LARGE_PROTOCOLS = [
+  'sync',
+  'concurrent',
+  'async-inline',
+  'broadcast',
+  'async-unsafe',
+] as const;
 const CLI = fileURLToPath(new URL('../../bin/flushbench.js', import.meta.url));
 
-async function fill(file: string): Promise<{ base: number; head: number }> {
-  const real = await runBench({
+function realBench(protocols: readonly Protocol[]): Promise<RunRecord> {
+  return runBench({
     suite: 'server-bench',
-    cases: (['sync', 'concurrent', 'async-inline', 'broadcast'] as const).flatMap((protocol) =>
+    cases: protocols.flatMap((protocol) =>
       [1, 2].map((cpus) => ({ protocol, workload: 'madvise' as const, cpus, pages: 1 })),
     ),
     profile: 'xeon-gold-5418y-2s',
@@ -33,6 +50,10 @@ async function fill(file: string): Promise<{ base: number; head: number }> {
     seed: 1,
     trace: false,
   });
+}
+
+async function fill(file: string): Promise<{ base: number; head: number }> {
+  const real = await realBench(['sync', 'concurrent', 'async-inline', 'broadcast']);
   const store = Store.open(file);
   try {
     const start = Date.parse(real.startedAt) - RUNS * 3600_000;
@@ -62,6 +83,92 @@ async function fill(file: string): Promise<{ base: number; head: number }> {
   } finally {
     store.close();
   }
+}
+
+/** mulberry32: a seeded PRNG, so the resampled runs are the same on every machine. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Two runs of 10 cases, each case's samples drawn 100,000 times from a real bench's. */
+async function fillLarge(file: string): Promise<{ base: number; head: number }> {
+  const real = await realBench(LARGE_PROTOCOLS);
+  const store = Store.open(file);
+  try {
+    const ids = [0, 1].map((i) => {
+      const random = prng(i + 1);
+      return store.insertRun({
+        ...real,
+        uuid: `server-bench-large-${i}`,
+        commit: {
+          sha: String(i + 1).repeat(40),
+          branch: 'main',
+          dirty: false,
+          subject: `large ${i}`,
+          time: real.startedAt,
+        },
+        cases: real.cases.map((c) => {
+          if (c.status === 'errored') return c;
+          const drawn = Array.from(
+            { length: LARGE_SAMPLES },
+            () => c.samplesNs[Math.floor(random() * c.samplesNs.length)],
+          );
+          return { ...c, samplesNs: drawn, samplesTotal: LARGE_SAMPLES };
+        }),
+      });
+    });
+    return { base: ids[0], head: ids[1] };
+  } finally {
+    store.close();
+  }
+}
+
+/**
+ * Compare under new thresholds with health alongside: both autocannon instances at once, on the
+ * pair's first computation too (nothing asked for it before).
+ */
+async function compareLoad(
+  url: string,
+  pair: { base: number; head: number },
+): Promise<{ rows: string[]; met: boolean }> {
+  let n = 0;
+  const compare = autocannon({
+    url,
+    connections: LARGE_CONNECTIONS,
+    duration: DURATION_S,
+    requests: [
+      {
+        setupRequest: (req) => {
+          n++;
+          // A threshold no request asked before: 0.0001 % steps from 1 %.
+          req.path = `/api/compare?base=${pair.base}&head=${pair.head}&metric=both&threshold=${(1 + n / 10_000).toFixed(4)}`;
+          return req;
+        },
+      },
+    ],
+  });
+  const health = autocannon({ url: `${url}api/health`, connections: 1, duration: DURATION_S });
+  const [c, h] = await Promise.all([compare, health]);
+  if (c.errors > 0 || h.errors > 0 || h.non2xx > 0)
+    throw new Error(
+      `compare load: ${c.errors} compare errors, ${h.errors + h.non2xx} health failures`,
+    );
+  const met =
+    c.latency.p99 <= COMPARE_GOAL_P99_MS && h.latency.p99 <= HEALTH_GOAL_P99_MS && c.non2xx === 0;
+  return {
+    met,
+    rows: [
+      `${'/api/compare'.padEnd(14)} p50 ${String(c.latency.p50).padStart(4)} ms  p99 ${String(c.latency.p99).padStart(4)} ms  max ${c.latency.max} ms  ${Math.round(c.requests.average)} req/s  ${c.non2xx} non-2xx  ${c.latency.p99 <= COMPARE_GOAL_P99_MS && c.non2xx === 0 ? '✓' : '✗'} (goal p99 ≤ ${COMPARE_GOAL_P99_MS} ms)`,
+      `${'/api/health'.padEnd(14)} p50 ${String(h.latency.p50).padStart(4)} ms  p99 ${String(h.latency.p99).padStart(4)} ms  max ${h.latency.max} ms  ${Math.round(h.requests.average)} req/s  ${h.latency.p99 <= HEALTH_GOAL_P99_MS ? '✓' : '✗'} (goal p99 ≤ ${HEALTH_GOAL_P99_MS} ms)`,
+    ],
+  };
 }
 
 function startServer(file: string): Promise<{ url: string; stop: () => void }> {
@@ -122,7 +229,27 @@ async function main(): Promise<number> {
       `${RUNS} runs stored, ${CONNECTIONS} connections, ${DURATION_S} s each (goal p99 ≤ ${GOAL_P99_MS} ms)`,
     );
     for (const row of rows) console.log(row);
-    return met ? 0 : 1;
+
+    const largeFile = join(dir, 'large.db');
+    process.stderr.write(
+      `storing 2 runs of ${LARGE_PROTOCOLS.length * 2} cases × ${LARGE_SAMPLES} samples…\n`,
+    );
+    const pair = await fillLarge(largeFile);
+    const large = await startServer(largeFile);
+    let load: { rows: string[]; met: boolean };
+    try {
+      process.stderr.write(
+        `/api/compare, a new threshold each request: ${LARGE_CONNECTIONS} connections for ${DURATION_S} s, /api/health alongside…\n`,
+      );
+      load = await compareLoad(large.url, pair);
+    } finally {
+      large.stop();
+    }
+    console.log(
+      `\n2 runs of ${LARGE_PROTOCOLS.length * 2} cases × ${LARGE_SAMPLES} samples, ${LARGE_CONNECTIONS} connections asking compare for a new threshold each, 1 asking health, ${DURATION_S} s`,
+    );
+    for (const row of load.rows) console.log(row);
+    return met && load.met ? 0 : 1;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -5,6 +5,7 @@ import { Comparison } from '../../data/comparison.js';
 import { UnknownRefError } from '../../data/store.js';
 import { ApiError, notFound } from '../api-error.js';
 import { RETRY_AFTER_S } from '../compare-statistics.js';
+import { sendCached } from '../response-cache.js';
 import { ErrorBody } from '../schemas.js';
 import { CompareQuery } from './compare-schemas.js';
 
@@ -55,9 +56,13 @@ export const compareRoutes: FastifyPluginAsyncTypebox = async (app) => {
         if (err instanceof UnknownRefError) throw notFound(err.message);
         throw err;
       }
+      const opts = { metric, threshold, alpha };
       try {
-        const stats = await app.compareStatistics.get(pair.baseId, pair.headId);
-        return judgeComparison(stats, { metric, threshold, alpha });
+        const stats = app.compareStatistics.get(pair.baseId, pair.headId);
+        if (stats instanceof Promise) return judgeComparison(await stats, opts);
+        // Kept statistics: the serialised answer to a query asked before is kept too.
+        const key = `compare ${pair.baseId}:${pair.headId} ${JSON.stringify(opts)}`;
+        return sendCached(reply, app.cache, key, () => judgeComparison(stats, opts));
       } catch (err) {
         if (err instanceof ApiError && err.code === ErrorCodes.SERVER_BUSY) {
           reply.header('retry-after', String(RETRY_AFTER_S));
