@@ -36,7 +36,7 @@ const BAD: [string[], RegExp][] = [
   [['runs', '--limit', '0'], /--limit must be an integer from 1 to 100000 \(got "0"\)/],
   [['compare', '--format', 'xml'], /--format must be one of text, markdown, json \(got "xml"\)/],
   [['compare', '--metric', 'speed'], /--metric must be one of modeled, wall, both \(got "speed"\)/],
-  [['compare', '--alpha', '2'], /--alpha must be a probability from 0 to 1 \(got "2"\)/],
+  [['compare', '--alpha', '2'], /--alpha must be a probability above 0 and at most 1 \(got "2"\)/],
   [['compare', '--threshold', 'x'], /--threshold must be a percentage from 0 to 1000 \(got "x"\)/],
   [['compare', '--head', '999'], /--head: no run is stored|--head must be a run id/],
   [['export', '--format', 'yaml'], /--format must be one of json, csv, bmf, gab \(got "yaml"\)/],
