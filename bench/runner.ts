@@ -12,6 +12,7 @@ import { type CaseRecord, caseKey, erroredCase, type RunRecord } from '../data/r
 import type { HostContext } from '../host/context.js';
 import { checkHost, checkKernelOptions } from '../host/kernel.js';
 import {
+  type CaseOptions,
   type CaseResult,
   checkProfileFits,
   ErrorCodes,
@@ -24,7 +25,13 @@ import {
   resolveMachineOptions,
   violationsOf,
 } from '../sim/index.js';
-import type { FaultOptions } from '../sim/shared/options.js';
+import {
+  checkFaultFiresInSome,
+  type FaultCase,
+  type FaultOptions,
+  faultCanFire,
+} from '../sim/shared/fault.js';
+import { checkFault } from '../sim/shared/options.js';
 import { kernelIterations, runKernelCase } from './kernel-case.js';
 import { noiseCheck, probeBefore } from './noise.js';
 import { commitInfo, hostInfo } from './provenance.js';
@@ -41,7 +48,7 @@ export interface BenchConfig {
   iterations: number;
   seed: number;
   trace: boolean;
-  /** Injected into every case with more CPUs than the faulty one's number (--fault). */
+  /** Injected into every case where it can fire (sim/shared/fault.ts); there must be one. */
   fault?: FaultOptions | null;
   /** Probe the machine before and after for the wall-clock noise check (default: yes). */
   noiseCheck?: boolean;
@@ -52,8 +59,8 @@ export interface BenchProgress {
   caseFinished?(index: number, total: number, record: CaseRecord, elapsedMs: number): void;
 }
 
-function caseOptions(config: BenchConfig, spec: CaseSpec) {
-  return {
+function caseOptions(config: BenchConfig, spec: CaseSpec): CaseOptions {
+  const options: CaseOptions = {
     protocol: spec.protocol,
     workload: spec.workload,
     pages: spec.pages,
@@ -62,24 +69,37 @@ function caseOptions(config: BenchConfig, spec: CaseSpec) {
     timeMs: config.timeMs,
     seed: config.seed,
     trace: config.trace || spec.trace === true,
-    fault: config.fault && config.fault.cpu < spec.cpus ? config.fault : null,
+    fault: null,
   };
+  const fault = config.fault ?? null;
+  if (fault !== null && faultCanFire(fault, faultCaseOf(spec, options))) options.fault = fault;
+  return options;
+}
+
+/** The case as it resolves, for where a fault can fire (the options' own fault left out). */
+function faultCaseOf(spec: CaseSpec, options: CaseOptions): FaultCase {
+  const machine = resolveMachineOptions({ cpus: spec.cpus });
+  return { ...resolveCaseOptions({ ...options, fault: null }, machine), cpus: spec.cpus };
 }
 
 /** Every case's options, checked before a single worker starts (bad input → nothing runs). */
 export function validateBench(config: BenchConfig): void {
   const profile = loadProfile(config.profile);
+  const fault = config.fault ? checkFault(config.fault) : null;
   let host: HostContext | null = null;
+  const faultCases: FaultCase[] = [];
+  let kernelCases = 0;
   for (const spec of config.cases) {
     if (isKernelCase(spec)) {
       host ??= checkHost();
       checkKernelOptions({ ...spec, iterations: kernelIterations(config.iterations) }, host);
+      kernelCases++;
       continue;
     }
-    const machine = resolveMachineOptions({ cpus: spec.cpus });
-    resolveCaseOptions(caseOptions(config, spec), machine);
+    faultCases.push(faultCaseOf(spec, caseOptions({ ...config, fault: null }, spec)));
     checkProfileFits(profile, spec.cpus);
   }
+  if (fault !== null) checkFaultFiresInSome(fault, faultCases, kernelCases);
 }
 
 /** Evenly spaced order statistics of sorted samples, the first and last included. */

@@ -5,9 +5,9 @@
  * modeled cycles into ns at the profile's clock, and compares the ratios to the baseline
  * protocol — speedups are what the model must get right — within the file's tolerance.
  */
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ErrorCodes, withCode } from '../common/errors.js';
+import { readJsonFile } from '../common/json-file.js';
 import { type RunRecord, VALIDATION_SUITE } from '../data/run-record.js';
 import type {
   PublishedMeasurement,
@@ -50,14 +50,9 @@ function bad(message: string): Error {
 
 /** Reads and checks the file: every measurement must name what validate can run. */
 export function loadPublished(file: string = PUBLISHED_FILE): Published {
-  let raw: Published;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (cause) {
-    throw bad(
-      `--file must be a readable JSON file of measurements (${file}: ${(cause as Error).message})`,
-    );
-  }
+  const raw = readJsonFile(file, (reason) =>
+    bad(`--file must be a readable JSON file of measurements (${file} ${reason})`),
+  ) as Published;
   const t = raw?.tolerance?.ratio;
   if (typeof t !== 'number' || !(t > 0 && t < 1)) {
     throw bad(

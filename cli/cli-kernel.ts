@@ -14,6 +14,7 @@ import {
   measureKernel,
 } from '../host/kernel.js';
 import { describeHost, kernelTable } from './kernel-report.js';
+import { decimal } from './number-flag.js';
 
 interface Io {
   out: (s: string) => void;
@@ -27,9 +28,14 @@ function bad(message: string): Error {
 }
 
 function wholeNumber(flag: string, text: string): number {
-  if (!/^\d+$/.test(text))
-    throw bad(`${flag} must be a whole number (got ${JSON.stringify(text)})`);
-  return Number(text);
+  const n = decimal(text);
+  if (n === undefined || !Number.isInteger(n) || n < 0) {
+    const message = `${flag} must be a whole number (got ${JSON.stringify(text)})`;
+    throw n === undefined
+      ? withCode(new TypeError(message), ErrorCodes.INVALID_OPTION)
+      : bad(message);
+  }
+  return n;
 }
 
 export async function kernelCommand(args: string[], io: Io): Promise<number> {
@@ -45,14 +51,13 @@ export async function kernelCommand(args: string[], io: Io): Promise<number> {
       json: { type: 'boolean' },
     },
   });
-  const context = checkHost();
-  const online = context.onlineCpus.length;
-  const cpuCounts =
-    values.cpus === undefined
-      ? Array.from({ length: online }, (_, i) => i + 1)
-      : values.cpus.split(',').map((s) => wholeNumber('--cpus', s.trim()));
+  // The flags first: a typo is the same answer on every host.
+  const askedCpus = values.cpus?.split(',').map((s) => wholeNumber('--cpus', s.trim()));
   const pages = wholeNumber('--pages', values.pages);
   const iterations = wholeNumber('--iterations', values.iterations);
+  const context = checkHost();
+  const online = context.onlineCpus.length;
+  const cpuCounts = askedCpus ?? Array.from({ length: online }, (_, i) => i + 1);
   const workload = values.workload as KernelWorkload;
   // Every case's options are checked before the first thread starts.
   for (const cpus of cpuCounts) checkKernelOptions({ cpus, pages, workload, iterations }, context);

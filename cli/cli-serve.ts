@@ -4,16 +4,10 @@ import { asStoreFileError, dbPath, Store, UnknownRefError } from '../data/store.
 import { serve } from '../server/main.js';
 import { invalidRange, invalidType } from '../sim/shared/errors.js';
 import type { Io } from './cli-store.js';
+import { intFlag } from './number-flag.js';
 
 function port(value: string | undefined): number {
-  const raw = value ?? process.env.PORT ?? '3000';
-  const n = Number(raw);
-  if (!/^\d+$/.test(raw) || n > 65535) {
-    throw (/^\d+$/.test(raw) ? invalidRange : invalidType)(
-      `--port must be an integer from 0 to 65535 (got ${JSON.stringify(raw)})`,
-    );
-  }
-  return n;
+  return intFlag('--port', value ?? process.env.PORT ?? '3000', 0, 65535)!;
 }
 
 export async function serveCommand(args: string[], io: Io): Promise<number> {

@@ -28,11 +28,12 @@ import { asStoreFileError, dbPath, Store, sqliteFault, UnknownRefError } from '.
 import { textTable } from '../data/text-table.js';
 import { checkHost, KERNEL_WORKLOADS, type KernelWorkload } from '../host/kernel.js';
 import { PROTOCOLS, type Protocol, WORKLOADS, type Workload } from '../sim/index.js';
-import { invalidRange, invalidType } from '../sim/shared/errors.js';
+import { invalidRange } from '../sim/shared/errors.js';
 import { saveUnstoredRun } from './cli-import.js';
 import { parseFault } from './fault-flag.js';
 import type { Io } from './io.js';
 import { describeHost, type KernelRow, kernelTable } from './kernel-report.js';
+import { COMPARE_LIMITS, intFlag, intItem, numberFlag } from './number-flag.js';
 import { progressFor } from './progress.js';
 import { formatNs, ORACLE_MARK, recordVerdict } from './report.js';
 
@@ -51,38 +52,6 @@ function oneOf<T extends string>(
     );
   }
   return value as T;
-}
-
-function intFlag(
-  flag: string,
-  value: string | undefined,
-  min: number,
-  max: number,
-): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || n < min || n > max) {
-    const err = /^[+-]?\d+(\.\d+)?$/.test(value.trim()) ? invalidRange : invalidType;
-    throw err(`${flag} must be an integer from ${min} to ${max} (got ${JSON.stringify(value)})`);
-  }
-  return n;
-}
-
-function numberFlag(
-  flag: string,
-  value: string | undefined,
-  min: number,
-  max: number,
-  rule: string,
-): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max) {
-    throw (Number.isFinite(n) ? invalidRange : invalidType)(
-      `${flag} must be ${rule} (got ${JSON.stringify(value)})`,
-    );
-  }
-  return n;
 }
 
 function listFlag<T>(
@@ -105,9 +74,6 @@ function listFlag<T>(
   }
   return out;
 }
-
-const intItem = (min: number, max: number) => (s: string) =>
-  /^\d+$/.test(s) && Number(s) >= min && Number(s) <= max ? Number(s) : undefined;
 
 // ── bench ────────────────────────────────────────────────────────────────────────────────────
 
@@ -438,11 +404,10 @@ export function compareCommand(args: string[], io: Io): number {
   const threshold = numberFlag(
     '--threshold',
     values.threshold,
-    0,
-    1000,
-    'a percentage from 0 to 1000',
+    'a percentage',
+    COMPARE_LIMITS.threshold,
   );
-  const alpha = numberFlag('--alpha', values.alpha, 0, 1, 'a probability from 0 to 1');
+  const alpha = numberFlag('--alpha', values.alpha, 'a probability', COMPARE_LIMITS.alpha);
   const store = Store.openRead(dbPath(values.db));
   try {
     const comparison = asStoreFileError(store.file, () => {

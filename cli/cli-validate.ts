@@ -72,10 +72,24 @@ export async function validateCommand(args: string[], io: Io): Promise<number> {
       'profile-out': { type: 'string' },
     },
   });
-  if (values.host)
+  if (values.host) {
+    // --host models this machine's kernel and stores nothing: a file or a store would be ignored.
+    if (values.file !== undefined) {
+      throw invalidRange(
+        `--file has no effect with --host: validate --host checks this machine's kernel, not published measurements (got --file ${values.file})`,
+      );
+    }
+    if (values.db !== undefined) {
+      throw invalidRange(
+        `--db has no effect with --host: validate --host stores no run, its measurements are this machine's of today (got --db ${values.db})`,
+      );
+    }
     return hostCommand(values['profile-out'] ?? DEFAULT_HOST_PROFILE, values.json, io);
+  }
   if (values['profile-out'] !== undefined) {
-    throw invalidRange('--profile-out is for --host: it names where the host profile is written');
+    throw invalidRange(
+      `--profile-out has no effect without --host: it names where the host profile is written (got --profile-out ${values['profile-out']})`,
+    );
   }
   const published = loadPublished(values.file);
   const file = dbPath(values.db);

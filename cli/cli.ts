@@ -24,7 +24,8 @@ import {
   WORKLOADS,
 } from '../sim/index.js';
 import { type Calibration, calibrate, OVERHEAD_LIMIT } from '../sim/machine/calibrate.js';
-import { invalidType } from '../sim/shared/errors.js';
+import { invalidRange, invalidType } from '../sim/shared/errors.js';
+import type { ResolvedCaseOptions, ResolvedMachineOptions } from '../sim/shared/options.js';
 import { importCommand } from './cli-import.js';
 import { kernelCommand } from './cli-kernel.js';
 import { profilesCommand } from './cli-profiles.js';
@@ -32,6 +33,7 @@ import { pushCommand, serveCommand } from './cli-serve.js';
 import { benchCommand, compareCommand, exportCommand, runsCommand } from './cli-store.js';
 import { validateCommand } from './cli-validate.js';
 import { parseFault } from './fault-flag.js';
+import { boundsRule, COMPARE_LIMITS, numeric } from './number-flag.js';
 import { formatCalibration, formatCaseResult, formatOrder, formatTrace } from './report.js';
 
 const USAGE = `flushbench — measure TLB-shootdown protocols on a simulated machine
@@ -46,7 +48,7 @@ Usage:
   flushbench validate --host [--profile-out <file>] [--json]
   flushbench bench [--suite <s>] [--protocols <p,…>] [--cpus <n,…>] [--pages <n,…>]
                    [--workloads <w,…>] [--profile <p>] [--time <ms>] [--iterations <n>]
-                   [--db <file>] [--json] [--trace]
+                   [--db <file>] [--json] [--trace] [--fault <cpu>:<kind>[:<n>]]
   flushbench runs [--limit <n>] [--json] [--db <file>]
   flushbench compare [--base <ref>] [--head <ref>] [--metric modeled|wall|both]
                      [--threshold <percent>] [--alpha <p>] [--format text|markdown|json] [--db <file>]
@@ -67,7 +69,8 @@ runs, compare, export, push and serve (without FLUSHBENCH_TOKEN) only read --db:
 compare: a ref is a run id, a commit sha or a unique prefix, or a branch (its latest run); head
   defaults to the latest run, base to the latest run of another commit. Modeled cycles are
   compared exactly (default threshold 2 %); wall-clock with Mann–Whitney U, Holm-adjusted, and a
-  regression only when p < --alpha (default 0.01) and the median moved ≥ threshold (default 5 %).
+  regression only when p < --alpha (default 0.01; ${boundsRule(COMPARE_LIMITS.alpha)}) and the
+  median moved ≥ threshold (default 5 %; ${boundsRule(COMPARE_LIMITS.threshold)}).
   Exit 1 when the gating --metric (default modeled) regressed, or a case in both runs failed
   (errored in either, or a statistic missing or not finite).
 
@@ -89,18 +92,18 @@ sim options:
   --wait-mode <m>      auto | spin | park (default auto: spin while CPUs ≤ cores)
   --csd-lock-timeout-ms <n>        how long a sender waits for a csd before naming the CPU stuck (default 5000)
   --fault <cpu>:<hang|throw|exit>[:<n>]  make a CPU fail at its n-th csd (default 1), to see
-                       how a failure is reported
+                       how a failure is reported; refused where no n-th csd reaches that CPU
+                       (CPU 0, broadcast, lazy CPUs of idle, past the case's flushes); bench
+                       injects it where it can fire
   --trace              also print the modeled events of one flush, per CPU
   --samples            with --json: include the raw wall-clock samples
   --json               one JSON object instead of the summary
 
-Exit codes: 0 success, 1 the run failed (a stuck or crashed CPU), 2 bad input.`;
+Numbers are decimal (no 0x10, 1e3, Infinity). Options that would change nothing are refused:
+--samples without --json, --warmup-ms with --warmup-flushes 0, --user-burst where no CPU runs
+user code; validate's --profile-out without --host, and --file or --db with --host.
 
-/** Numbers stay strings when they do not parse, so validation can quote what was typed. */
-function numeric(value: string | undefined): number | string | undefined {
-  if (value === undefined) return undefined;
-  return /^[+-]?\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : value;
-}
+Exit codes: 0 success, 1 the run failed (a stuck or crashed CPU), 2 bad input.`;
 
 interface Io {
   out: (s: string) => void;
@@ -238,6 +241,7 @@ async function simCommand(args: string[], io: Io): Promise<number> {
   // Validate everything before a single worker starts.
   const mo = resolveMachineOptions(machineOptions);
   const co = resolveCaseOptions(caseOptions, mo);
+  checkSimFlagsHaveEffect(values, mo, co);
   checkProfileFits(loadProfile(co.profile), mo.cpus);
 
   const machine = await Machine.start(mo);
@@ -258,6 +262,38 @@ async function simCommand(args: string[], io: Io): Promise<number> {
     if (result.order) io.out(`\n${formatOrder(result.order)}`);
   }
   return 0;
+}
+
+/**
+ * A flag given where it changes nothing is refused, naming the flag that makes it moot: the run
+ * would not be the one asked for.
+ */
+function checkSimFlagsHaveEffect(
+  given: { samples?: boolean; json?: boolean; 'warmup-ms'?: string; 'user-burst'?: string },
+  mo: ResolvedMachineOptions,
+  co: ResolvedCaseOptions,
+): void {
+  if (given.samples && !given.json) {
+    throw invalidRange(
+      '--samples has no effect without --json: the raw samples are printed only in the JSON output',
+    );
+  }
+  if (given['warmup-ms'] !== undefined && co.warmupFlushes === 0) {
+    throw invalidRange(
+      `--warmup-ms has no effect with --warmup-flushes 0: it ends the warm-up early, and there is none (got --warmup-ms ${co.warmupMs})`,
+    );
+  }
+  if (given['user-burst'] === undefined) return;
+  if (co.workload === 'idle' || co.workload === 'idle-loaded') {
+    throw invalidRange(
+      `--user-burst has no effect with --workload ${co.workload}: no CPU runs user code (got --user-burst ${co.userBurst})`,
+    );
+  }
+  if (mo.cpus === 1 && co.workload !== 'multi') {
+    throw invalidRange(
+      `--user-burst has no effect with --cpus 1: it sizes the other CPUs' user work, and there are none (got --user-burst ${co.userBurst})`,
+    );
+  }
 }
 
 /** The JSON shape of a case: everything but the raw samples, unless asked for. */

@@ -5,7 +5,7 @@
  * run; nothing updates or deletes one), so a pair's statistics stay right. The threshold, alpha
  * and gating metric are applied per request by judgeComparison, which costs microseconds.
  *
- * At most MAX_RUNNING pairs are computed at once; a new pair beyond that is refused with 503 and
+ * At most maxRunning pairs are computed at once; a new pair beyond that is refused with 503 and
  * Retry-After, so that a stream of new pairs cannot queue the server into the ground. Requests
  * for a pair already being computed wait for that computation instead of starting another.
  */
@@ -17,7 +17,7 @@ import type { Store } from '../data/store.js';
 import { ApiError } from './api-error.js';
 
 /** Pairs computed at once: one per core, less one for the event loop, at least one. */
-const MAX_RUNNING = Math.max(1, availableParallelism() - 1);
+export const DEFAULT_MAX_RUNNING = Math.max(1, availableParallelism() - 1);
 /** Pairs kept: each is a few hundred bytes a case. */
 const MAX_KEPT = 1024;
 /** A pair taking longer is stopped: the worker is terminated and the request answered 503. */
@@ -31,11 +31,15 @@ export type StatisticsMessage =
 
 export class CompareStatisticsCache {
   private readonly store: Store;
+  private readonly maxRunning: number;
   private readonly kept = new Map<string, CompareStatistics>();
   private readonly running = new Map<string, Promise<CompareStatistics>>();
+  /** How many computations were started: one per pair, whatever was asked of it. */
+  computations = 0;
 
-  constructor(store: Store) {
+  constructor(store: Store, maxRunning: number = DEFAULT_MAX_RUNNING) {
     this.store = store;
+    this.maxRunning = maxRunning;
   }
 
   /** True when the pair's statistics are kept or being computed: a request costs no new work. */
@@ -51,12 +55,13 @@ export class CompareStatisticsCache {
     if (kept !== undefined) return kept;
     const running = this.running.get(key);
     if (running !== undefined) return running;
-    if (this.running.size >= MAX_RUNNING) {
+    if (this.running.size >= this.maxRunning) {
       throw new ApiError(
         ErrorCodes.SERVER_BUSY,
-        `the server is computing ${this.running.size} other comparison${this.running.size === 1 ? '' : 's'} (at most ${MAX_RUNNING} at once): retry in ${RETRY_AFTER_S} s`,
+        `the server is computing ${this.running.size} other comparison${this.running.size === 1 ? '' : 's'} (at most ${this.maxRunning} at once): retry in ${RETRY_AFTER_S} s`,
       );
     }
+    this.computations++;
     const computed = this.compute(baseId, headId).then(
       (stats) => {
         this.running.delete(key);

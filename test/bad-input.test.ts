@@ -38,8 +38,11 @@ const CASES: [string[], RegExp][] = [
     ['sim', '--fault', 'cpu1'],
     /--fault must look like <cpu>:<hang\|throw\|exit>\[:<csds>\] \(got "cpu1"\)/,
   ],
-  [['sim', '--fault', '0:hang'], /--fault-cpu must be an integer from 1 to 1 \(got 0\)/],
-  [['sim', '--fault', '1:melt'], /--fault-kind must be one of hang, throw, exit \(got "melt"\)/],
+  [
+    ['sim', '--fault', '0:hang'],
+    /--fault CPU must be an integer from 1 to 255: CPU 0 starts the flushes \(got 0\)/,
+  ],
+  [['sim', '--fault', '1:melt'], /--fault kind must be one of hang, throw, exit \(got "melt"\)/],
   [['calibrate', '--rounds', '5'], /--rounds must be an integer from 100 to 10000000 \(got 5\)/],
 ];
 

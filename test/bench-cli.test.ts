@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { PROTOCOLS } from '../sim/index.js';
-import { cli, tempDb } from './helpers.js';
+import { cli, emptyDb, tempDb } from './helpers.js';
 
 const BAD: [string[], RegExp][] = [
   [
@@ -36,7 +36,7 @@ const BAD: [string[], RegExp][] = [
   [['runs', '--limit', '0'], /--limit must be an integer from 1 to 100000 \(got "0"\)/],
   [['compare', '--format', 'xml'], /--format must be one of text, markdown, json \(got "xml"\)/],
   [['compare', '--metric', 'speed'], /--metric must be one of modeled, wall, both \(got "speed"\)/],
-  [['compare', '--alpha', '2'], /--alpha must be a probability from 0 to 1 \(got "2"\)/],
+  [['compare', '--alpha', '2'], /--alpha must be a probability above 0 and below 1 \(got "2"\)/],
   [['compare', '--threshold', 'x'], /--threshold must be a percentage from 0 to 1000 \(got "x"\)/],
   [['compare', '--head', '999'], /--head: no run is stored|--head must be a run id/],
   [['export', '--format', 'yaml'], /--format must be one of json, csv, bmf, gab \(got "yaml"\)/],
@@ -45,11 +45,14 @@ const BAD: [string[], RegExp][] = [
 
 for (const [args, message] of BAD) {
   test(`flushbench ${args.join(' ')} → exit 2, and nothing is written`, () => {
-    const file = tempDb();
+    // bench into a new file; the read commands into an existing (empty) database.
+    const file = args[0] === 'bench' ? tempDb() : emptyDb();
+    const before = args[0] === 'bench' ? null : readFileSync(file);
     const r = cli([...args, '--db', file]);
     assert.equal(r.status, 2, r.stderr);
     assert.match(r.stderr, message);
-    if (args[0] === 'bench') assert.equal(existsSync(file), false, 'no database was created');
+    if (before === null) assert.equal(existsSync(file), false, 'no database was created');
+    else assert.deepEqual(readFileSync(file), before, 'the database is as it was');
   });
 }
 

@@ -10,7 +10,7 @@ export const CompareQuery = Type.Object(
     head: Type.Optional(Ref),
     metric: Type.Optional(Type.Union(METRICS.map((m) => Type.Literal(m)))),
     threshold: Type.Optional(Type.Number({ minimum: 0, maximum: 1000 })),
-    alpha: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
+    alpha: Type.Optional(Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1 })),
   },
   { additionalProperties: false },
 );

@@ -4,7 +4,10 @@
  * value, in the CLI's spelling (`--cpus`), so the CLI can print it as it is.
  */
 import { invalidRange, invalidType } from './errors.js';
+import { checkFaultFires, FAULT_KINDS, type FaultOptions } from './fault.js';
 import { PROTOCOLS, type Protocol, WORKLOADS, type Workload } from './protocols.js';
+
+export { FAULT_KINDS, type FaultOptions } from './fault.js';
 
 export { PROTOCOLS, type Protocol, SAFE_PROTOCOLS, WORKLOADS, type Workload } from './protocols.js';
 
@@ -12,6 +15,8 @@ export const WAIT_MODES = Object.freeze(['auto', 'spin', 'park'] as const);
 export type WaitMode = (typeof WAIT_MODES)[number];
 
 export const MAX_CPUS = 256;
+/** The most csds a fault may wait for; a count past what the case delivers is refused per case (fault.ts). */
+const MAX_FAULT_CSDS = 1_000_000_000;
 
 /**
  * Linux's tlb_single_page_flush_ceiling: one INVLPG costs about 100 ns, so flushing more than 33
@@ -51,15 +56,6 @@ export const MACHINE_DEFAULTS: Readonly<ResolvedMachineOptions> = Object.freeze(
   waitMode: 'auto' as WaitMode,
   csdLockTimeoutMs: 5000,
 });
-
-/** Injected failures, to show that a broken CPU ends the run with an error naming it. */
-export interface FaultOptions {
-  cpu: number;
-  /** `hang`: stop answering IPIs; `throw`: throw in the IPI handler; `exit`: end the worker. */
-  kind: 'hang' | 'throw' | 'exit';
-  /** The fault fires when the CPU handles this many csds (≥ 1). */
-  afterCsds: number;
-}
 
 export interface CaseOptions {
   protocol?: Protocol;
@@ -225,8 +221,9 @@ export function resolveCaseOptions(
     singlePageFlushCeiling: checkInt('singlePageFlushCeiling', o.singlePageFlushCeiling, 0, 4096),
     sharedPages: checkInt('sharedPages', o.sharedPages, 0, 65536),
     userBurst: checkInt('userBurst', o.userBurst, 1, 1_000_000),
-    fault: o.fault === null ? null : checkFault(o.fault, machine.cpus),
+    fault: o.fault === null ? null : checkFault(o.fault),
   };
+  if (r.fault !== null) checkFaultFires(r.fault, { ...r, cpus: machine.cpus });
   const initiators = r.workload === 'multi' ? machine.cpus : 1;
   const needed = initiators * r.pages + r.sharedPages;
   if (needed > machine.vaPages) {
@@ -237,17 +234,31 @@ export function resolveCaseOptions(
   return r;
 }
 
-function checkFault(value: unknown, cpus: number): FaultOptions {
+/** The fault as given, apart from any case (fault.ts says where it can fire). */
+export function checkFault(value: unknown): FaultOptions {
   if (typeof value !== 'object' || value === null) {
     throw invalidType(`--fault must be an object {cpu, kind, afterCsds} (got ${show(value)})`);
   }
   const f = value as Record<string, unknown>;
-  if (cpus < 2) throw invalidRange(`--fault needs at least 2 CPUs (got --cpus ${cpus})`);
-  return {
-    cpu: checkInt('faultCpu', f.cpu, 1, cpus - 1),
-    kind: checkOneOf('faultKind', f.kind, ['hang', 'throw', 'exit'] as const),
-    afterCsds: checkInt('faultAfterCsds', f.afterCsds, 1, 1_000_000_000),
-  };
+  const cpu = f.cpu;
+  if (typeof cpu !== 'number' || !Number.isInteger(cpu) || cpu < 1 || cpu >= MAX_CPUS) {
+    throw (typeof cpu === 'number' ? invalidRange : invalidType)(
+      `--fault CPU must be an integer from 1 to ${MAX_CPUS - 1}: CPU 0 starts the flushes (got ${show(cpu)})`,
+    );
+  }
+  const kind = f.kind;
+  if (typeof kind !== 'string' || !(FAULT_KINDS as readonly string[]).includes(kind)) {
+    throw (typeof kind === 'string' ? invalidRange : invalidType)(
+      `--fault kind must be one of ${FAULT_KINDS.join(', ')} (got ${show(kind)})`,
+    );
+  }
+  const n = f.afterCsds;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_FAULT_CSDS) {
+    throw (typeof n === 'number' ? invalidRange : invalidType)(
+      `--fault csd count must be an integer from 1 to ${MAX_FAULT_CSDS} (got ${show(n)})`,
+    );
+  }
+  return { cpu, kind: kind as FaultOptions['kind'], afterCsds: n };
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -3,9 +3,10 @@
  * its source. Loading turns every cost into a whole number of cycles once, so that modeled
  * results are sums of integers and come out bit-identical run after run.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readJsonFile } from '../../common/json-file.js';
 import { invalidProfile, invalidRange } from './errors.js';
 
 export const COST_KEYS = Object.freeze([
@@ -106,15 +107,7 @@ export function loadProfile(nameOrPath: string): Profile {
         : `--profile must be one of ${profileNames().join(', ')} or a path to a JSON file (got ${JSON.stringify(nameOrPath)})`,
     );
   }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (cause) {
-    throw invalidProfile(
-      `--profile file ${file} is not valid JSON: ${(cause as Error).message}`,
-      cause,
-    );
-  }
+  const raw = readJsonFile(file, (reason) => invalidProfile(`--profile file ${file} ${reason}`));
   return parseProfile(raw, file);
 }
 
