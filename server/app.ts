@@ -15,7 +15,7 @@ import { CompareStatisticsCache } from './compare-statistics.js';
 import { openApiRoute, registerOpenApi } from './openapi.js';
 import { ResponseCache } from './response-cache.js';
 import { caseRoutes } from './routes/cases.js';
-import { compareRoutes } from './routes/compare.js';
+import { COMPUTED_COMPARES_PER_MINUTE, compareRoutes } from './routes/compare.js';
 import { healthRoutes } from './routes/health.js';
 import { historyRoutes } from './routes/history.js';
 import { profileRoutes } from './routes/profiles.js';
@@ -36,6 +36,10 @@ export interface AppOptions {
   bodyLimitBytes?: number;
   /** Uploads allowed per client per minute. */
   ingestPerMinute?: number;
+  /** Comparisons a client may start per minute (answers from kept statistics are free). */
+  comparesPerMinute?: number;
+  /** Comparisons computed at once; a new one beyond is answered 503 (default: cores − 1). */
+  comparesRunning?: number;
 }
 
 /** A run of the default suite with 10,000 samples per case is ≈ 15 MB of JSON. */
@@ -47,6 +51,7 @@ declare module 'fastify' {
     store: Store;
     cache: ResponseCache;
     compareStatistics: CompareStatisticsCache;
+    comparesPerMinute: number;
     ingestToken: string | null;
     /** Every API route as registered (method and URL), which /openapi.json must describe. */
     apiRoutes: { method: string; url: string }[];
@@ -74,7 +79,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const store = opts.token ? Store.open(opts.dbFile) : Store.openRead(opts.dbFile, { live: true });
   app.decorate('store', store);
   app.decorate('cache', new ResponseCache(store));
-  app.decorate('compareStatistics', new CompareStatisticsCache(store));
+  app.decorate('compareStatistics', new CompareStatisticsCache(store, opts.comparesRunning));
+  app.decorate('comparesPerMinute', opts.comparesPerMinute ?? COMPUTED_COMPARES_PER_MINUTE);
   app.decorate('ingestToken', opts.token ? opts.token : null);
   app.addHook('onClose', async () => store.close());
 

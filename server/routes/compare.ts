@@ -22,7 +22,7 @@ export const compareRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       config: {
         rateLimit: {
-          max: COMPUTED_COMPARES_PER_MINUTE,
+          max: app.comparesPerMinute,
           // After validation, so that the refs can be resolved: a pair whose statistics are kept
           // or being computed costs nothing and is not counted.
           hook: 'preHandler',
