@@ -143,10 +143,19 @@ export const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (req, reply) => {
       const run = req.body;
+      // A case's key names it within its run: the store keeps one case per key.
+      const firstWithKey = new Map<string, number>();
       for (const [i, c] of run.cases.entries()) {
         const problem = c.status === 'errored' ? null : kernelCaseProblem(c);
         if (problem !== null)
           throw new ApiError(ErrorCodes.BAD_REQUEST, `body/cases/${i}: ${problem}`);
+        const first = firstWithKey.get(c.key);
+        if (first !== undefined)
+          throw new ApiError(
+            ErrorCodes.BAD_REQUEST,
+            `body/cases/${i}/key must be unique in the run (got ${JSON.stringify(c.key)}, also the key of body/cases/${first})`,
+          );
+        firstWithKey.set(c.key, i);
       }
       const known = app.store.runIdByUuid(run.uuid);
       if (known !== null) return reply.code(200).send({ id: known, duplicate: true });
