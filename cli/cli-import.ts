@@ -7,6 +7,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { MAX_JSON_DEPTH, tooDeepAt } from '../common/json-limits.js';
 import type { RunRecord } from '../data/run-record.js';
 import { runRecordProblem } from '../data/run-record-check.js';
 import { asStoreFileError, dbPath, Store } from '../data/store.js';
@@ -54,6 +55,12 @@ function readRunFile(path: string): RunRecord {
     const code = (err as NodeJS.ErrnoException).code;
     throw invalidRange(
       `import: the run file ${path} cannot be read (${code === 'ENOENT' ? 'it does not exist' : code === 'EISDIR' ? 'it is a directory' : (code ?? 'error')})`,
+    );
+  }
+  const deep = tooDeepAt(text, MAX_JSON_DEPTH);
+  if (deep >= 0) {
+    throw invalidRange(
+      `import: the run file ${path} nests arrays and objects deeper than ${MAX_JSON_DEPTH} (at byte ${deep}): it is not a flushbench run`,
     );
   }
   let value: unknown;

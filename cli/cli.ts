@@ -54,8 +54,9 @@ Usage:
                      [--threshold <percent>] [--alpha <p>] [--format text|markdown|json] [--db <file>]
   flushbench export --run <ref> --format json|csv|bmf|gab [--db <file>]
   flushbench import <run.json> [--db <file>]       (a run bench saved when it could not store it)
-  flushbench serve [--port 3000] [--host 127.0.0.1] [--db <file>]   (also PORT, HOST, FLUSHBENCH_DB;
-                   uploads need FLUSHBENCH_TOKEN)
+  flushbench serve [--port 3000] [--host 127.0.0.1] [--allowed-hosts <name,…>] [--db <file>]
+                   (also PORT, HOST, FLUSHBENCH_ALLOWED_HOSTS, FLUSHBENCH_DB; uploads need
+                   FLUSHBENCH_TOKEN)
   flushbench push --url <server> [--run <ref>] [--db <file>]        (token from FLUSHBENCH_TOKEN)
   flushbench --help | --version
 
@@ -66,6 +67,10 @@ bench: suites ${suiteNames().join(', ')} (default: default); --protocols linux (
   write fails (a full disk), the run is saved as JSON beside the database, for flushbench import.
 runs, compare, export, push and serve (without FLUSHBENCH_TOKEN) only read --db: they open it
   read-only and create nothing; bench, import and validate create it when missing.
+serve: --host is an IP address or a hostname; --allowed-hosts lists the Host header names the
+  server answers (ports ignored), any other gets 421 — against DNS rebinding when it listens
+  beyond loopback; default: every name. Warnings and errors are logged to stderr. A busy port
+  exits 2.
 compare: a ref is a run id, a commit sha or a unique prefix, or a branch (its latest run); head
   defaults to the latest run, base to the latest run of another commit. Modeled cycles are
   compared exactly (default threshold 2 %); wall-clock with Mann–Whitney U, Holm-adjusted, and a

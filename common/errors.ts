@@ -158,6 +158,21 @@ export const ERRORS = {
     httpStatus: 413,
     means: 'An upload larger than the body limit.',
   },
+  BODY_TOO_DEEP: {
+    code: 'FLUSHBENCH_ERR_BODY_TOO_DEEP',
+    kind: 'http',
+    exitCode: 2,
+    httpStatus: 400,
+    means: 'A JSON body with arrays and objects nested deeper than the server parses (64 levels).',
+  },
+  HOST_NOT_ALLOWED: {
+    code: 'FLUSHBENCH_ERR_HOST_NOT_ALLOWED',
+    kind: 'http',
+    exitCode: 2,
+    httpStatus: 421,
+    means:
+      'A request whose Host header is not in the list the server was started with (--allowed-hosts).',
+  },
   RATE_LIMITED: {
     code: 'FLUSHBENCH_ERR_RATE_LIMITED',
     kind: 'http',
@@ -187,7 +202,7 @@ export const ERRORS = {
     kind: 'client',
     exitCode: 1,
     httpStatus: 502,
-    means: 'The browser got no answer from the server.',
+    means: 'The dashboard or `flushbench push` got no answer from the server.',
   },
   BAD_RESPONSE: {
     code: 'FLUSHBENCH_ERR_BAD_RESPONSE',

@@ -10,8 +10,10 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest }
 import { ERRORS, ErrorCodes } from '../common/errors.js';
 import { CASE_STATUSES } from '../data/run-record.js';
 import { Store } from '../data/store.js';
+import { refuseOtherHosts } from './allowed-hosts.js';
 import { ApiError } from './api-error.js';
 import { CompareStatisticsCache } from './compare-statistics.js';
+import { registerJsonBodyParser } from './json-body.js';
 import { openApiRoute, registerOpenApi } from './openapi.js';
 import { ResponseCache } from './response-cache.js';
 import { caseRoutes } from './routes/cases.js';
@@ -22,6 +24,7 @@ import { profileRoutes } from './routes/profiles.js';
 import { protocolRoutes } from './routes/protocols.js';
 import { runRoutes } from './routes/runs.js';
 import { staticRoutes } from './routes/static.js';
+import { compileValidator } from './validators.js';
 
 export interface AppOptions {
   /**
@@ -31,7 +34,16 @@ export interface AppOptions {
   dbFile: string;
   /** The bearer token POST /api/runs requires; without one, ingest is refused (403). */
   token?: string | null;
-  logger?: boolean;
+  /**
+   * Fastify's logger: false (the default here, for tests) or its options. `serve` logs at warn
+   * to stderr, so that a 500 (which the client is told only happened) can be traced.
+   */
+  logger?: false | { level: string; stream?: { write(line: string): unknown } };
+  /**
+   * Host header values the server answers (ports ignored); any other gets 421. Unset or empty:
+   * every Host.
+   */
+  allowedHosts?: readonly string[] | null;
   /** Largest request body, bytes (an uploaded run with its samples). */
   bodyLimitBytes?: number;
   /** Uploads allowed per client per minute. */
@@ -64,16 +76,11 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: opts.logger ?? false,
     bodyLimit: opts.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
-    // discriminator: a case is a union on its status (data/run-record.ts), checked by its own arm.
-    ajv: {
-      customOptions: {
-        coerceTypes: true,
-        removeAdditional: false,
-        allErrors: false,
-        discriminator: true,
-      },
-    },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  // Bodies are checked without coercion, query strings and params as text (validators.ts).
+  app.setValidatorCompiler(compileValidator);
+  registerJsonBodyParser(app);
+  if (opts.allowedHosts && opts.allowedHosts.length > 0) refuseOtherHosts(app, opts.allowedHosts);
 
   // Without uploads the server only reads: it opens the file read-only and creates nothing.
   const store = opts.token ? Store.open(opts.dbFile) : Store.openRead(opts.dbFile, { live: true });
@@ -181,13 +188,11 @@ function describeValidation(err: FastifyError, req: FastifyRequest): string {
       ? `must be one of ${allowed.join(', ')}`
       : (first?.message ?? 'is not valid');
   if (first?.keyword === 'discriminator') {
-    // A union's tag that names no arm: report the tag itself, like any other bad value.
-    const { tag, tagValue } = first.params as { tag: string; tagValue: unknown };
+    // A union's tag that names no arm: report the tag itself, like any other bad value (its
+    // value is added below, found at the tag's path).
+    const { tag } = first.params as { tag: string };
     path = `${path}/${tag}`;
-    rule =
-      tag === 'status'
-        ? `must be one of ${CASE_STATUSES.join(', ')} (got ${JSON.stringify(tagValue)})`
-        : `${first.message}`;
+    rule = tag === 'status' ? `must be one of ${CASE_STATUSES.join(', ')}` : `${first.message}`;
   }
   const sources: Record<string, unknown> = {
     querystring: req.query,
@@ -195,13 +200,21 @@ function describeValidation(err: FastifyError, req: FastifyRequest): string {
     body: req.body,
     headers: req.headers,
   };
-  const source = sources[context];
-  const key = path.split('/')[1];
-  const value =
-    key !== undefined && source && typeof source === 'object'
-      ? (source as Record<string, unknown>)[key]
-      : undefined;
+  const value = valueAt(sources[context], path);
   const got =
-    value === undefined || typeof value === 'object' ? '' : ` (got ${JSON.stringify(value)})`;
+    value === undefined || (typeof value === 'object' && value !== null)
+      ? ''
+      : ` (got ${JSON.stringify(value)})`;
   return `${context}${path} ${rule}${got}`;
+}
+
+/** The value a JSON pointer names in a request part (own properties only), or undefined. */
+function valueAt(source: unknown, pointer: string): unknown {
+  let value = source;
+  for (const raw of pointer.split('/').slice(1)) {
+    const key = raw.replaceAll('~1', '/').replaceAll('~0', '~');
+    if (value === null || typeof value !== 'object' || !Object.hasOwn(value, key)) return undefined;
+    value = (value as Record<string, unknown>)[key];
+  }
+  return value;
 }

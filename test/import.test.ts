@@ -42,11 +42,18 @@ test('a number too large to be finite (1e400) is refused, not stored as Infinity
   await refusedImport(text, /\/cases\/0\/wallNs\/p50 must be a finite number/);
 });
 
+test('a file nested deeper than any run is refused before it is parsed', async () => {
+  await refusedImport(
+    `${'['.repeat(100_000)}${']'.repeat(100_000)}`,
+    /nests arrays and objects deeper than 64/,
+  );
+});
+
 test('two cases with one key are refused, naming both', async () => {
   const c = syntheticCase({ protocol: 'sync' });
   await refusedImport(
     JSON.stringify(syntheticRun({ cases: [c, { ...c }] })),
-    /\/cases\/1\/key .* is also the key of \/cases\/0: a case key must be unique/,
+    /\/cases\/1\/key must be unique in the run \(got .*, also the key of \/cases\/0\)/,
   );
 });
 

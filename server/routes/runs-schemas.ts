@@ -9,10 +9,19 @@ export const CaseParams = Type.Object({
   caseId: Type.Integer({ minimum: 1 }),
 });
 
+/**
+ * The largest offset into the run list: a billion runs is past any store (a run per commit per
+ * CI job), and the bound keeps the value an exact integer well inside SQLite's 64-bit OFFSET,
+ * which 2^63 (9223372036854775807 read as a double) overflowed with a 500.
+ */
+export const MAX_RUNS_OFFSET = 1_000_000_000;
+/** The most runs one page lists. */
+export const MAX_RUNS_LIMIT = 1000;
+
 export const RunsQuery = Type.Object(
   {
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 20 })),
-    offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_RUNS_LIMIT, default: 20 })),
+    offset: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_RUNS_OFFSET, default: 0 })),
     branch: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
     commit: Type.Optional(Type.String({ pattern: '^[0-9a-fA-F]{4,40}$' })),
     suite: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),

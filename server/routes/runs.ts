@@ -3,7 +3,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ErrorCodes } from '../../common/errors.js';
 import { exportRun } from '../../data/export.js';
-import { kernelCaseProblem, RunRecord, Trace } from '../../data/run-record.js';
+import { RunRecord, Trace } from '../../data/run-record.js';
+import { runRulesProblem } from '../../data/run-record-check.js';
 import { Samples, StoredRun } from '../../data/stored.js';
 import { ApiError, notFound } from '../api-error.js';
 import { sendCached } from '../response-cache.js';
@@ -153,11 +154,8 @@ export const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (req, reply) => {
       const run = req.body;
-      for (const [i, c] of run.cases.entries()) {
-        const problem = c.status === 'errored' ? null : kernelCaseProblem(c);
-        if (problem !== null)
-          throw new ApiError(ErrorCodes.BAD_REQUEST, `body/cases/${i}: ${problem}`);
-      }
+      const problem = runRulesProblem(run, 'body');
+      if (problem !== null) throw new ApiError(ErrorCodes.BAD_REQUEST, problem);
       const known = app.store.runIdByUuid(run.uuid);
       if (known !== null) return reply.code(200).send({ id: known, duplicate: true });
       try {
