@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { runBench, thin } from '../bench/runner.js';
+import { mulberry32 } from '../common/mulberry32.js';
 import type { RunRecord } from '../data/run-record.js';
 import { Store } from '../data/store.js';
 import type { Protocol } from '../sim/index.js';
@@ -85,25 +86,13 @@ async function fill(file: string): Promise<{ base: number; head: number }> {
   }
 }
 
-/** mulberry32: a seeded PRNG, so the resampled runs are the same on every machine. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Two runs of 10 cases, each case's samples drawn 100,000 times from a real bench's. */
 async function fillLarge(file: string): Promise<{ base: number; head: number }> {
   const real = await realBench(LARGE_PROTOCOLS);
   const store = Store.open(file);
   try {
     const ids = [0, 1].map((i) => {
-      const random = prng(i + 1);
+      const random = mulberry32(i + 1);
       return store.insertRun({
         ...real,
         uuid: `server-bench-large-${i}`,
