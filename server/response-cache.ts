@@ -24,13 +24,19 @@ export class ResponseCache {
     this.localWrites++;
   }
 
-  get<T>(key: string, compute: () => T): T {
+  /** The kept answer for `key`, if the store has not changed since it was computed. */
+  peek<T>(key: string): T | undefined {
     const generation = `${this.store.dataVersion()}:${this.localWrites}`;
     if (generation !== this.generation) {
       this.entries.clear();
       this.generation = generation;
     }
-    if (this.entries.has(key)) return this.entries.get(key) as T;
+    return this.entries.get(key) as T | undefined;
+  }
+
+  get<T>(key: string, compute: () => T): T {
+    const kept = this.peek<T>(key);
+    if (kept !== undefined) return kept;
     const value = compute();
     if (this.entries.size >= MAX_ENTRIES)
       this.entries.delete(this.entries.keys().next().value as string);

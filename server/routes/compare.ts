@@ -16,6 +16,8 @@ export const COMPUTED_COMPARES_PER_MINUTE = 30;
 export const compareRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const sides = (query: { base?: string; head?: string }) =>
     resolveSides(app.store, query, (side) => side);
+  /** A query asked before, with nothing stored since: its serialised answer, kept. */
+  const keyOf = (query: unknown) => `compare ${JSON.stringify(query)}`;
 
   app.get(
     '/compare',
@@ -27,6 +29,7 @@ export const compareRoutes: FastifyPluginAsyncTypebox = async (app) => {
           // or being computed costs nothing and is not counted.
           hook: 'preHandler',
           allowList: (req) => {
+            if (app.cache.peek(keyOf(req.query)) !== undefined) return true;
             try {
               const { baseId, headId } = sides(req.query as { base?: string; head?: string });
               return app.compareStatistics.isFree(baseId, headId);
@@ -48,6 +51,11 @@ export const compareRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (req, reply) => {
+      const key = keyOf(req.query);
+      const kept = app.cache.peek<string>(key);
+      // Sent as is: already serialised through the response schema.
+      if (kept !== undefined)
+        return reply.type('application/json; charset=utf-8').send(kept as never);
       const { base, head, metric, threshold, alpha } = req.query;
       let pair: { baseId: number; headId: number };
       try {
@@ -60,8 +68,6 @@ export const compareRoutes: FastifyPluginAsyncTypebox = async (app) => {
       try {
         const stats = app.compareStatistics.get(pair.baseId, pair.headId);
         if (stats instanceof Promise) return judgeComparison(await stats, opts);
-        // Kept statistics: the serialised answer to a query asked before is kept too.
-        const key = `compare ${pair.baseId}:${pair.headId} ${JSON.stringify(opts)}`;
         return sendCached(reply, app.cache, key, () => judgeComparison(stats, opts));
       } catch (err) {
         if (err instanceof ApiError && err.code === ErrorCodes.SERVER_BUSY) {
