@@ -173,6 +173,14 @@ export const ERRORS = {
     means:
       'A request whose Host header is not in the list the server was started with (--allowed-hosts).',
   },
+  UNSUPPORTED_MEDIA_TYPE: {
+    code: 'FLUSHBENCH_ERR_UNSUPPORTED_MEDIA_TYPE',
+    kind: 'http',
+    exitCode: 2,
+    httpStatus: 415,
+    means:
+      'A request body of a content type the route does not take (uploads are application/json).',
+  },
   RATE_LIMITED: {
     code: 'FLUSHBENCH_ERR_RATE_LIMITED',
     kind: 'http',

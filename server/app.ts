@@ -80,6 +80,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   // Bodies are checked without coercion, query strings and params as text (validators.ts).
   app.setValidatorCompiler(compileValidator);
   registerJsonBodyParser(app);
+  // Every body the API takes is JSON: text is a 415, not a string the schema then refuses.
+  app.removeContentTypeParser('text/plain');
   if (opts.allowedHosts && opts.allowedHosts.length > 0) refuseOtherHosts(app, opts.allowedHosts);
 
   // Without uploads the server only reads: it opens the file read-only and creates nothing.
@@ -132,9 +134,15 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
         .send({ error: { code: ErrorCodes.BODY_TOO_LARGE, message: err.message } });
     }
     if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
-      return reply
-        .code(err.statusCode)
-        .send({ error: { code: err.code ?? ErrorCodes.BAD_REQUEST, message: err.message } });
+      // Fastify's own (a body that is not JSON, an unsupported content type) in our registry's
+      // codes, so that a client handles one set of codes.
+      const code =
+        err.statusCode === ERRORS.UNSUPPORTED_MEDIA_TYPE.httpStatus
+          ? ErrorCodes.UNSUPPORTED_MEDIA_TYPE
+          : err.statusCode === ERRORS.BAD_REQUEST.httpStatus
+            ? ErrorCodes.BAD_REQUEST
+            : (err.code ?? ErrorCodes.BAD_REQUEST);
+      return reply.code(err.statusCode).send({ error: { code, message: err.message } });
     }
     // Anything else is ours: log it whole, tell the client only that it happened.
     req.log.error(err);
@@ -204,8 +212,18 @@ function describeValidation(err: FastifyError, req: FastifyRequest): string {
   const got =
     value === undefined || (typeof value === 'object' && value !== null)
       ? ''
-      : ` (got ${JSON.stringify(value)})`;
+      : ` (got ${quoted(value)})`;
   return `${context}${path} ${rule}${got}`;
+}
+
+/** The longest value a message quotes whole: enough for any real parameter, not a whole body. */
+const MAX_QUOTED_CHARS = 80;
+
+function quoted(value: unknown): string {
+  const text = JSON.stringify(value);
+  return text.length <= MAX_QUOTED_CHARS
+    ? text
+    : `${text.slice(0, MAX_QUOTED_CHARS)}… (${text.length} characters)`;
 }
 
 /** The value a JSON pointer names in a request part (own properties only), or undefined. */

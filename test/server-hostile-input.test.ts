@@ -234,3 +234,24 @@ describe('static names', () => {
     assert.match(String(r.headers['content-type']), /javascript/);
   });
 });
+
+test("Fastify's own refusals answer with the registry's codes: not JSON → 400, text → 415", async () => {
+  const before = storedRuns();
+  const bad = refusal(await postText('{"uuid": "x",'));
+  assert.equal(bad.code, ErrorCodes.BAD_REQUEST);
+  const typed = await app.inject({
+    method: 'POST',
+    url: '/api/runs',
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'text/plain' },
+    payload: JSON.stringify(syntheticRun()),
+  });
+  const error = refusal(typed, 415);
+  assert.equal(error.code, ErrorCodes.UNSUPPORTED_MEDIA_TYPE);
+  assert.ok(error.message.length < 200, 'the body is not quoted back');
+  assert.equal(storedRuns(), before);
+});
+
+test('a long value is quoted cut, with its length: a message never echoes a whole input', async () => {
+  const error = refusal(await app.inject({ url: `/api/compare?base=${'x'.repeat(5000)}` }));
+  assert.match(error.message, /querystring\/base .* \(got "x{79}… \(5002 characters\)\)/);
+});
