@@ -3,11 +3,11 @@
  * write its database (a full disk), or one `bench --json` printed or `export --format json` wrote.
  * And the saving itself: a run the store refused is written out, never dropped.
  */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { MAX_JSON_DEPTH, tooDeepAt } from '../common/json-limits.js';
+import { readJsonFile } from '../common/json-file.js';
 import type { RunRecord } from '../data/run-record.js';
 import { runRecordProblem } from '../data/run-record-check.js';
 import { asStoreFileError, dbPath, Store } from '../data/store.js';
@@ -48,27 +48,9 @@ export function importCommand(args: string[], io: Io): number {
 
 /** A run file, checked as an upload is: its contents are never quoted back in an error. */
 function readRunFile(path: string): RunRecord {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw invalidRange(
-      `import: the run file ${path} cannot be read (${code === 'ENOENT' ? 'it does not exist' : code === 'EISDIR' ? 'it is a directory' : (code ?? 'error')})`,
-    );
-  }
-  const deep = tooDeepAt(text, MAX_JSON_DEPTH);
-  if (deep >= 0) {
-    throw invalidRange(
-      `import: the run file ${path} nests arrays and objects deeper than ${MAX_JSON_DEPTH} (at byte ${deep}): it is not a flushbench run`,
-    );
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw invalidType(`import: the run file ${path} is not JSON`);
-  }
+  let value = readJsonFile(path, (reason) =>
+    invalidRange(`import: the run file ${path} ${reason}`),
+  );
   // `bench --json` prints the run with the id it was stored under: not part of the run itself.
   if (value !== null && typeof value === 'object' && 'id' in value) {
     const { id: _id, ...run } = value as Record<string, unknown>;

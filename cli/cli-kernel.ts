@@ -4,7 +4,6 @@
  * region before the command exits.
  */
 import { parseArgs } from 'node:util';
-import { ErrorCodes, withCode } from '../common/errors.js';
 import {
   checkHost,
   checkKernelOptions,
@@ -14,7 +13,7 @@ import {
   measureKernel,
 } from '../host/kernel.js';
 import { describeHost, kernelTable } from './kernel-report.js';
-import { decimal } from './number-flag.js';
+import { flagNumber } from './number-flag.js';
 
 interface Io {
   out: (s: string) => void;
@@ -23,19 +22,8 @@ interface Io {
 
 const DEFAULT_ITERATIONS = 20_000;
 
-function bad(message: string): Error {
-  return withCode(new RangeError(message), ErrorCodes.INVALID_OPTION);
-}
-
 function wholeNumber(flag: string, text: string): number {
-  const n = decimal(text);
-  if (n === undefined || !Number.isInteger(n) || n < 0) {
-    const message = `${flag} must be a whole number (got ${JSON.stringify(text)})`;
-    throw n === undefined
-      ? withCode(new TypeError(message), ErrorCodes.INVALID_OPTION)
-      : bad(message);
-  }
-  return n;
+  return flagNumber(flag, text, 'a whole number', (n) => Number.isInteger(n) && n >= 0)!;
 }
 
 export async function kernelCommand(args: string[], io: Io): Promise<number> {

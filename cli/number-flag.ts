@@ -21,7 +21,7 @@ export function numeric(value: string | undefined): number | string | undefined 
 }
 
 /** The flag's number; not decimal: a TypeError, not `ok`: a RangeError, both naming the rule. */
-function flagNumber(
+export function flagNumber(
   flag: string,
   value: string | undefined,
   rule: string,

@@ -5,6 +5,12 @@
  * or an HTTP answer. The reason gives the parser's position when it has one, never the text.
  */
 import { readFileSync } from 'node:fs';
+import { MAX_JSON_DEPTH, tooDeepAt } from './json-limits.js';
+
+const READ_FAULTS: Record<string, string> = {
+  ENOENT: 'it does not exist',
+  EISDIR: 'it is a directory',
+};
 
 /** The parsed file; else throws `fail(reason)`, e.g. `is not valid JSON (at line 1, column 10)`. */
 export function readJsonFile(file: string, fail: (reason: string) => Error): unknown {
@@ -12,7 +18,13 @@ export function readJsonFile(file: string, fail: (reason: string) => Error): unk
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw fail(`cannot be read (${(err as NodeJS.ErrnoException).code ?? 'an I/O error'})`);
+    const code = (err as NodeJS.ErrnoException).code ?? 'an I/O error';
+    throw fail(`cannot be read (${READ_FAULTS[code] ?? code})`);
+  }
+  // Before parsing: what recurses over the value afterwards must not overflow the stack.
+  const deep = tooDeepAt(text, MAX_JSON_DEPTH);
+  if (deep >= 0) {
+    throw fail(`nests arrays and objects deeper than ${MAX_JSON_DEPTH} (at byte ${deep})`);
   }
   try {
     return JSON.parse(text);

@@ -172,13 +172,13 @@ function checkFile(file: string, mode: OpenMode): void {
   }
 }
 
-/** A missing file is created, with its folders, where the nearest existing folder is writable. */
+/**
+ * A missing file is created, with its folders, where the nearest existing folder is writable (a
+ * file on the path was refused before, as ENOTDIR).
+ */
 function checkCreatable(file: string): void {
   let dir = dirname(file);
   while (!existsSync(dir)) dir = dirname(dir);
-  if (!statSync(dir).isDirectory()) {
-    throw new StoreFileError(file, `cannot be created: ${dir} is a file, not a folder`);
-  }
   if (!canWrite(dir)) {
     throw new StoreFileError(file, `cannot be created: the folder ${dir} is read-only`);
   }
@@ -212,7 +212,8 @@ function openForWrite(file: string): Database.Database {
     // file is refused as it is.
     checkSchema(db, file, 'write');
     whenNotBusy(() => db.pragma('journal_mode = WAL'));
-    configured(db, file, 'write');
+    db.pragma('foreign_keys = ON');
+    migrate(db);
     probeWrite(db);
     return db;
   } catch (err) {
@@ -276,7 +277,7 @@ function snapshotable(file: string): { mtimeMs: number; size: number } | null {
   return st.size <= SNAPSHOT_MAX_BYTES ? { mtimeMs: st.mtimeMs, size: st.size } : null;
 }
 
-/** Foreign keys, the schema check and (to write) the migrations. */
+/** Foreign keys, the schema check and (to write) the migrations: for a read, or in memory. */
 function configured(db: Database.Database, file: string, mode: OpenMode): Database.Database {
   try {
     db.pragma('foreign_keys = ON');

@@ -26,7 +26,10 @@ async function refusedImport(content: string, reason: RegExp) {
 }
 
 test('a file that is not JSON is refused without quoting it', async () => {
-  const r = await refusedImport('root:$6$secretsalt$hash:19000:0:99999:7:::\n', /is not JSON/);
+  const r = await refusedImport(
+    'root:$6$secretsalt$hash:19000:0:99999:7:::\n',
+    /is not valid JSON/,
+  );
   assert.doesNotMatch(r.stderr, /secretsalt|root:/);
 });
 

@@ -19,6 +19,8 @@ async function listener(): Promise<{ server: Server; port: number }> {
 }
 
 const STACK_LINE = /^\s+at /m;
+/** No serve in these tests lives longer: past it, it is stopped (SIGTERM) and the test fails. */
+const SERVE_LIMIT_MS = 60_000;
 
 /**
  * Runs `flushbench serve`; should it start listening (the fault under test not caught), it is
@@ -27,6 +29,7 @@ const STACK_LINE = /^\s+at /m;
 function serveOnce(args: string[]) {
   const child = spawn(process.execPath, [CLI, 'serve', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: SERVE_LIMIT_MS,
   });
   let stdout = '';
   let stderr = '';
@@ -106,7 +109,7 @@ test('serve --allowed-hosts answers the listed names and refuses others with 421
       '--allowed-hosts',
       'bench.example.org,127.0.0.1',
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    { stdio: ['ignore', 'pipe', 'pipe'], timeout: SERVE_LIMIT_MS },
   );
   const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
   t.after(() => child.kill('SIGKILL'));

@@ -135,13 +135,14 @@ function show(value: unknown): string {
 }
 
 function checkInt(key: string, value: unknown, min: number, max: number): number {
-  const name = flagName(key);
-  if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw invalidType(`${name} must be an integer from ${min} to ${max} (got ${show(value)})`);
-  }
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw invalidRange(`${name} must be an integer from ${min} to ${max} (got ${show(value)})`);
-  }
+  return checkIntNamed(flagName(key), value, min, max);
+}
+
+/** `${name} must be an integer from min to max${why} (got value)`: TypeError, else RangeError. */
+function checkIntNamed(name: string, value: unknown, min: number, max: number, why = ''): number {
+  const message = `${name} must be an integer from ${min} to ${max}${why} (got ${show(value)})`;
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw invalidType(message);
+  if (!Number.isInteger(value) || value < min || value > max) throw invalidRange(message);
   return value;
 }
 
@@ -156,9 +157,13 @@ function checkPowerOfTwo(key: string, value: unknown, min: number, max: number):
 }
 
 function checkOneOf<T extends string>(key: string, value: unknown, allowed: readonly T[]): T {
+  return checkOneOfNamed(flagName(key), value, allowed);
+}
+
+function checkOneOfNamed<T extends string>(name: string, value: unknown, allowed: readonly T[]): T {
   if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
     const err = typeof value === 'string' ? invalidRange : invalidType;
-    throw err(`${flagName(key)} must be one of ${allowed.join(', ')} (got ${show(value)})`);
+    throw err(`${name} must be one of ${allowed.join(', ')} (got ${show(value)})`);
   }
   return value as T;
 }
@@ -240,25 +245,10 @@ export function checkFault(value: unknown): FaultOptions {
     throw invalidType(`--fault must be an object {cpu, kind, afterCsds} (got ${show(value)})`);
   }
   const f = value as Record<string, unknown>;
-  const cpu = f.cpu;
-  if (typeof cpu !== 'number' || !Number.isInteger(cpu) || cpu < 1 || cpu >= MAX_CPUS) {
-    throw (typeof cpu === 'number' ? invalidRange : invalidType)(
-      `--fault CPU must be an integer from 1 to ${MAX_CPUS - 1}: CPU 0 starts the flushes (got ${show(cpu)})`,
-    );
-  }
-  const kind = f.kind;
-  if (typeof kind !== 'string' || !(FAULT_KINDS as readonly string[]).includes(kind)) {
-    throw (typeof kind === 'string' ? invalidRange : invalidType)(
-      `--fault kind must be one of ${FAULT_KINDS.join(', ')} (got ${show(kind)})`,
-    );
-  }
-  const n = f.afterCsds;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_FAULT_CSDS) {
-    throw (typeof n === 'number' ? invalidRange : invalidType)(
-      `--fault csd count must be an integer from 1 to ${MAX_FAULT_CSDS} (got ${show(n)})`,
-    );
-  }
-  return { cpu, kind: kind as FaultOptions['kind'], afterCsds: n };
+  const cpu = checkIntNamed('--fault CPU', f.cpu, 1, MAX_CPUS - 1, ': CPU 0 starts the flushes');
+  const kind = checkOneOfNamed('--fault kind', f.kind, FAULT_KINDS);
+  const n = checkIntNamed('--fault csd count', f.afterCsds, 1, MAX_FAULT_CSDS);
+  return { cpu, kind, afterCsds: n };
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
