@@ -26,6 +26,7 @@ import {
 import { type Calibration, calibrate, OVERHEAD_LIMIT } from '../sim/machine/calibrate.js';
 import { invalidRange, invalidType } from '../sim/shared/errors.js';
 import type { ResolvedCaseOptions, ResolvedMachineOptions } from '../sim/shared/options.js';
+import { EXPLORE_FLUSHES, exploreCommand } from './cli-explore.js';
 import { importCommand } from './cli-import.js';
 import { kernelCommand } from './cli-kernel.js';
 import { profilesCommand } from './cli-profiles.js';
@@ -41,6 +42,8 @@ const USAGE = `flushbench — measure TLB-shootdown protocols on a simulated mac
 Usage:
   flushbench sim --protocol <p> --cpus <n> [--pages <n>] [--flushes <n>] [--workload <w>]
                  [--profile <name|file>] [--seed <n>] [--trace] [--json]
+  flushbench explore --protocol <p> --cpus <n> [--workload <w>] [--pages <n>] --schedules <k>
+                     [--profile <p>] [--flushes <n>] [--first-seed <n>] [--json]
   flushbench calibrate [--rounds <n>] [--json]
   flushbench profiles [--json]
   flushbench kernel [--cpus <n,…>] [--pages <n>] [--workload touch|idle|busy] [--iterations <n>] [--json]
@@ -79,13 +82,19 @@ compare: a ref is a run id, a commit sha or a unique prefix, or a branch (its la
   Exit 1 when the gating --metric (default modeled) regressed, or a case in both runs failed
   (errored in either, or a statistic missing or not finite).
 
+explore: runs --schedules seeded schedules of one case on the cooperative engine (seeds from
+  --first-seed, default 1; ${EXPLORE_FLUSHES} flushes each unless --flushes) and stops at the first that
+  breaks the oracle: it prints the seed, the violation, the steps that led to it and the sim
+  command that replays it. Exit 1 when one did, 0 when none did (with PCT's bound on what they
+  could have missed), 2 on bad input.
+
 sim options:
   --protocol <p>       ${PROTOCOLS.join(' | ')} (default sync)
-  --cpus <n>           simulated CPUs, 1–256, within the profile's hardware threads (default 2)
+  --cpus <n>           simulated CPUs, 1–1024 (threads: 256), within the profile's hardware threads (default 2)
   --pages <n>          pages zapped and flushed per iteration (default 1; above the ceiling → full flush)
   --flushes <n>        measured flushes per initiator (default 1000)
-  --warmup-flushes <n> at most this many unmeasured flushes first (default 5000)...
-  --warmup-ms <n>      ...and none after this many ms (default 250)
+  --warmup-flushes <n> at most this many unmeasured flushes first (default 5000; cooperative: 8)...
+  --warmup-ms <n>      ...and none after this many ms (default 250; threads only)
   --workload <w>       ${WORKLOADS.join(' | ')} (default madvise)
   --profile <p>        ${profileNames().join(' | ')} or a JSON file (default xeon-gold-5418y-2s)
   --seed <n>           seed of the user threads' accesses (default 1)
@@ -94,7 +103,14 @@ sim options:
   --shared-pages <n>   pages the user threads touch besides the zapped range (default 64)
   --user-burst <n>     user accesses per burst on the other CPUs (default 32)
   --tlb-sets <n>, --tlb-ways <n>   TLB geometry per CPU (default 64 × 4)
-  --wait-mode <m>      auto | spin | park (default auto: spin while CPUs ≤ cores)
+  --engine <e>         auto | threads | cooperative (default auto: threads while CPUs ≤ cores,
+                       cooperative above). threads: a worker thread per CPU, real races, up to
+                       256 CPUs; cooperative: CPUs switched at their wait points on --workers
+                       threads by a seeded PCT schedule, replayable, up to 1024 CPUs
+  --workers <n>        cooperative: worker threads (default 1, deterministic)
+  --schedule-seed <n>  cooperative: the schedule's seed (default 1); the same seed replays the
+                       same interleaving, counters and oracle findings, bit for bit
+  --wait-mode <m>      threads: auto | spin | park (default auto: spin while CPUs ≤ cores)
   --csd-lock-timeout-ms <n>        how long a sender waits for a csd before naming the CPU stuck (default 5000)
   --fault <cpu>:<hang|throw|exit>[:<n>]  make a CPU fail at its n-th csd (default 1), to see
                        how a failure is reported; refused where no n-th csd reaches that CPU
@@ -134,6 +150,8 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         return await validateCommand(rest, io);
       case 'kernel':
         return await kernelCommand(rest, io);
+      case 'explore':
+        return await exploreCommand(rest, io);
       case 'bench':
         return await benchCommand(rest, io);
       case 'runs':
@@ -160,7 +178,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         return command === undefined ? 2 : 0;
       default:
         io.err(
-          `flushbench: unknown command ${JSON.stringify(command)}: the command must be one of sim, calibrate, profiles, validate, kernel, bench, runs, compare, export, import, serve, push, help\n\n${USAGE}`,
+          `flushbench: unknown command ${JSON.stringify(command)}: the command must be one of sim, explore, calibrate, profiles, validate, kernel, bench, runs, compare, export, import, serve, push, help\n\n${USAGE}`,
         );
         return 2;
     }
@@ -214,6 +232,9 @@ async function simCommand(args: string[], io: Io): Promise<number> {
       'tlb-ways': { type: 'string' },
       'wait-mode': { type: 'string' },
       'csd-lock-timeout-ms': { type: 'string' },
+      engine: { type: 'string' },
+      workers: { type: 'string' },
+      'schedule-seed': { type: 'string' },
       fault: { type: 'string' },
       trace: { type: 'boolean' },
       samples: { type: 'boolean' },
@@ -222,6 +243,8 @@ async function simCommand(args: string[], io: Io): Promise<number> {
   });
   const machineOptions = {
     cpus: numeric(values.cpus),
+    engine: values.engine,
+    workers: numeric(values.workers),
     tlbSets: numeric(values['tlb-sets']),
     tlbWays: numeric(values['tlb-ways']),
     waitMode: values['wait-mode'],
@@ -242,6 +265,7 @@ async function simCommand(args: string[], io: Io): Promise<number> {
     sharedPages: numeric(values['shared-pages']),
     userBurst: numeric(values['user-burst']),
     fault: values.fault === undefined ? undefined : parseFault(values.fault),
+    scheduleSeed: numeric(values['schedule-seed']),
   } as CaseOptions;
   // Validate everything before a single worker starts.
   const mo = resolveMachineOptions(machineOptions);

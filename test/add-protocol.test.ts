@@ -3,7 +3,8 @@
  * in the README): this test does it for real. It copies the sources, adds one row — a negative
  * control that defers its flush for 64 user accesses — builds, and checks that everything that
  * lists protocols follows: the CLI's --protocol, the suites, the simulation and its cost model,
- * the oracle's verdict in the bench, and the server's protocol table (which the dashboard reads).
+ * the oracle's verdict in the bench, and the server's protocol table (which the dashboard reads);
+ * and both engines run it — the CPU code is written once, with no branch on the protocol's name.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -134,4 +135,40 @@ test('the simulation runs it and the bench catches it, as a negative control', (
   const [c] = record.cases;
   assert.equal(c.status, 'completed', 'a caught control is a completed case');
   assert.ok(c.oracle.ackWindowViolations > 0);
+});
+
+test('both engines run it from the one row: the same modeled cycles, caught on each, and explore finds it', () => {
+  const json = (engine: string) =>
+    JSON.parse(
+      run([
+        'bin/flushbench.js',
+        'sim',
+        '--protocol',
+        NEW,
+        '--engine',
+        engine,
+        '--cpus',
+        '4',
+        '--flushes',
+        '100',
+        '--warmup-flushes',
+        '8',
+        '--json',
+      ]),
+    );
+  const threads = json('threads');
+  const cooperative = json('cooperative');
+  assert.equal(threads.engine, 'threads');
+  assert.equal(cooperative.engine, 'cooperative');
+  assert.deepEqual(cooperative.modeledCycles, threads.modeledCycles);
+  assert.equal(cooperative.modeledIterationCycles.mean, threads.modeledIterationCycles.mean);
+  assert.ok(threads.oracle.ackWindowViolations > 0, 'caught on the threads engine');
+  assert.ok(cooperative.oracle.ackWindowViolations > 0, 'caught on the cooperative engine');
+  const explore = spawnSync(
+    process.execPath,
+    ['bin/flushbench.js', 'explore', '--protocol', NEW, '--cpus', '4', '--schedules', '100'],
+    { cwd: dir, encoding: 'utf8', timeout: 120_000 },
+  );
+  assert.equal(explore.status, 1, explore.stderr);
+  assert.match(explore.stdout, /replay: flushbench sim --engine cooperative --schedule-seed \d+/);
 });

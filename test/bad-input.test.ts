@@ -14,9 +14,54 @@ function cli(...args: string[]) {
 }
 
 const CASES: [string[], RegExp][] = [
-  [['sim', '--cpus', '0'], /--cpus must be an integer from 1 to 256 \(got 0\)/],
-  [['sim', '--cpus', 'four'], /--cpus must be an integer from 1 to 256 \(got "four"\)/],
-  [['sim', '--cpus', '300'], /--cpus must be an integer from 1 to 256 \(got 300\)/],
+  [['sim', '--cpus', '0'], /--cpus must be an integer from 1 to 1024 \(got 0\)/],
+  [['sim', '--cpus', 'four'], /--cpus must be an integer from 1 to 1024 \(got "four"\)/],
+  [['sim', '--cpus', '2000'], /--cpus must be an integer from 1 to 1024 \(got 2000\)/],
+  [
+    ['sim', '--engine', 'threads', '--cpus', '300'],
+    /--cpus must be an integer from 1 to 256 with --engine threads, one worker thread per CPU; --engine cooperative runs up to 1024 \(got 300\)/,
+  ],
+  [
+    ['sim', '--engine', 'cooperative', '--cpus', '800', '--profile', 'epyc-7r13-2s'],
+    /--cpus must be at most 192, the hardware threads of profile epyc-7r13-2s \(got 800\)/,
+  ],
+  [
+    ['sim', '--engine', 'fibers'],
+    /--engine must be one of auto, threads, cooperative \(got "fibers"\)/,
+  ],
+  [
+    ['sim', '--engine', 'threads', '--schedule-seed', '7'],
+    /--schedule-seed needs --engine cooperative: the threads engine's interleaving is the OS scheduler's, no seed replays it \(got --schedule-seed 7 with 2 CPUs on the threads engine\)/,
+  ],
+  [
+    ['sim', '--cpus', '1', '--schedule-seed', '7'],
+    /--schedule-seed needs --engine cooperative: .*\(got --schedule-seed 7 with 1 CPU on the threads engine\)/,
+  ],
+  [
+    ['sim', '--engine', 'threads', '--cpus', '4', '--workers', '2'],
+    /--workers has no effect with the threads engine, which runs one worker per CPU; it sizes --engine cooperative \(got --workers 2\)/,
+  ],
+  [
+    ['sim', '--engine', 'cooperative', '--warmup-ms', '100'],
+    /--warmup-ms has no effect with the cooperative engine: its warm-up is counted in flushes \(--warmup-flushes\), never timed, so that a schedule replays \(got --warmup-ms 100\)/,
+  ],
+  [
+    ['sim', '--engine', 'cooperative', '--wait-mode', 'spin'],
+    /--wait-mode has no effect with the cooperative engine, which switches CPUs instead of spinning or parking \(got --wait-mode "spin"\)/,
+  ],
+  [
+    ['sim', '--engine', 'cooperative', '--cpus', '4', '--workers', '5'],
+    /--workers must be an integer from 1 to 4 \(got 5\)/,
+  ],
+  [
+    ['explore', '--protocol', 'async-unsafe', '--cpus', '4', '--schedules', '0'],
+    /--schedules must be an integer from 1 to 1000000 \(got "0"\)/,
+  ],
+  [['explore', '--protocol', 'async-unsafe', '--cpus', '4'], /--schedules is required/],
+  [
+    ['explore', '--protocol', 'sync', '--cpus', '100', '--schedules', '5'],
+    /--cpus must be at most 96, the hardware threads of profile xeon-gold-5418y-2s \(got 100\)/,
+  ],
   [
     ['sim', '--cpus', '100'],
     /--cpus must be at most 96, the hardware threads of profile xeon-gold-5418y-2s \(got 100\)/,
@@ -40,7 +85,7 @@ const CASES: [string[], RegExp][] = [
   ],
   [
     ['sim', '--fault', '0:hang'],
-    /--fault CPU must be an integer from 1 to 255: CPU 0 starts the flushes \(got 0\)/,
+    /--fault CPU must be an integer from 1 to 1023: CPU 0 starts the flushes \(got 0\)/,
   ],
   [['sim', '--fault', '1:melt'], /--fault kind must be one of hang, throw, exit \(got "melt"\)/],
   [['calibrate', '--rounds', '5'], /--rounds must be an integer from 100 to 10000000 \(got 5\)/],

@@ -11,7 +11,7 @@ const BAD: [string[], RegExp][] = [
   ],
   [
     ['bench', '--cpus', '2,0'],
-    /--cpus must be a comma-separated list of integers from 1 to 256 \(got "0" in "2,0"\)/,
+    /--cpus must be a comma-separated list of integers from 1 to 1024 \(got "0" in "2,0"\)/,
   ],
   [
     ['bench', '--cpus', '128'],

@@ -31,7 +31,7 @@ const REFUSED: [string[], RegExp][] = [
   [['compare', '--alpha', '0'], /--alpha must be a probability above 0 and below 1 \(got "0"\)/],
   [['compare', '--alpha', '1'], /--alpha must be a probability above 0 and below 1 \(got "1"\)/],
   [['compare', '--alpha', 'NaN'], /--alpha must be a probability .* \(got "NaN"\)/],
-  [['sim', '--cpus', '0x2'], /--cpus must be an integer from 1 to 256 \(got "0x2"\)/],
+  [['sim', '--cpus', '0x2'], /--cpus must be an integer from 1 to 1024 \(got "0x2"\)/],
   [['sim', '--flushes', '1e3'], /--flushes must be an integer from 1 to 10000000 \(got "1e3"\)/],
   [
     ['calibrate', '--rounds', '1e3'],
@@ -43,7 +43,7 @@ const REFUSED: [string[], RegExp][] = [
   ],
   [
     ['bench', '--cpus', '0x2'],
-    /--cpus must be a comma-separated list of integers from 1 to 256 \(got "0x2"/,
+    /--cpus must be a comma-separated list of integers from 1 to 1024 \(got "0x2"/,
   ],
   [['runs', '--limit', '0x10'], /--limit must be an integer from 1 to 100000 \(got "0x10"\)/],
   [['kernel', '--pages', '0x1'], /--pages must be a whole number \(got "0x1"\)/],

@@ -2,9 +2,11 @@
  * What the model charges for what separates the protocols: IPIs sent per x2APIC cluster, and a
  * full flush priced with the refills it causes (Linux's tlb_single_page_flush_ceiling reasoning).
  */
+
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { FlushCostModel, fullFlushBreakEven } from '../sim/cpu/cost-model.js';
+import { placementOf } from '../sim/cpu/placement.js';
 import { FLUSH_FULL, FLUSH_PARTIAL } from '../sim/shared/layout.js';
 import {
   apicCluster,
@@ -28,6 +30,7 @@ function model(profile: Profile, cpus: number, pages: number, protocol: 'sync' |
     cpus,
     self: 0,
     distances,
+    clusters: placementOf(profile, cpus).cluster,
     traits: PROTOCOL_TRAITS[protocol],
     pages,
     seed: 1,

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { FlushCostModel } from '../sim/cpu/cost-model.js';
+import { placementOf } from '../sim/cpu/placement.js';
 import { FLUSH_PARTIAL } from '../sim/shared/layout.js';
 import {
   DIST_LLC,
@@ -26,6 +27,7 @@ function modelFlush(protocol: 'sync' | 'async-inline', targets: number[], distan
     cpus: distances.length,
     self: 0,
     distances,
+    clusters: placementOf(xeon, distances.length).cluster,
     traits: PROTOCOL_TRAITS[protocol],
     pages: 1,
     seed: 1,

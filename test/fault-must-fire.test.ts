@@ -41,7 +41,7 @@ const REFUSED: [string, string[], RegExp][] = [
   [
     'CPU 0, in a bench without --cpus',
     ['bench', '--fault', '0:hang', '--protocols', 'sync'],
-    /--fault CPU must be an integer from 1 to 255: CPU 0 starts the flushes \(got 0\)/,
+    /--fault CPU must be an integer from 1 to 1023: CPU 0 starts the flushes \(got 0\)/,
   ],
   [
     'a bench where no case lets it fire, for different reasons',

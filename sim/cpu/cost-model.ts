@@ -31,7 +31,7 @@
  */
 import { FLUSH_FULL, FLUSH_PARTIAL } from '../shared/layout.js';
 import type { TraceEvent } from '../shared/messages.js';
-import { apicCluster, type Profile } from '../shared/profile.js';
+import type { Profile } from '../shared/profile.js';
 import type { ProtocolTraits } from '../shared/protocols.js';
 
 /** User reads a cross-call makes on the target (workload `crosscall`). */
@@ -52,6 +52,8 @@ export interface ModelParams {
   self: number;
   /** Distance classes from `self` to every CPU. */
   distances: Uint8Array;
+  /** The ICR write that reaches each CPU: its x2APIC cluster (cluster mode) or itself. */
+  clusters: Int32Array;
   traits: ProtocolTraits;
   pages: number;
   seed: number;
@@ -136,8 +138,7 @@ export class FlushCostModel {
     this.busyUntil = new Float64Array(p.cpus);
     this.dequeuedAt = new Float64Array(p.cpus);
     this.irqsOffPhase = new Float64Array(p.cpus);
-    this.cluster = new Int32Array(p.cpus);
-    for (let cpu = 0; cpu < p.cpus; cpu++) this.cluster[cpu] = apicCluster(p.profile, cpu);
+    this.cluster = p.clusters;
     this.pti = p.profile.pti;
     for (let cpu = 0; cpu < p.cpus; cpu++) {
       this.irqsOffPhase[cpu] =

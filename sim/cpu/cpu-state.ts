@@ -25,6 +25,7 @@ import type { FlushCostModel } from './cost-model.js';
 import { Oracle } from './oracle.js';
 import { PagingStructureCache } from './psc.js';
 import { Tlb } from './tlb.js';
+import { type CpuHost, WaitPoint } from './wait-point.js';
 
 /** Where an access was made, for violation reports. */
 export const WHERE_USER = 0;
@@ -53,6 +54,31 @@ export interface CpuInit {
   cpu: number;
 }
 
+/**
+ * What every CPU on one worker thread shares: the view of the buffer and every CPU's TLB and
+ * paging-structure cache (broadcast invalidation reaches them all). Made once per worker, so a
+ * worker hosting 768 CPUs holds 768 of each, not 768².
+ */
+export interface MachineParts {
+  i32: Int32Array;
+  layout: Layout;
+  tlbs: Tlb[];
+  pscs: PagingStructureCache[];
+}
+
+export function machineParts(sab: SharedArrayBuffer, params: LayoutParams): MachineParts {
+  const i32 = new Int32Array(sab);
+  const layout = computeLayout(params);
+  const tables = AddressSpace.maxTables(layout.cpus);
+  const tlbs: Tlb[] = [];
+  const pscs: PagingStructureCache[] = [];
+  for (let c = 0; c < layout.cpus; c++) {
+    tlbs.push(new Tlb(i32, tlbBase(layout, c), layout.tlbSets, layout.tlbWays));
+    pscs.push(new PagingStructureCache(i32, pscBase(layout, c), tables));
+  }
+  return { i32, layout, tlbs, pscs };
+}
+
 export abstract class CpuState {
   readonly i32: Int32Array;
   readonly layout: Layout;
@@ -64,8 +90,8 @@ export abstract class CpuState {
   protected readonly irq: number;
   readonly tlb: Tlb;
   /** Every CPU's TLB and paging-structure cache, for broadcast invalidation. */
-  readonly tlbs: Tlb[];
-  protected readonly pscs: PagingStructureCache[];
+  readonly tlbs: readonly Tlb[];
+  protected readonly pscs: readonly PagingStructureCache[];
   protected readonly psc: PagingStructureCache;
   protected readonly oracle: Oracle;
   protected readonly doorbellIdx: number;
@@ -81,6 +107,11 @@ export abstract class CpuState {
   protected readonly whereNames: readonly string[];
   protected readonly handlerSpeculation: string;
   protected readonly idleSpeculation: string;
+
+  /** What this CPU waits for when its code yields (see wait-point.ts). */
+  readonly wait = new WaitPoint();
+  /** The engine driving this CPU's generators. */
+  protected readonly host: CpuHost;
 
   // ── per case ──
   protected opts!: ResolvedCaseOptions;
@@ -158,16 +189,22 @@ export abstract class CpuState {
 
   protected fault: FaultOptions | null = null;
   protected csdsSeen = 0;
+  /** Hung by an injected fault: every wait is hangWait() until the run is aborted. */
+  protected hung = false;
+  protected hangLimit = 0;
+  /** The deadline of the csd wait under way (0: none yet). */
+  protected waitDeadline = 0;
 
   protected remoteHandlerCycles = 0;
   /** Modeled cycles of the measured system calls (before the flush + the flush), summed. */
   protected callCycles = 0;
   protected remoteHandlers = 0;
 
-  constructor(init: CpuInit) {
-    this.i32 = new Int32Array(init.sab);
-    this.layout = computeLayout(init.layout);
-    this.id = init.cpu;
+  constructor(parts: MachineParts, cpu: number, host: CpuHost) {
+    this.i32 = parts.i32;
+    this.layout = parts.layout;
+    this.id = cpu;
+    this.host = host;
     this.n = this.layout.cpus;
     this.shared = tlbstateLine(this.layout, this.id);
     this.priv = privateLine(this.layout, this.id);
@@ -181,15 +218,8 @@ export abstract class CpuState {
     this.pmds = this.layout.pmds;
     this.fgen = this.layout.flushedGen;
     this.frames = this.layout.frames;
-    this.tlbs = [];
-    this.pscs = [];
-    const tables = AddressSpace.maxTables(this.n);
-    for (let c = 0; c < this.n; c++) {
-      this.tlbs.push(
-        new Tlb(this.i32, tlbBase(this.layout, c), this.layout.tlbSets, this.layout.tlbWays),
-      );
-      this.pscs.push(new PagingStructureCache(this.i32, pscBase(this.layout, c), tables));
-    }
+    this.tlbs = parts.tlbs;
+    this.pscs = parts.pscs;
     this.tlb = this.tlbs[this.id];
     this.psc = this.pscs[this.id];
     this.oracle = new Oracle(this.i32, this.layout, this.id, this.tlb);

@@ -1,36 +1,29 @@
 /**
- * Worker entry: one simulated CPU. Between cases the thread sits in its event loop (no spinning);
- * a `run` message runs a whole case synchronously and answers with `result` or `error`.
+ * Worker entry of the threads engine: one simulated CPU. Between cases the thread sits in its
+ * event loop (no spinning); a `run` message runs a whole case and answers with `result` or `error`.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { ErrorCodes, errorCodeOf, isFlushbenchError } from '../shared/errors.js';
 import { abortRun } from '../shared/machine-state.js';
-import type { ErrorMessage, FromCpu, ToCpu } from '../shared/messages.js';
-import { Cpu, type CpuInit } from './cpu.js';
+import type { FromCpu, ToCpu } from '../shared/messages.js';
+import { Cpu, type CpuInit, machineParts } from './cpu.js';
+import { errorReport, resultTransfer } from './report.js';
+import { ThreadHost } from './thread-host.js';
 
 const init = workerData as CpuInit;
-const cpu = new Cpu(init);
+const parts = machineParts(init.sab, init.layout);
+const host = new ThreadHost(parts.i32, parts.layout, init.cpu);
+const cpu = new Cpu(parts, init.cpu, host);
+host.attach(cpu.wait);
 const port = parentPort!;
 
 port.on('message', (msg: ToCpu) => {
   if (msg.type !== 'run') return;
   try {
-    const result = cpu.runCase(msg.config);
-    const transfer: ArrayBuffer[] = [result.counters.buffer as ArrayBuffer];
-    for (const a of [result.samplesNs, result.modeledCycles, result.iterationCycles]) {
-      if (a) transfer.push(a.buffer as ArrayBuffer);
-    }
-    port.postMessage(result satisfies FromCpu, transfer);
+    const result = host.runBlocking(cpu.runCase(msg.config));
+    port.postMessage(result satisfies FromCpu, resultTransfer(result));
   } catch (err) {
-    abortRun(cpu.i32, cpu.layout);
-    const code = errorCodeOf(err);
-    const message =
-      code === ErrorCodes.CPU_CRASHED
-        ? `CPU ${init.cpu} crashed: ${(err as Error)?.stack ?? String(err)}`
-        : (err as Error).message;
-    const about = isFlushbenchError(err) && err.cpu !== undefined ? err.cpu : init.cpu;
-    const reply: ErrorMessage = { type: 'error', cpu: init.cpu, about, code, message };
-    port.postMessage(reply satisfies FromCpu);
+    abortRun(parts.i32, parts.layout);
+    port.postMessage(errorReport(init.cpu, err) satisfies FromCpu);
   }
 });
 

@@ -16,16 +16,22 @@ import {
   kStop,
   MM_ID,
 } from '../shared/layout.js';
-import type { CaseConfig, CpuResult, TraceEvent } from '../shared/messages.js';
-import { distance } from '../shared/profile.js';
+import {
+  C_CSDS_HANDLED,
+  type CaseConfig,
+  type CpuResult,
+  type TraceEvent,
+} from '../shared/messages.js';
 import { PROTOCOL_TRAITS } from '../shared/protocols.js';
 import { FlushCostModel, mix32 } from './cost-model.js';
 import { WHERE_END, WHERE_USER } from './cpu-state.js';
 import { NMI_USER_PERIOD } from './deferred-flush.js';
 import { CpuInitiator } from './initiator.js';
+import { distancesFrom, placementOf } from './placement.js';
 import { PARK_SLICE_MS } from './smp.js';
+import { W_BARRIER, W_START, type Waits } from './wait-point.js';
 
-export type { CpuInit } from './cpu-state.js';
+export { type CpuInit, type MachineParts, machineParts } from './cpu-state.js';
 
 /** Spin mode: polls between looks at the clock and the abort flag (≈ tens of µs). */
 const SPIN_POLLS = 4096;
@@ -33,8 +39,11 @@ const SPIN_POLLS = 4096;
 const PARK_POLLS = 256;
 
 export class Cpu extends CpuInitiator {
-  /** Runs one case to the end and returns this CPU's results. Throws on a failure. */
-  runCase(cfg: CaseConfig): CpuResult {
+  /**
+   * Runs one case to the end and returns this CPU's results; each yield is a wait point (see
+   * wait-point.ts). Throws on a failure.
+   */
+  *runCase(cfg: CaseConfig): Waits<CpuResult> {
     this.setupCase(cfg);
     const i32 = this.i32;
     // Every CPU starts with the mm loaded and its TLB and paging-structure cache warm, as the
@@ -46,7 +55,7 @@ export class Cpu extends CpuInitiator {
     const lazy = !this.initiator && this.opts.workload === 'idle';
     // Idle in lazy TLB mode: the mm stays loaded, but flushes skip this CPU.
     if (lazy) Atomics.store(i32, this.shared + kCpuIsLazy, 1);
-    this.barrier(kReadyCount, 'start');
+    yield* this.barrier(kReadyCount, 'start');
 
     let samplesNs: Float64Array | null = null;
     let modeled: Float64Array | null = null;
@@ -57,7 +66,7 @@ export class Cpu extends CpuInitiator {
       modeled = new Float64Array(this.opts.flushes);
       iterations = new Float64Array(this.opts.flushes);
       trace = this.opts.trace && this.id === 0 ? [] : null;
-      samplesNs = this.runInitiator(samplesNs, modeled, iterations, trace);
+      samplesNs = yield* this.runInitiator(samplesNs, modeled, iterations, trace);
       // The last initiator to finish stops everyone.
       if (Atomics.add(i32, kInitiatorsDone, 1) + 1 === this.initiatorCount()) {
         // Pairs with respond()'s load of kStop on every CPU.
@@ -65,7 +74,7 @@ export class Cpu extends CpuInitiator {
         for (let c = 0; c < this.n; c++) this.wake(c);
       }
     }
-    this.respond();
+    yield* this.respond();
 
     // The run is over. Lazy CPUs, which kept the mm's page tables loaded all along, return to
     // the mm (catching up through tlb_gen); then every non-initiator touches its working set once
@@ -76,7 +85,7 @@ export class Cpu extends CpuInitiator {
       this.switchMmIrqsOff();
     }
     if (!this.initiator) this.warmPass(WHERE_END);
-    this.barrier(kDoneCount, 'end');
+    yield* this.barrier(kDoneCount, 'end');
     if (this.initiator) this.sweepLostWrites();
 
     return {
@@ -112,8 +121,9 @@ export class Cpu extends CpuInitiator {
     this.flushLazy = freedTablesHonoured;
     this.userAccessesBeforeFlush = traits.userAccessesBeforeFlush;
     this.nmiChecksUaccess = traits.nmiChecksUaccess;
-    this.spin = cfg.waitMode === 'spin';
-    this.pollBudget = this.spin ? SPIN_POLLS : PARK_POLLS;
+    // The cooperative engine neither spins nor parks: a wait that is not over yields at once.
+    this.spin = !this.host.cooperative && cfg.waitMode === 'spin';
+    this.pollBudget = this.host.cooperative ? 1 : this.spin ? SPIN_POLLS : PARK_POLLS;
     this.initiator = o.workload === 'multi' || this.id === 0;
     this.userWork = o.workload !== 'idle' && o.workload !== 'idle-loaded';
     this.idleLoaded = o.workload === 'idle-loaded';
@@ -149,18 +159,22 @@ export class Cpu extends CpuInitiator {
     this.order = o.trace ? [] : null;
     this.fault = o.fault && o.fault.cpu === this.id ? o.fault : null;
     this.csdsSeen = 0;
+    this.hung = false;
+    this.waitDeadline = 0;
+    this.wait.runnable(W_START);
     this.oracle.setupCase(this.space);
     this.remoteHandlerCycles = 0;
     this.callCycles = 0;
     this.remoteHandlers = 0;
     this.tlb.clock = 0;
-    const distances = new Uint8Array(this.n);
-    for (let c = 0; c < this.n; c++) distances[c] = distance(cfg.profile.topology, this.id, c);
+    const placement = placementOf(cfg.profile, this.n);
+    const distances = distancesFrom(placement, this.id, new Uint8Array(this.n));
     this.model = new FlushCostModel({
       profile: cfg.profile,
       cpus: this.n,
       self: this.id,
       distances,
+      clusters: placement.cluster,
       traits,
       pages: o.pages,
       seed: o.seed,
@@ -172,7 +186,7 @@ export class Cpu extends CpuInitiator {
   }
 
   /** A barrier around the case, bounded; the last CPU to arrive wakes the others. */
-  protected barrier(idx: number, what: string): void {
+  protected *barrier(idx: number, what: string): Waits {
     const i32 = this.i32;
     // Arrive; the last to arrive wakes those parked below on the same word.
     if (Atomics.add(i32, idx, 1) + 1 >= this.n) {
@@ -190,8 +204,20 @@ export class Cpu extends CpuInitiator {
           this.id,
         );
       }
-      // Pairs with the last arriver's notify.
-      Atomics.wait(i32, idx, arrived, PARK_SLICE_MS);
+      // Pairs with the last arriver's notify (threads); looked at after every step (cooperative).
+      this.wait.untilAtLeast(W_BARRIER, idx, this.n);
+      this.wait.sleep(idx, arrived, PARK_SLICE_MS, false);
+      yield;
     }
+  }
+
+  /** csds this CPU handled so far in the case (a schedule's steps tell what each step did). */
+  get csdsHandled(): number {
+    return this.counters[C_CSDS_HANDLED];
+  }
+
+  /** Accesses the oracle checked on this CPU so far in the case. */
+  get accessesChecked(): number {
+    return this.oracle.checkedAccesses;
   }
 }

@@ -41,6 +41,7 @@ import {
 import { WHERE_REFAULT } from './cpu-state.js';
 import { rangeEnd } from './tlb-gen.js';
 import { CpuUserWork, USER_IDLE_SLICE_MS } from './user-work.js';
+import { W_ACK, W_TLBSYNC, W_USER, type Waits } from './wait-point.js';
 
 /** tinybench's own warm-up, after ours has had V8 optimize the flush path. */
 const TINYBENCH_WARMUP_ITERATIONS = 16;
@@ -49,28 +50,36 @@ const TINYBENCH_WARMUP_MS = 10;
 const MIN_WARMUP_FLUSHES = 8;
 
 export abstract class CpuInitiator extends CpuUserWork {
-  protected runInitiator(
+  protected *runInitiator(
     samplesNs: Float64Array,
     modeled: Float64Array,
     iterations: Float64Array,
     trace: TraceEvent[] | null,
-  ): Float64Array {
+  ): Waits<Float64Array> {
     const o = this.opts;
     // Warm-up until V8 has optimized the flush path (a few thousand flushes here) or the time
     // budget is spent, whichever comes first: parked CPUs make each flush slow at high counts.
+    // The cooperative engine counts its warm-up and never times it, so that a schedule replays.
+    const counted = this.host.cooperative;
     const warmEnd = performance.now() + o.warmupMs;
     let k = 0;
-    for (; k < o.warmupFlushes && (k < MIN_WARMUP_FLUSHES || performance.now() < warmEnd); k++) {
-      this.iteration(null, null, null, -1, null);
+    for (
+      ;
+      k < o.warmupFlushes && (counted || k < MIN_WARMUP_FLUSHES || performance.now() < warmEnd);
+      k++
+    ) {
+      yield* this.iteration(null, null, null, -1, null);
     }
     this.warmupRun = k;
     // A traced flush comes after the warm-up and stays out of the samples: recording allocates.
-    if (trace !== null) this.iteration(null, null, null, -1, trace);
+    if (trace !== null) yield* this.iteration(null, null, null, -1, trace);
     // Modeled time starts at the first measured flush, so the model sees the same environment
     // (interrupt-disabled windows) however long the warm-up ran.
     this.modeledClock = 0;
     if (o.timeMs > 0) return this.measureWithTinybench(modeled, iterations);
-    for (let j = 0; j < o.flushes; j++) this.iteration(samplesNs, modeled, iterations, j, null);
+    for (let j = 0; j < o.flushes; j++) {
+      yield* this.iteration(samplesNs, modeled, iterations, j, null);
+    }
     return samplesNs;
   }
 
@@ -78,7 +87,8 @@ export abstract class CpuInitiator extends CpuUserWork {
    * tinybench times the flush call alone, here in the initiating CPU's worker: the zap runs in
    * beforeEach, the writeback, refault and model in afterEach. It runs at least `flushes`
    * iterations and at least `timeMs` of flush time; the modeled cycles of the first `flushes`
-   * measured flushes are kept, so they stay the same however many the time budget adds.
+   * measured flushes are kept, so they stay the same however many the time budget adds. The
+   * threads engine only: the timed call must finish on its own (host.runBlocking).
    */
   protected measureWithTinybench(modeled: Float64Array, iterations: Float64Array): Float64Array {
     const o = this.opts;
@@ -94,14 +104,17 @@ export abstract class CpuInitiator extends CpuUserWork {
       throws: true,
       now: () => performance.now(),
     });
-    bench.add('flush', () => this.flushOnce(), {
+    const host = this.host;
+    bench.add('flush', () => host.runBlocking(this.flushOnce()), {
       beforeAll: (mode) => {
         warming = mode === 'warmup';
       },
-      beforeEach: () => this.beforeFlush(),
+      beforeEach: () => host.runBlocking(this.beforeFlush()),
       afterEach: () => {
         const j = !warming && measured < o.flushes ? measured++ : -1;
-        this.afterFlush(j >= 0 ? modeled : null, j >= 0 ? iterations : null, j, null);
+        host.runBlocking(
+          this.afterFlush(j >= 0 ? modeled : null, j >= 0 ? iterations : null, j, null),
+        );
         this.flushesRun++;
       },
     });
@@ -117,28 +130,33 @@ export abstract class CpuInitiator extends CpuUserWork {
   }
 
   /** One zap → flush → refault, measured into slot j of the arrays when they are given. */
-  protected iteration(
+  protected *iteration(
     samplesNs: Float64Array | null,
     modeled: Float64Array | null,
     iterations: Float64Array | null,
     j: number,
     trace: TraceEvent[] | null,
-  ): void {
+  ): Waits {
+    // A hung initiator (workload multi) starts nothing more.
+    while (this.hung) {
+      this.hangWait();
+      yield;
+    }
     this.flushesRun++;
-    this.beforeFlush();
+    yield* this.beforeFlush();
     this.recording = trace !== null;
     const t0 = performance.now();
-    this.flushOnce();
+    yield* this.flushOnce();
     const t1 = performance.now();
     if (this.recording) this.note('flush-returned', -1);
     this.recording = false;
     if (samplesNs !== null) samplesNs[j] = (t1 - t0) * 1e6;
-    this.afterFlush(modeled, iterations, j, trace);
+    yield* this.afterFlush(modeled, iterations, j, trace);
   }
 
   /** madvise(DONTNEED)'s zap, and the cross-call queued ahead of the flush (crosscall). */
-  protected beforeFlush(): void {
-    if (this.crosscall) this.sendCalls(CSD_CALL_BEFORE);
+  protected *beforeFlush(): Waits {
+    if (this.crosscall) yield* this.sendCalls(CSD_CALL_BEFORE);
     this.zap();
     // inc_mm_tlb_gen(): after the PTE changes, before anyone is asked to flush. Pairs with the
     // targets' load in flushTlbFunc and with switchMmIrqsOff on a CPU leaving lazy mode.
@@ -146,8 +164,8 @@ export abstract class CpuInitiator extends CpuUserWork {
   }
 
   /** The timed part: flush_tlb_mm_range() of the zapped range. */
-  protected flushOnce(): void {
-    this.localKind = this.flushTlbMmRange(
+  protected *flushOnce(): Waits {
+    this.localKind = yield* this.flushTlbMmRange(
       this.zapStart,
       this.zapStart + this.opts.pages,
       this.newTlbGen,
@@ -155,17 +173,17 @@ export abstract class CpuInitiator extends CpuUserWork {
   }
 
   /** Writeback, the cross-call behind the flush, the refault; then the model, untimed. */
-  protected afterFlush(
+  protected *afterFlush(
     modeled: Float64Array | null,
     iterations: Float64Array | null,
     j: number,
     trace: TraceEvent[] | null,
-  ): void {
+  ): Waits {
     const o = this.opts;
     const i32 = this.i32;
     const model = this.model;
     this.retire();
-    if (this.crosscall) this.sendCalls(CSD_CALL_AFTER);
+    if (this.crosscall) yield* this.sendCalls(CSD_CALL_AFTER);
     this.refault();
     // What each target's flush did is in its csd (SYNC csds only: an ASYNC one is the
     // sender's again once unlocked).
@@ -192,7 +210,13 @@ export abstract class CpuInitiator extends CpuUserWork {
       this.callCycles += pre + flushCycles + model.postFlushCycles;
       this.counters[C_MODELED_LINE_TRANSFERS] += model.lineTransfers;
     }
-    if (this.userWork && o.workload === 'multi') this.userBurst(o.userBurst);
+    if (this.userWork && o.workload === 'multi') {
+      this.userBurst(o.userBurst);
+      // Back in user code between two system calls: another CPU may run here (and IPI us while
+      // the burst's translations are cached).
+      this.wait.runnable(W_USER);
+      yield;
+    }
     if (Atomics.load(i32, this.doorbellIdx) !== this.seenDoorbell) this.handleIpi();
   }
 
@@ -282,7 +306,7 @@ export abstract class CpuInitiator extends CpuUserWork {
    * flush_tlb_mm_range(): flushes [start, end) of the mm on every CPU that may cache it, by the
    * protocol under test. Returns the kind of the local flush. Fills model.targets.
    */
-  protected flushTlbMmRange(start: number, end: number, newTlbGen: number): number {
+  protected *flushTlbMmRange(start: number, end: number, newTlbGen: number): Waits<number> {
     const i32 = this.i32;
     const o = this.opts;
     end = rangeEnd(start, end, o.singlePageFlushCeiling);
@@ -290,7 +314,7 @@ export abstract class CpuInitiator extends CpuUserWork {
     if (this.recording) this.note('flush-start', -1);
     if (this.broadcast) {
       this.model.nTargets = 0;
-      this.broadcastFlush(start, end);
+      yield* this.broadcastFlush(start, end);
       return FLUSH_NONE;
     }
     const targets = this.model.targets;
@@ -311,13 +335,14 @@ export abstract class CpuInitiator extends CpuUserWork {
     }
     let csdFlags = this.flushBeforeAck ? CSD_FLAG_LOCK | CSD_TYPE_SYNC : CSD_FLAG_LOCK;
     if (this.recording) csdFlags |= CSD_FLAG_RECORD;
-    this.queueFlushes(targets, n, byRef, csdFlags, start, end, newTlbGen);
+    yield* this.queueFlushes(targets, n, byRef, csdFlags, start, end, newTlbGen);
     if (!this.localFlushFirst) {
       localKind = this.flushTlbFunc(start, end, newTlbGen);
       if (this.recording) this.note('local-flush-done', -1);
     }
     for (let i = 0; i < n; i++) {
-      this.csdLockWait(this.csdAt(targets[i], CSD_FLUSH), targets[i]);
+      const csd = this.csdAt(targets[i], CSD_FLUSH);
+      while (!this.csdUnlocked(csd, targets[i], W_ACK)) yield;
       if (this.recording) this.note('ack-seen', targets[i]);
     }
     return localKind;
@@ -327,7 +352,7 @@ export abstract class CpuInitiator extends CpuUserWork {
    * INVLPGB + TLBSYNC: the initiator invalidates the entries in every TLB itself, then waits
    * until no CPU still has an access in flight that may have used one of them.
    */
-  protected broadcastFlush(start: number, end: number): void {
+  protected *broadcastFlush(start: number, end: number): Waits {
     const i32 = this.i32;
     const full = end === TLB_FLUSH_ALL;
     const freedTables = this.opts.freedTables;
@@ -336,7 +361,7 @@ export abstract class CpuInitiator extends CpuUserWork {
       if (full) tlb.invalidateRemoteMm(MM_ID);
       else for (let vpn = start; vpn < end; vpn++) tlb.invalidateRemote(MM_ID, vpn);
       // INVLPGB with page-walk-cache invalidation, when tables were freed.
-      if (freedTables) this.pscs[c].invalidateRemote();
+      if (freedTables) this.pscs[c].invalidateRemote(this.space.tables);
     }
     this.counters[C_BROADCAST_INVALIDATIONS] += full ? 1 : end - start;
     if (this.recording) this.note('invlpgb-done', -1);
@@ -353,11 +378,14 @@ export abstract class CpuInitiator extends CpuUserWork {
         if (++polls < this.pollBudget) continue;
         polls = 0;
         deadline = this.checkDeadline(deadline, c, `an access in flight during TLBSYNC`);
-        // A plain sleep, not a wait for a signal: nothing notifies kCpuAccessSeq (an access
-        // would pay for it every time). Parked CPUs outnumber the cores here, so the CPU in
-        // flight needs ours to finish its access; the word is compared first, so this returns
-        // at once when it already has.
-        if (!this.spin) Atomics.wait(i32, idx, seq, USER_IDLE_SLICE_MS);
+        // Nothing notifies kCpuAccessSeq (an access would pay for it every time): a cooperative
+        // engine looks at it after every step, and a parked thread sleeps a slice on the word
+        // itself — parked CPUs outnumber the cores here, so the CPU in flight needs ours to
+        // finish its access; the word is compared first, so this returns at once when it has.
+        this.wait.until(W_TLBSYNC, c, idx, seq, -1, 0);
+        this.wait.polled = true;
+        if (!this.spin) this.wait.sleep(idx, seq, USER_IDLE_SLICE_MS, false);
+        yield;
       }
     }
     if (this.recording) this.note('tlbsync-done', -1);

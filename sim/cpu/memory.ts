@@ -150,7 +150,7 @@ export abstract class CpuMemory extends CpuState {
       // A lazy CPU is flushed only when page tables were freed: it leaves the mm (Linux switches
       // it to init_mm), which here means dropping everything and catching up.
       this.tlb.flushAll();
-      this.psc.flush();
+      this.psc.flush(this.space.tables);
       this.counters[C_FULL_FLUSHES]++;
       i32[localIdx] = Atomics.load(i32, kMmTlbGen);
       return FLUSH_FULL;
@@ -162,13 +162,13 @@ export abstract class CpuMemory extends CpuState {
     // is what flush_tlb_func() relies on when page tables were freed.
     if (kind === FLUSH_PARTIAL) {
       for (let vpn = start; vpn < end; vpn++) this.tlb.invlpg(MM_ID, vpn);
-      this.psc.flush();
+      this.psc.flush(this.space.tables);
       this.counters[C_INVLPGS] += end - start;
       this.counters[C_PARTIAL_FLUSHES]++;
       i32[localIdx] = newTlbGen;
     } else if (kind === FLUSH_FULL) {
       this.tlb.flushAll();
-      this.psc.flush();
+      this.psc.flush(this.space.tables);
       this.counters[C_FULL_FLUSHES]++;
       i32[localIdx] = mmTlbGen;
     }
@@ -188,7 +188,7 @@ export abstract class CpuMemory extends CpuState {
     const mmTlbGen = Atomics.load(i32, kMmTlbGen);
     if (i32[this.priv + kCpuLocalTlbGen] < mmTlbGen) {
       this.tlb.flushAll();
-      this.psc.flush();
+      this.psc.flush(this.space.tables);
       this.counters[C_FULL_FLUSHES]++;
       this.counters[C_CATCH_UP_FLUSHES]++;
       i32[this.priv + kCpuLocalTlbGen] = mmTlbGen;

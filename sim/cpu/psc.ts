@@ -37,15 +37,18 @@ export class PagingStructureCache {
     Atomics.store(this.i32, this.base + t, 0);
   }
 
-  /** Everything goes (INVLPG or a full flush on this CPU). */
-  flush(): void {
-    this.i32.fill(0, this.base, this.base + this.tables);
+  /**
+   * Everything goes (INVLPG or a full flush on this CPU). `used`: the tables the case's address
+   * space has (the rest were never filled), so a flush costs the case's tables, not the machine's.
+   */
+  flush(used: number): void {
+    this.i32.fill(0, this.base, this.base + Math.min(used, this.tables));
   }
 
-  /** Broadcast invalidation run by another CPU: clears every cached entry it sees. */
-  invalidateRemote(): void {
+  /** Broadcast invalidation run by another CPU: clears every cached entry it sees (of `used`). */
+  invalidateRemote(used: number): void {
     const i32 = this.i32;
-    for (let e = this.base, end = this.base + this.tables; e < end; e++) {
+    for (let e = this.base, end = this.base + Math.min(used, this.tables); e < end; e++) {
       const v = i32[e];
       // Pairs with fill's store: an entry refilled meanwhile names the new table and stays.
       if (v !== 0) Atomics.compareExchange(i32, e, v, 0);

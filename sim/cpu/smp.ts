@@ -17,7 +17,6 @@ import {
   kCpuIrqsEnabled,
   kCpuIsLazy,
   kCpuLoadedMm,
-  kCpuParked,
   kCpuWakeSeq,
   kCsdFlags,
   kCsdFlushKind,
@@ -26,6 +25,7 @@ import {
   kCsdInfoNewTlbGen,
   kCsdInfoStart,
   kCsdSrc,
+  kExitedCpu,
   kInfoEnd,
   kInfoNewTlbGen,
   kInfoStart,
@@ -43,6 +43,7 @@ import {
 import { CROSSCALL_READS } from './cost-model.js';
 import { WHERE_CROSSCALL } from './cpu-state.js';
 import { CpuDeferredFlush } from './deferred-flush.js';
+import { W_CSD_LOCK, W_HUNG, type Waits } from './wait-point.js';
 
 /** Longest single Atomics.wait: deadlines and the abort flag are looked at this often. */
 export const PARK_SLICE_MS = 5;
@@ -52,36 +53,59 @@ export abstract class CpuSmp extends CpuDeferredFlush {
     return this.layout.csds + csdIndex(this.layout, this.id, target, kind) * LINE;
   }
 
-  /** csd_lock(): wait until the target unlocked our previous use of this csd, then lock it. */
-  protected csdLock(csd: number, target: number, flags: number): void {
-    this.csdLockWait(csd, target);
-    // Only the owner sets LOCK and only the target clears it, so a plain store suffices: the
-    // ring push's compareExchange that follows publishes it with the rest of the csd.
-    this.i32[csd + kCsdFlags] = flags;
-  }
-
-  /** csd_lock_wait(): bounded; takes our own IPIs meanwhile (interrupts are on). */
-  protected csdLockWait(csd: number, target: number): void {
+  /**
+   * csd_lock_wait(), one look: true once the target has unlocked `csd`. Otherwise it polls for a
+   * while, taking our own IPIs meanwhile (interrupts are on: another initiator may be waiting on
+   * us in workload multi), then fills this.wait and returns false — the caller yields and asks
+   * again: `while (!this.csdUnlocked(csd, target, W_ACK)) yield;`. Bounded by the csd-lock timeout.
+   */
+  protected csdUnlocked(csd: number, target: number, why: number): boolean {
     const i32 = this.i32;
+    if (this.hung) return this.hangWait();
     // Pairs with csdUnlock's Atomics.store on the target.
-    if ((Atomics.load(i32, csd + kCsdFlags) & CSD_FLAG_LOCK) === 0) return;
-    let polls = 0;
-    let deadline = 0;
-    for (;;) {
-      // Another initiator may be waiting on us (workload multi): take our IPIs.
-      if (Atomics.load(i32, this.doorbellIdx) !== this.seenDoorbell) this.handleIpi();
-      if ((Atomics.load(i32, csd + kCsdFlags) & CSD_FLAG_LOCK) === 0) return;
-      if (++polls < this.pollBudget) continue;
-      polls = 0;
-      deadline = this.checkDeadline(deadline, target, this.describeCsd(csd));
-      if (!this.spin) {
-        // Read the wake sequence before the last look, so an unlock in between is not missed.
-        const seq = Atomics.load(i32, this.wakeSeqIdx);
-        if ((Atomics.load(i32, csd + kCsdFlags) & CSD_FLAG_LOCK) === 0) return;
-        if (Atomics.load(i32, this.doorbellIdx) !== this.seenDoorbell) continue;
-        this.park(seq, PARK_SLICE_MS);
+    let flags = Atomics.load(i32, csd + kCsdFlags);
+    if ((flags & CSD_FLAG_LOCK) === 0) return this.waitOver();
+    for (let polls = 0; polls < this.pollBudget; polls++) {
+      if (Atomics.load(i32, this.doorbellIdx) !== this.seenDoorbell) {
+        this.handleIpi();
+        if (this.hung) return this.hangWait();
+      }
+      flags = Atomics.load(i32, csd + kCsdFlags);
+      if ((flags & CSD_FLAG_LOCK) === 0) return this.waitOver();
+    }
+    this.waitDeadline = this.checkDeadline(this.waitDeadline, target, this.describeCsd(csd));
+    // Runnable again once the csd's flags change or an IPI of ours comes in.
+    this.wait.until(why, target, csd + kCsdFlags, flags, this.doorbellIdx, this.seenDoorbell);
+    if (!this.spin) {
+      // Read the wake sequence before the last look, so an unlock in between is not missed.
+      const seq = Atomics.load(i32, this.wakeSeqIdx);
+      if ((Atomics.load(i32, csd + kCsdFlags) & CSD_FLAG_LOCK) === 0) return this.waitOver();
+      if (Atomics.load(i32, this.doorbellIdx) === this.seenDoorbell) {
+        this.wait.sleep(this.wakeSeqIdx, seq, PARK_SLICE_MS, true);
       }
     }
+    return false;
+  }
+
+  /** A wait ended: the next one starts its deadline afresh. */
+  protected waitOver(): true {
+    this.waitDeadline = 0;
+    return true;
+  }
+
+  /**
+   * The hung CPU's wait (an injected fault): interrupts off, the csd never unlocked; only the
+   * abort, or our own limit, ends it. Returns false, as a wait that is not over.
+   */
+  protected hangWait(): false {
+    if (Atomics.load(this.i32, kAbort) !== 0) throw runAborted(this.id);
+    if (performance.now() > this.hangLimit) {
+      throw cpuStuck(`CPU ${this.id} hung with interrupts off (injected fault)`, this.id);
+    }
+    // Only the abort frees it; it is looked at again when nothing else can run.
+    this.wait.until(W_HUNG, -1, kAbort, 0, -1, 0);
+    this.wait.sleep(this.wakeSeqIdx, Atomics.load(this.i32, this.wakeSeqIdx), PARK_SLICE_MS, false);
+    return false;
   }
 
   /** csd_unlock(): the acknowledgement. */
@@ -98,22 +122,11 @@ export abstract class CpuSmp extends CpuDeferredFlush {
     if (!this.spin) this.wake(target);
   }
 
-  /** Gives `cpu` a reason to look again, and wakes it if it is parked. */
+  /** Gives `cpu` a reason to look again, and wakes it if it is parked (or switched out). */
   protected wake(cpu: number): void {
-    const l = irqBlock(this.layout, cpu);
-    // Pairs with park(): a parked CPU's Atomics.wait compares against this sequence.
-    Atomics.add(this.i32, l + kCpuWakeSeq, 1);
-    // Dekker with park()'s store of kCpuParked: either we see it parked, or it sees the new seq.
-    if (Atomics.load(this.i32, l + kCpuParked) !== 0) Atomics.notify(this.i32, l + kCpuWakeSeq);
-  }
-
-  protected park(seq: number, sliceMs: number): void {
-    // Announce the park first; pairs with wake()'s load of kCpuParked.
-    Atomics.store(this.i32, this.parkedIdx, 1);
-    // Returns at once if the sequence moved since `seq` was read; pairs with wake()'s add.
-    Atomics.wait(this.i32, this.wakeSeqIdx, seq, sliceMs);
-    // Back to polling: wakers may skip the notify again.
-    Atomics.store(this.i32, this.parkedIdx, 0);
+    // Pairs with the parking thread's Atomics.wait on this sequence (thread-host.ts).
+    Atomics.add(this.i32, irqBlock(this.layout, cpu) + kCpuWakeSeq, 1);
+    this.host.woken(cpu);
   }
 
   protected describeCsd(csd: number): string {
@@ -148,7 +161,7 @@ export abstract class CpuSmp extends CpuDeferredFlush {
   }
 
   /** smp_call_function_many_cond(): lock, fill and queue every csd, then raise the IPIs. */
-  protected queueFlushes(
+  protected *queueFlushes(
     targets: Int32Array,
     n: number,
     byRef: boolean,
@@ -156,13 +169,16 @@ export abstract class CpuSmp extends CpuDeferredFlush {
     start: number,
     end: number,
     newTlbGen: number,
-  ): void {
+  ): Waits {
     const i32 = this.i32;
     let ipis = 0;
     for (let i = 0; i < n; i++) {
       const target = targets[i];
       const csd = this.csdAt(target, CSD_FLUSH);
-      this.csdLock(csd, target, flags);
+      // csd_lock(): only the owner sets LOCK and only the target clears it, so a plain store
+      // suffices: the ring push's compareExchange that follows publishes it with the rest.
+      while (!this.csdUnlocked(csd, target, W_CSD_LOCK)) yield;
+      i32[csd + kCsdFlags] = flags;
       i32[csd + kCsdSrc] = this.id;
       if (byRef) {
         i32[csd + kCsdFunc] = FUNC_FLUSH_TLB_REF;
@@ -188,13 +204,14 @@ export abstract class CpuSmp extends CpuDeferredFlush {
   }
 
   /** Queues a cross-call that reads user memory on every CPU running the mm (ASYNC csd). */
-  protected sendCalls(kind: number): void {
+  protected *sendCalls(kind: number): Waits {
     const i32 = this.i32;
     const n = this.collectTargets(this.callTargets, false);
     for (let i = 0; i < n; i++) {
       const target = this.callTargets[i];
       const csd = this.csdAt(target, kind);
-      this.csdLock(csd, target, CSD_FLAG_LOCK);
+      while (!this.csdUnlocked(csd, target, W_CSD_LOCK)) yield;
+      i32[csd + kCsdFlags] = CSD_FLAG_LOCK;
       i32[csd + kCsdFunc] = FUNC_READ_USER;
       i32[csd + kCsdSrc] = this.id;
       const number = csdIndex(this.layout, this.id, target, kind);
@@ -217,6 +234,8 @@ export abstract class CpuSmp extends CpuDeferredFlush {
       const v = ringPeek(i32, this.irq, this.ringCap);
       if (v === 0) return;
       this.handleCsd(v - 1, viaIpi);
+      // A hung CPU never finishes this handler: the csd stays queued and locked.
+      if (this.hung) return;
       ringAdvance(i32, this.irq, this.ringCap);
       viaIpi = false;
     }
@@ -231,7 +250,10 @@ export abstract class CpuSmp extends CpuDeferredFlush {
     const src = i32[csd + kCsdSrc];
     const rec = (flags & CSD_FLAG_RECORD) !== 0;
     this.counters[C_CSDS_HANDLED]++;
-    if (this.fault !== null && ++this.csdsSeen >= this.fault.afterCsds) this.injectFault();
+    if (this.fault !== null && ++this.csdsSeen >= this.fault.afterCsds) {
+      this.injectFault();
+      if (this.hung) return;
+    }
     if (rec) this.note('handler-start', src);
     if (func === FUNC_FLUSH_TLB_REF) {
       // The info is read from the sender's stack while the csd is still locked (SYNC).
@@ -303,21 +325,14 @@ export abstract class CpuSmp extends CpuDeferredFlush {
     this.fault = null;
     if (f.kind === 'throw')
       throw new Error(`injected fault: CPU ${this.id} threw in its IPI handler`);
-    if (f.kind === 'exit') process.exit(70);
-    // hang: interrupts off, never unlock; only the abort flag (or our own limit) ends it.
-    Atomics.store(this.i32, this.priv + kCpuIrqsEnabled, 0);
-    const limit = performance.now() + 4 * this.cfg.csdLockTimeoutMs;
-    while (Atomics.load(this.i32, kAbort) === 0) {
-      if (performance.now() > limit) {
-        throw cpuStuck(`CPU ${this.id} hung with interrupts off (injected fault)`, this.id);
-      }
-      Atomics.wait(
-        this.i32,
-        this.wakeSeqIdx,
-        Atomics.load(this.i32, this.wakeSeqIdx),
-        PARK_SLICE_MS,
-      );
+    if (f.kind === 'exit') {
+      // Name ourselves first: a cooperative worker hosts many CPUs. Read by the machine.
+      Atomics.store(this.i32, kExitedCpu, this.id + 1);
+      process.exit(70);
     }
-    throw runAborted(this.id);
+    // hang: interrupts off, never unlock; from now on every wait of this CPU is hangWait().
+    Atomics.store(this.i32, this.priv + kCpuIrqsEnabled, 0);
+    this.hung = true;
+    this.hangLimit = performance.now() + 4 * this.cfg.csdLockTimeoutMs;
   }
 }

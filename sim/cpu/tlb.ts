@@ -1,6 +1,8 @@
 /**
- * A set-associative TLB in the SharedArrayBuffer: three arrays of sets × ways Int32 — the tag,
- * the PTE word the entry was filled from (frame slot and generation), and an LRU stamp.
+ * A set-associative TLB in the SharedArrayBuffer: sets × ways entries of three Int32 each, side by
+ * side — the tag, the PTE word the entry was filled from (frame slot and generation), and an LRU
+ * stamp — so that a lookup reads one or two cache lines of the set, not three arrays' worth: a
+ * machine of 768 CPUs keeps 768 TLBs, far more than the host's caches hold.
  *
  * The tag is mm << 20 | (vpn + 1); 0 means invalid. Only the owning CPU fills and reads its TLB.
  * The one foreign writer is broadcast invalidation (INVLPGB), which clears tags with a CAS on the
@@ -9,6 +11,10 @@
  */
 
 const TAG_VPN_BITS = 20;
+/** Int32 words per entry: tag, PTE, stamp. */
+export const TLB_ENTRY_WORDS = 3;
+const PTE = 1;
+const STAMP = 2;
 
 export function tlbTag(mm: number, vpn: number): number {
   return (mm << TAG_VPN_BITS) | (vpn + 1);
@@ -16,9 +22,8 @@ export function tlbTag(mm: number, vpn: number): number {
 
 export class Tlb {
   readonly i32: Int32Array;
-  readonly tags: number;
-  readonly ptes: number;
-  readonly stamps: number;
+  /** Word of entry 0's tag; entry e's words start at base + e × TLB_ENTRY_WORDS. */
+  readonly base: number;
   readonly sets: number;
   readonly ways: number;
   readonly entries: number;
@@ -30,58 +35,60 @@ export class Tlb {
     this.sets = sets;
     this.ways = ways;
     this.entries = sets * ways;
-    this.tags = base;
-    this.ptes = base + this.entries;
-    this.stamps = base + 2 * this.entries;
+    this.base = base;
+  }
+
+  /** The word of the first way of the set `vpn` maps to. */
+  private setOf(vpn: number): number {
+    return this.base + (vpn & (this.sets - 1)) * this.ways * TLB_ENTRY_WORDS;
   }
 
   /** The entry index holding (mm, vpn), stamped as used, or -1. */
   lookup(mm: number, vpn: number): number {
     const tag = tlbTag(mm, vpn);
-    const first = this.tags + (vpn & (this.sets - 1)) * this.ways;
+    const first = this.setOf(vpn);
     const i32 = this.i32;
-    for (let e = first, end = first + this.ways; e < end; e++) {
-      if (i32[e] === tag) {
-        i32[e - this.tags + this.stamps] = ++this.clock;
-        return e - this.tags;
+    for (let w = first, end = first + this.ways * TLB_ENTRY_WORDS; w < end; w += TLB_ENTRY_WORDS) {
+      if (i32[w] === tag) {
+        i32[w + STAMP] = ++this.clock;
+        return (w - this.base) / TLB_ENTRY_WORDS;
       }
     }
     return -1;
   }
 
   pteOf(entry: number): number {
-    return this.i32[this.ptes + entry];
+    return this.i32[this.base + entry * TLB_ENTRY_WORDS + PTE];
   }
 
   /** Fills (mm, vpn) → pte into an invalid way, or the least recently used one. */
   fill(mm: number, vpn: number, pte: number): number {
     const i32 = this.i32;
-    const first = this.tags + (vpn & (this.sets - 1)) * this.ways;
+    const first = this.setOf(vpn);
     let victim = first;
     let oldest = Number.POSITIVE_INFINITY;
-    for (let e = first, end = first + this.ways; e < end; e++) {
-      if (i32[e] === 0) {
-        victim = e;
+    for (let w = first, end = first + this.ways * TLB_ENTRY_WORDS; w < end; w += TLB_ENTRY_WORDS) {
+      if (i32[w] === 0) {
+        victim = w;
         break;
       }
-      const stamp = i32[e - this.tags + this.stamps];
+      const stamp = i32[w + STAMP];
       if (stamp < oldest) {
         oldest = stamp;
-        victim = e;
+        victim = w;
       }
     }
-    const entry = victim - this.tags;
-    i32[this.ptes + entry] = pte;
-    i32[this.stamps + entry] = ++this.clock;
+    i32[victim + PTE] = pte;
+    i32[victim + STAMP] = ++this.clock;
     // Publish the tag last; pairs with invalidateRemote's compareExchange.
     Atomics.store(i32, victim, tlbTag(mm, vpn));
-    return entry;
+    return (victim - this.base) / TLB_ENTRY_WORDS;
   }
 
   /** Drops one entry (the owner undoing a fill that raced with a PTE change). */
   drop(entry: number): void {
     // Pairs with invalidateRemote: either side clearing is enough.
-    Atomics.store(this.i32, this.tags + entry, 0);
+    Atomics.store(this.i32, this.base + entry * TLB_ENTRY_WORDS, 0);
   }
 
   /** INVLPG: returns 1 when an entry was dropped. */
@@ -94,7 +101,14 @@ export class Tlb {
 
   /** A full flush of this TLB (a CR3 write without PCID: every entry goes). */
   flushAll(): void {
-    this.i32.fill(0, this.tags, this.tags + this.entries);
+    const i32 = this.i32;
+    for (
+      let w = this.base, end = this.base + this.entries * TLB_ENTRY_WORDS;
+      w < end;
+      w += TLB_ENTRY_WORDS
+    ) {
+      i32[w] = 0;
+    }
   }
 
   /**
@@ -103,11 +117,11 @@ export class Tlb {
    */
   invalidateRemote(mm: number, vpn: number): number {
     const tag = tlbTag(mm, vpn);
-    const first = this.tags + (vpn & (this.sets - 1)) * this.ways;
+    const first = this.setOf(vpn);
     let dropped = 0;
-    for (let e = first, end = first + this.ways; e < end; e++) {
+    for (let w = first, end = first + this.ways * TLB_ENTRY_WORDS; w < end; w += TLB_ENTRY_WORDS) {
       // Pairs with fill's Atomics.store of the tag.
-      if (Atomics.compareExchange(this.i32, e, tag, 0) === tag) dropped++;
+      if (Atomics.compareExchange(this.i32, w, tag, 0) === tag) dropped++;
     }
     return dropped;
   }
@@ -117,9 +131,13 @@ export class Tlb {
     let dropped = 0;
     const lo = mm << TAG_VPN_BITS;
     const hi = (mm + 1) << TAG_VPN_BITS;
-    for (let e = this.tags, end = this.tags + this.entries; e < end; e++) {
-      const tag = this.i32[e];
-      if (tag >= lo && tag < hi && Atomics.compareExchange(this.i32, e, tag, 0) === tag) dropped++;
+    for (
+      let w = this.base, end = this.base + this.entries * TLB_ENTRY_WORDS;
+      w < end;
+      w += TLB_ENTRY_WORDS
+    ) {
+      const tag = this.i32[w];
+      if (tag >= lo && tag < hi && Atomics.compareExchange(this.i32, w, tag, 0) === tag) dropped++;
     }
     return dropped;
   }
@@ -127,17 +145,22 @@ export class Tlb {
   /** Entries currently valid (for tests and reports). */
   validEntries(): number {
     let n = 0;
-    for (let e = this.tags, end = this.tags + this.entries; e < end; e++)
-      if (this.i32[e] !== 0) n++;
+    for (
+      let w = this.base, end = this.base + this.entries * TLB_ENTRY_WORDS;
+      w < end;
+      w += TLB_ENTRY_WORDS
+    ) {
+      if (this.i32[w] !== 0) n++;
+    }
     return n;
   }
 
   /** The entry index holding (mm, vpn), or −1, leaving the LRU stamps alone. */
   peek(mm: number, vpn: number): number {
     const tag = tlbTag(mm, vpn);
-    const first = this.tags + (vpn & (this.sets - 1)) * this.ways;
-    for (let e = first, end = first + this.ways; e < end; e++) {
-      if (this.i32[e] === tag) return e - this.tags;
+    const first = this.setOf(vpn);
+    for (let w = first, end = first + this.ways * TLB_ENTRY_WORDS; w < end; w += TLB_ENTRY_WORDS) {
+      if (this.i32[w] === tag) return (w - this.base) / TLB_ENTRY_WORDS;
     }
     return -1;
   }

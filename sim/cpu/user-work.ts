@@ -8,6 +8,7 @@ import { kCpuIrqsEnabled, kStop } from '../shared/layout.js';
 import { WHERE_USER } from './cpu-state.js';
 import { NMI_USER_PERIOD } from './deferred-flush.js';
 import { CpuSmp, PARK_SLICE_MS } from './smp.js';
+import { W_IDLE, W_IRQ_RETURN, W_USER, type Waits } from './wait-point.js';
 
 /** A user CPU in park mode sleeps this long between bursts when no IPI comes. */
 export const USER_IDLE_SLICE_MS = 1;
@@ -25,20 +26,35 @@ const IRQS_OFF_EVERY = 64;
 const IRQS_OFF_FOR = 8;
 
 export abstract class CpuUserWork extends CpuSmp {
-  /** Until every initiator is done: user work (if the workload has it), taking IPIs. */
-  protected respond(): void {
+  /**
+   * Until every initiator is done: user work (if the workload has it), taking IPIs. Spinning
+   * threads loop here without a pause; parked threads and cooperative CPUs wait after each burst
+   * for an IPI, the stop, or (threads) the next burst's time.
+   */
+  protected *respond(): Waits {
     const i32 = this.i32;
     let polls = 0;
     for (;;) {
       // Pairs with the last initiator's store of kStop.
       if (Atomics.load(i32, kStop) !== 0) return;
+      if (this.hung) {
+        this.hangWait();
+        yield;
+        continue;
+      }
       if (Atomics.load(i32, this.doorbellIdx) !== this.seenDoorbell) {
         this.handleIpi();
+        if (this.hung) continue;
         // Returning from the interrupt to user code, with an acknowledged flush not done.
         if (this.userWork && this.deferredPending) this.exposeDeferred(WHERE_USER);
+        // Another CPU may run between the handler and the code it interrupted.
+        this.wait.runnable(W_IRQ_RETURN);
+        yield;
+        if (Atomics.load(i32, kStop) !== 0) return;
       }
       if (this.userWork) {
         this.userBurst(this.opts.userBurst);
+        if (this.hung) continue;
         if (this.spin) {
           if (++polls >= 64) {
             polls = 0;
@@ -58,7 +74,8 @@ export abstract class CpuUserWork extends CpuSmp {
         }
         continue;
       }
-      // Park mode: sleep until an IPI, the stop, or (with user work) the next burst is due.
+      // Park mode, and the cooperative engine: wait for an IPI, the stop, or (threads, with user
+      // work) the next burst's time.
       if (this.deferredPending) this.runDeferredFlush();
       const seq = Atomics.load(i32, this.wakeSeqIdx);
       if (
@@ -66,7 +83,21 @@ export abstract class CpuUserWork extends CpuSmp {
         Atomics.load(i32, kStop) !== 0
       )
         continue;
-      this.park(seq, this.userWork ? USER_IDLE_SLICE_MS : PARK_SLICE_MS);
+      this.wait.until(
+        this.userWork ? W_USER : W_IDLE,
+        -1,
+        this.doorbellIdx,
+        this.seenDoorbell,
+        kStop,
+        0,
+      );
+      this.wait.sleep(
+        this.wakeSeqIdx,
+        seq,
+        this.userWork ? USER_IDLE_SLICE_MS : PARK_SLICE_MS,
+        true,
+      );
+      yield;
       this.checkAbort();
       if (!this.userWork) this.speculativeWalk(this.idleSpeculation);
     }
@@ -84,8 +115,10 @@ export abstract class CpuUserWork extends CpuSmp {
         }
       }
       // Interrupts are taken between instructions, never inside an access.
-      if (this.irqsEnabled && Atomics.load(i32, this.doorbellIdx) !== this.seenDoorbell)
+      if (this.irqsEnabled && Atomics.load(i32, this.doorbellIdx) !== this.seenDoorbell) {
         this.handleIpi();
+        if (this.hung) return;
+      }
       // In user code with an acknowledged flush not done (async-unsafe).
       if (this.deferredPending) this.exposeDeferred(WHERE_USER);
       // NMIs come whether interrupts are enabled or not.

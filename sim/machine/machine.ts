@@ -1,11 +1,14 @@
 /**
- * The machine side: spawns one worker per simulated CPU once, runs cases on them (resetting the
- * shared state between cases), and turns the CPUs' reports into one result. A CPU that throws,
- * exits or hangs ends the case with an error naming it; no worker is left behind.
+ * The machine side: spawns the workers once — one per simulated CPU (threads engine), or a few
+ * each hosting a slice of them (cooperative engine) — runs cases on them (resetting the shared
+ * state between cases), and turns the CPUs' reports into one result. A CPU that throws, exits or
+ * hangs ends the case with an error naming it; no worker is left behind.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { type Summary, summarize } from '../../common/stats.js';
+import type { CoopInit } from '../cpu/coop-worker.js';
+import type { CpuInit } from '../cpu/cpu.js';
+import { sliceStart } from '../cpu/scheduler.js';
 import {
   cpuCrashed,
   ErrorCodes,
@@ -13,89 +16,33 @@ import {
   machineUnusable,
   reviveError,
 } from '../shared/errors.js';
-import { computeLayout, type Layout } from '../shared/layout.js';
+import { computeLayout, kExitedCpu, type Layout, type LayoutParams } from '../shared/layout.js';
 import { abortRun, resetMachineState } from '../shared/machine-state.js';
-import type { TraceEvent } from '../shared/messages.js';
-import {
-  type CaseConfig,
-  COUNTER_NAMES,
-  type CounterName,
-  type CpuResult,
-  type ErrorMessage,
-  type FromCpu,
-  type OracleCounts,
-  type OrderEvent,
-} from '../shared/messages.js';
+import type { CaseConfig, CpuResult, ErrorMessage, FromCpu } from '../shared/messages.js';
 import {
   type CaseOptions,
   type MachineOptions,
-  type Protocol,
-  type ResolvedCaseOptions,
   type ResolvedMachineOptions,
   resolveCaseOptions,
   resolveMachineOptions,
-  type Workload,
 } from '../shared/options.js';
-import { checkProfileFits, loadProfile, type Profile } from '../shared/profile.js';
+import { checkProfileFits, loadProfile } from '../shared/profile.js';
+import { assemble, type CaseResult } from './assemble.js';
+
+export type { CaseResult, ModeledSummary, Oracle } from './assemble.js';
 
 /** How long the other CPUs get to report once one has failed (the 5 s promise). */
 const FAILURE_GRACE_MS = 4000;
 /** Startup: a worker loads a few small modules; 64 of them on 2 cores take a few seconds. */
 const START_TIMEOUT_BASE_MS = 15_000;
-const START_TIMEOUT_PER_CPU_MS = 250;
+const START_TIMEOUT_PER_WORKER_MS = 250;
 
-export interface ModeledSummary {
-  mean: number;
-  p50: number;
-  p99: number;
-  min: number;
-  max: number;
-}
-
-export type Oracle = OracleCounts;
-
-export interface CaseResult {
-  state: 'completed';
-  protocol: Protocol;
-  cpus: number;
-  pages: number;
-  workload: Workload;
-  profile: string;
-  flushes: number;
-  /** Warm-up flushes actually run (all initiators). */
-  warmupFlushes: number;
-  /** Flushes run in all by all initiators: warm-up, the traced one, measured. Counters cover them. */
-  flushesRun: number;
-  seed: number;
-  freedTables: boolean;
-  waitMode: 'spin' | 'park';
-  /** Cores of the machine that ran the simulation: more CPUs than this is not hardware-like. */
-  hostCores: number;
-  /** Wall-clock of each flush call on the initiator(s). */
-  latencyNs: Summary;
-  /**
-   * tinybench's relative margin of error of the mean, % (the largest over the initiators), or
-   * null when the case ran a fixed number of flushes without tinybench.
-   */
-  rme: number | null;
-  /** The raw wall-clock samples, ns, in the order they were taken. */
-  samplesNs: Float64Array;
-  modeledCycles: ModeledSummary;
-  /** The same at the profile's clock. */
-  modeledNs: ModeledSummary;
-  modeledIterationCycles: { mean: number };
-  /** The system call alone (madvise: syscall, body, zap, flush, freeing the pages), without the refault after it. */
-  modeledCallCycles: { mean: number };
-  modeledRemoteHandlerCycles: { mean: number; count: number };
-  counters: Record<CounterName, number>;
-  oracle: Oracle;
-  /** The modeled cycles of each measured flush, in order (bit-identical across runs). */
-  modeledCyclesSamples: Float64Array;
-  /** The modeled events of one flush (--trace). */
-  trace: TraceEvent[] | null;
-  /** The protocol steps of that flush as they really happened, in global order (--trace). */
-  order: OrderEvent[] | null;
-  elapsedMs: number;
+/** One worker to spawn: its entry, its data, the CPUs it runs. */
+interface WorkerSpec {
+  url: URL;
+  data: CpuInit | CoopInit;
+  first: number;
+  count: number;
 }
 
 interface PendingCase {
@@ -146,14 +93,35 @@ export class Machine {
     return this.workers.filter((w) => w.threadId !== -1).length;
   }
 
+  private workerSpecs(): WorkerSpec[] {
+    const { cpus, engine, workers } = this.options;
+    const sab = this.i32.buffer as SharedArrayBuffer;
+    const layout = paramsOf(this.layout);
+    if (engine === 'threads') {
+      const url = new URL('../cpu/cpu-worker.js', import.meta.url);
+      return Array.from({ length: cpus }, (_, cpu) => ({
+        url,
+        data: { sab, layout, cpu },
+        first: cpu,
+        count: 1,
+      }));
+    }
+    const url = new URL('../cpu/coop-worker.js', import.meta.url);
+    return Array.from({ length: workers }, (_, worker) => {
+      const first = sliceStart(cpus, workers, worker);
+      const count = sliceStart(cpus, workers, worker + 1) - first;
+      return { url, data: { sab, layout, first, count, worker, workers }, first, count };
+    });
+  }
+
   private spawn(): Promise<void> {
-    const n = this.options.cpus;
-    const url = new URL('../cpu/cpu-worker.js', import.meta.url);
+    const specs = this.workerSpecs();
+    const n = specs.length;
     return new Promise<void>((resolve, reject) => {
       let ready = 0;
-      const timeoutMs = START_TIMEOUT_BASE_MS + START_TIMEOUT_PER_CPU_MS * n;
+      const timeoutMs = START_TIMEOUT_BASE_MS + START_TIMEOUT_PER_WORKER_MS * n;
       const timer = setTimeout(() => {
-        fail(machineUnusable(`only ${ready} of ${n} CPUs started within ${timeoutMs} ms`));
+        fail(machineUnusable(`only ${ready} of ${n} workers started within ${timeoutMs} ms`));
       }, timeoutMs);
       const fail = (err: Error) => {
         clearTimeout(timer);
@@ -162,10 +130,9 @@ export class Machine {
         void this.terminateAll();
         reject(err);
       };
-      for (let cpu = 0; cpu < n; cpu++) {
-        const w = new Worker(url, {
-          workerData: { sab: this.i32.buffer, layout: paramsOf(this.layout), cpu },
-        });
+      for (const spec of specs) {
+        const cpu = spec.first;
+        const w = new Worker(spec.url, { workerData: spec.data });
         w.on('message', (msg: FromCpu) => {
           if (msg.type === 'ready') {
             if (++ready === n) {
@@ -180,13 +147,13 @@ export class Machine {
         w.on('error', (err) => {
           if (this.state === 'starting')
             fail(cpuCrashed(`CPU ${cpu} failed to start: ${err.message}`, cpu, err));
-          else this.onCrash(cpu, `CPU ${cpu} crashed: ${err.message}`);
+          else this.onCrash(spec, (c) => `CPU ${c} crashed: ${err.message}`);
         });
         w.on('exit', (code) => {
           if (this.state === 'closed') return;
           if (this.state === 'starting')
             fail(cpuCrashed(`CPU ${cpu}'s worker exited with code ${code} while starting`, cpu));
-          else this.onCrash(cpu, `CPU ${cpu}'s worker exited with code ${code}`);
+          else this.onCrash(spec, (c) => `CPU ${c}'s worker exited with code ${code}`);
         });
         this.workers.push(w);
       }
@@ -209,6 +176,7 @@ export class Machine {
     const profile = loadProfile(options.profile);
     checkProfileFits(profile, this.options.cpus);
     const waitMode = this.resolveWaitMode();
+    Atomics.store(this.i32, kExitedCpu, 0);
     const initiators = options.workload === 'multi' ? this.options.cpus : 1;
     resetMachineState(this.i32, this.layout, initiators * options.pages + options.sharedPages);
     const config: CaseConfig = {
@@ -225,7 +193,7 @@ export class Machine {
     if (this.state === 'running') this.state = 'ready';
     const failure = this.failureOf(p);
     if (failure) throw failure;
-    return assemble(options, profile, waitMode, p.reports as CpuResult[], elapsedMs);
+    return assemble(options, this.options, profile, waitMode, p.reports as CpuResult[], elapsedMs);
   }
 
   private resolveWaitMode(): 'spin' | 'park' {
@@ -279,12 +247,27 @@ export class Machine {
     if (p.remaining === 0) p.done();
   }
 
-  private onCrash(cpu: number, message: string): void {
+  /**
+   * A worker crashed or exited: its CPUs report no more. The CPU it names (a fault's exit says
+   * which CPU of a cooperative worker it was) crashed; the rest of its slice were stopped by it.
+   */
+  private onCrash(spec: WorkerSpec, message: (cpu: number) => string): void {
     this.state = 'broken';
-    this.brokenBy ??= new Error(message);
+    const exited = Atomics.load(this.i32, kExitedCpu) - 1;
+    const cpu = exited >= spec.first && exited < spec.first + spec.count ? exited : spec.first;
+    this.brokenBy ??= new Error(message(cpu));
     const p = this.pending;
-    if (!p || p.reports[cpu] !== null) return;
-    this.onReport(errorReport(cpu, ErrorCodes.CPU_CRASHED, message));
+    if (!p) return;
+    if (p.reports[cpu] === null) {
+      this.onReport(errorReport(cpu, ErrorCodes.CPU_CRASHED, message(cpu)));
+    }
+    for (let c = spec.first; c < spec.first + spec.count; c++) {
+      if (this.pending === p && p.reports[c] === null) {
+        this.onReport(
+          errorReport(c, ErrorCodes.RUN_ABORTED, `CPU ${c} stopped because CPU ${cpu} crashed`),
+        );
+      }
+    }
   }
 
   /**
@@ -329,111 +312,6 @@ function errorReport(cpu: number, code: ErrorMessage['code'], message: string): 
   return { type: 'error', cpu, about: cpu, code, message };
 }
 
-function paramsOf(l: Layout) {
+function paramsOf(l: Layout): LayoutParams {
   return { cpus: l.cpus, tlbSets: l.tlbSets, tlbWays: l.tlbWays, vaPages: l.vaPages };
-}
-
-function modeledSummary(s: Summary): ModeledSummary {
-  return { mean: s.mean, p50: s.p50, p99: s.p99, min: s.min, max: s.max };
-}
-
-function concat(parts: Float64Array[]): Float64Array {
-  const out = new Float64Array(parts.reduce((n, a) => n + a.length, 0));
-  let at = 0;
-  for (const a of parts) {
-    out.set(a, at);
-    at += a.length;
-  }
-  return out;
-}
-
-function assemble(
-  o: ResolvedCaseOptions,
-  profile: Profile,
-  waitMode: 'spin' | 'park',
-  reports: CpuResult[],
-  elapsedMs: number,
-): CaseResult {
-  const initiators = reports.filter((r) => r.initiator);
-  const samplesNs = concat(initiators.map((r) => r.samplesNs!));
-  const modeledCyclesSamples = concat(initiators.map((r) => r.modeledCycles!));
-  const modeled = summarize(modeledCyclesSamples);
-  const iterations = summarize(concat(initiators.map((r) => r.iterationCycles!)));
-  const counters = Object.fromEntries(COUNTER_NAMES.map((k) => [k, 0])) as Record<
-    CounterName,
-    number
-  >;
-  const oracle: OracleCounts = {
-    checkedAccesses: 0,
-    staleUses: 0,
-    lostWrites: 0,
-    ackWindowViolations: 0,
-    freedTableWalks: 0,
-    firstViolation: null,
-    firstByKind: {},
-  };
-  let handlerCycles = 0;
-  let handlers = 0;
-  for (const r of reports) {
-    COUNTER_NAMES.forEach((k, i) => {
-      counters[k] += r.counters[i];
-    });
-    const o = r.oracle;
-    oracle.checkedAccesses += o.checkedAccesses;
-    oracle.staleUses += o.staleUses;
-    oracle.lostWrites += o.lostWrites;
-    oracle.ackWindowViolations += o.ackWindowViolations;
-    oracle.freedTableWalks += o.freedTableWalks;
-    const v = o.firstViolation;
-    if (v && (!oracle.firstViolation || v.seq < oracle.firstViolation.seq)) {
-      oracle.firstViolation = v;
-    }
-    for (const first of Object.values(o.firstByKind)) {
-      const known = oracle.firstByKind[first.kind];
-      if (!known || first.seq < known.seq) oracle.firstByKind[first.kind] = first;
-    }
-    handlerCycles += r.remoteHandlerCycles;
-    handlers += r.remoteHandlers;
-  }
-  const toNs = (s: ModeledSummary): ModeledSummary => ({
-    mean: s.mean / profile.ghz,
-    p50: s.p50 / profile.ghz,
-    p99: s.p99 / profile.ghz,
-    min: s.min / profile.ghz,
-    max: s.max / profile.ghz,
-  });
-  return {
-    state: 'completed',
-    protocol: o.protocol,
-    cpus: reports.length,
-    pages: o.pages,
-    workload: o.workload,
-    profile: profile.name,
-    flushes: o.flushes,
-    warmupFlushes: initiators.reduce((n, r) => n + r.warmupFlushes, 0),
-    flushesRun: initiators.reduce((n, r) => n + r.flushesRun, 0),
-    seed: o.seed,
-    freedTables: o.freedTables,
-    waitMode,
-    hostCores: availableParallelism(),
-    latencyNs: summarize(samplesNs),
-    rme: o.timeMs > 0 ? Math.max(...initiators.map((r) => r.rme)) : null,
-    samplesNs,
-    modeledCycles: modeledSummary(modeled),
-    modeledNs: toNs(modeledSummary(modeled)),
-    modeledIterationCycles: { mean: iterations.mean },
-    modeledCallCycles: {
-      mean: initiators.reduce((n, r) => n + r.callCycles, 0) / iterations.count,
-    },
-    modeledRemoteHandlerCycles: {
-      mean: handlers > 0 ? handlerCycles / handlers : 0,
-      count: handlers,
-    },
-    counters,
-    oracle,
-    modeledCyclesSamples,
-    trace: reports[0].trace,
-    order: o.trace ? reports.flatMap((r) => r.order ?? []).sort((a, b) => a.seq - b.seq) : null,
-    elapsedMs,
-  };
 }

@@ -4,7 +4,7 @@
  * a 64-byte line, and each CPU's hot words have lines of their own.
  *
  *   region          size (Int32)                 written by                 read by
- *   header          8 lines                      main, initiators           everyone
+ *   header          9 + 64 lines                 main, initiators, workers  everyone
  *   tlbstate        cpus × 16                    owner (rarely)             initiators (flush mask)
  *   private         cpus × 16                    owner                      owner; TLBSYNC
  *   flush info      cpus × 16                    owner (initiator)          targets (sync/concurrent)
@@ -41,7 +41,21 @@ export const kViolationSeq = 5 * LINE;
 export const kMmTlbGen = 6 * LINE;
 /** Orders the protocol steps of a traced flush across CPUs (--trace only). */
 export const kOrderSeq = 7 * LINE;
-const HEADER_LINES = 8;
+/**
+ * CPU + 1 of a CPU whose fault ended its worker (`--fault <cpu>:exit`): a cooperative worker
+ * hosts many CPUs, so its exit alone would not say which one.
+ */
+export const kExitedCpu = 8 * LINE;
+/** Most worker threads of the cooperative engine: each has a wake word of its own below. */
+export const MAX_WAKE_WORKERS = 64;
+/**
+ * A cooperative worker's wake word, bumped by a CPU on another worker that gives one of its CPUs
+ * work; the worker waits on it when none of its CPUs can run.
+ */
+export function workerWakeWord(worker: number): number {
+  return (9 + worker) * LINE;
+}
+const HEADER_LINES = 9 + MAX_WAKE_WORKERS;
 
 /** The address space the workloads run in; 0 means "no mm" (init_mm). */
 export const MM_ID = 1;
@@ -216,6 +230,7 @@ export function computeLayout(p: LayoutParams): Layout {
   const csds = at;
   at += p.cpus * p.cpus * CSD_KINDS * LINE;
   const tlbEntries = p.tlbSets * p.tlbWays;
+  // Three words per entry (tag, PTE, LRU stamp; see tlb.ts).
   const tlbStride = roundUpToLine(3 * tlbEntries);
   const tlbs = at;
   at += p.cpus * tlbStride;

@@ -134,10 +134,23 @@ export interface OrderEvent {
   peer?: number;
 }
 
+/**
+ * The schedule a cooperative worker ran (see sim/cpu/scheduler.ts): PCT with this seed and depth,
+ * the steps it took (a step runs one CPU from one wait point to the next), and the steps that led
+ * to the first violation, when there was one.
+ */
+export interface ScheduleInfo {
+  seed: number;
+  policy: 'pct';
+  depth: number;
+  steps: number;
+  firstViolationSteps: string[] | null;
+}
+
 export interface CaseConfig {
   options: ResolvedCaseOptions;
   profile: Profile;
-  /** The wait strategy for this case, decided by the machine. */
+  /** The wait strategy for this case, decided by the machine (the threads engine's). */
   waitMode: 'spin' | 'park';
   csdLockTimeoutMs: number;
   /** Deadline for the barriers around the case. */
@@ -178,6 +191,8 @@ export interface CpuResult {
   oracle: OracleCounts;
   trace: TraceEvent[] | null;
   order: OrderEvent[] | null;
+  /** The cooperative engine: the schedule of this CPU's worker (on its first CPU's result). */
+  schedule?: ScheduleInfo;
 }
 
 export interface ErrorMessage {

@@ -3,8 +3,10 @@
  * defaults, explicit validation, then a merge. Every message names the option, the rule and the
  * value, in the CLI's spelling (`--cpus`), so the CLI can print it as it is.
  */
+import { availableParallelism } from 'node:os';
 import { invalidRange, invalidType } from './errors.js';
 import { checkFaultFires, FAULT_KINDS, type FaultOptions } from './fault.js';
+import { MAX_WAKE_WORKERS } from './layout.js';
 import { PROTOCOLS, type Protocol, WORKLOADS, type Workload } from './protocols.js';
 
 export { FAULT_KINDS, type FaultOptions } from './fault.js';
@@ -14,7 +16,28 @@ export { PROTOCOLS, type Protocol, SAFE_PROTOCOLS, WORKLOADS, type Workload } fr
 export const WAIT_MODES = Object.freeze(['auto', 'spin', 'park'] as const);
 export type WaitMode = (typeof WAIT_MODES)[number];
 
-export const MAX_CPUS = 256;
+/**
+ * How the simulated CPUs run. `threads`: one worker thread each, interleaved by the OS — real
+ * races, and a wall-clock that means something while the CPUs fit the host's cores.
+ * `cooperative`: many CPUs on one worker, switching at every point where a CPU waits, in an order
+ * a seeded schedule decides — replayable, and fast where threads would outnumber the cores.
+ * `auto`: threads while the CPUs fit the host's cores, cooperative above.
+ */
+export const ENGINES = Object.freeze(['auto', 'threads', 'cooperative'] as const);
+export type EngineChoice = (typeof ENGINES)[number];
+export type Engine = Exclude<EngineChoice, 'auto'>;
+
+/** The most CPUs any engine simulates (the largest profiles have 768 and 960 threads). */
+export const MAX_CPUS = 1024;
+/** The threads engine's most: a worker thread each, ≈ 13 MB apiece (2.5 GB at 192 here). */
+export const MAX_THREADS_CPUS = 256;
+/** The cooperative engine's most worker threads: each hosts a slice of the CPUs. */
+export const MAX_WORKERS = MAX_WAKE_WORKERS;
+/**
+ * Warm-up flushes of the cooperative engine when none are asked for: its warm-up is counted, never
+ * timed, so that a schedule replays bit for bit; V8's warm-up matters to wall-clock only.
+ */
+export const COOPERATIVE_WARMUP_FLUSHES = 8;
 /** The most csds a fault may wait for; a count past what the case delivers is refused per case (fault.ts). */
 const MAX_FAULT_CSDS = 1_000_000_000;
 
@@ -25,8 +48,12 @@ const MAX_FAULT_CSDS = 1_000_000_000;
 export const DEFAULT_SINGLE_PAGE_FLUSH_CEILING = 33;
 
 export interface MachineOptions {
-  /** Simulated CPUs, one worker thread each. */
+  /** Simulated CPUs. */
   cpus?: number;
+  /** Which engine runs them (see ENGINES). */
+  engine?: EngineChoice;
+  /** Cooperative engine: worker threads hosting the CPUs (default 1: deterministic). */
+  workers?: number;
   /** TLB sets per CPU (a power of two). */
   tlbSets?: number;
   /** TLB ways per set. */
@@ -41,6 +68,9 @@ export interface MachineOptions {
 
 export interface ResolvedMachineOptions {
   cpus: number;
+  engine: Engine;
+  /** Worker threads: one per CPU (threads), or the cooperative engine's. */
+  workers: number;
   tlbSets: number;
   tlbWays: number;
   vaPages: number;
@@ -48,8 +78,10 @@ export interface ResolvedMachineOptions {
   csdLockTimeoutMs: number;
 }
 
-export const MACHINE_DEFAULTS: Readonly<ResolvedMachineOptions> = Object.freeze({
+export const MACHINE_DEFAULTS = Object.freeze({
   cpus: 2,
+  engine: 'auto' as EngineChoice,
+  workers: 1,
   tlbSets: 64,
   tlbWays: 4,
   vaPages: 65536,
@@ -86,6 +118,8 @@ export interface CaseOptions {
   /** User accesses a remote CPU makes per burst (between parks, or between doorbell checks). */
   userBurst?: number;
   fault?: FaultOptions | null;
+  /** Cooperative engine: the seed of the schedule (default 1); refused on the threads engine. */
+  scheduleSeed?: number | null;
 }
 
 export interface ResolvedCaseOptions {
@@ -104,6 +138,8 @@ export interface ResolvedCaseOptions {
   sharedPages: number;
   userBurst: number;
   fault: FaultOptions | null;
+  /** The schedule's seed on the cooperative engine; null on the threads engine. */
+  scheduleSeed: number | null;
 }
 
 export const CASE_DEFAULTS: Readonly<ResolvedCaseOptions> = Object.freeze({
@@ -124,6 +160,7 @@ export const CASE_DEFAULTS: Readonly<ResolvedCaseOptions> = Object.freeze({
   sharedPages: 64,
   userBurst: 32,
   fault: null,
+  scheduleSeed: null,
 });
 
 function flagName(key: string): string {
@@ -187,8 +224,31 @@ export function resolveMachineOptions(opts: MachineOptions = {}): ResolvedMachin
   }
   checkKnownKeys('machine', opts, MACHINE_DEFAULTS);
   const o = { ...MACHINE_DEFAULTS, ...stripUndefined(opts) };
+  const cpus = checkInt('cpus', o.cpus, 1, MAX_CPUS);
+  const choice = checkOneOf('engine', o.engine, ENGINES);
+  const engine: Engine =
+    choice !== 'auto' ? choice : cpus <= availableParallelism() ? 'threads' : 'cooperative';
+  if (engine === 'threads' && cpus > MAX_THREADS_CPUS) {
+    throw invalidRange(
+      `--cpus must be an integer from 1 to ${MAX_THREADS_CPUS} with --engine threads, one worker thread per CPU; --engine cooperative runs up to ${MAX_CPUS} (got ${cpus})`,
+    );
+  }
+  // (Resolved options say workers = cpus for the threads engine, and resolve again as they are.)
+  if (opts.workers !== undefined && engine !== 'cooperative' && opts.workers !== cpus) {
+    throw invalidRange(
+      `--workers has no effect with the threads engine, which runs one worker per CPU; it sizes --engine cooperative (got --workers ${show(opts.workers)})`,
+    );
+  }
+  if (opts.waitMode !== undefined && opts.waitMode !== 'auto' && engine === 'cooperative') {
+    throw invalidRange(
+      `--wait-mode has no effect with the cooperative engine, which switches CPUs instead of spinning or parking (got --wait-mode ${show(opts.waitMode)})`,
+    );
+  }
   return {
-    cpus: checkInt('cpus', o.cpus, 1, MAX_CPUS),
+    cpus,
+    engine,
+    workers:
+      engine === 'threads' ? cpus : checkInt('workers', o.workers, 1, Math.min(MAX_WORKERS, cpus)),
     tlbSets: checkPowerOfTwo('tlbSets', o.tlbSets, 1, 4096),
     tlbWays: checkInt('tlbWays', o.tlbWays, 1, 64),
     // The TLB tag packs the page number into 20 bits (see tlb.ts).
@@ -206,7 +266,13 @@ export function resolveCaseOptions(
     throw invalidType(`case options must be an object (got ${show(opts)})`);
   }
   checkKnownKeys('case', opts, CASE_DEFAULTS);
-  const o = { ...CASE_DEFAULTS, ...stripUndefined(opts) };
+  const cooperative = machine.engine === 'cooperative';
+  const o = {
+    ...CASE_DEFAULTS,
+    ...(cooperative ? { warmupFlushes: COOPERATIVE_WARMUP_FLUSHES, scheduleSeed: 1 } : {}),
+    ...stripUndefined(opts),
+  };
+  checkEngineCaseOptions(opts, machine);
   const profile = o.profile;
   if (typeof profile !== 'string' || profile.length === 0) {
     throw invalidType(`--profile must be a profile name or a file path (got ${show(profile)})`);
@@ -227,7 +293,15 @@ export function resolveCaseOptions(
     sharedPages: checkInt('sharedPages', o.sharedPages, 0, 65536),
     userBurst: checkInt('userBurst', o.userBurst, 1, 1_000_000),
     fault: o.fault === null ? null : checkFault(o.fault),
+    scheduleSeed:
+      o.scheduleSeed === null ? null : checkInt('scheduleSeed', o.scheduleSeed, 0, 0xffff_ffff),
   };
+  // The cooperative engine measures a counted number of flushes (no tinybench time budget): its
+  // flush cannot finish inside one synchronous timed call, and a replay must not depend on time.
+  if (cooperative) {
+    r.timeMs = 0;
+    r.warmupMs = 0;
+  }
   if (r.fault !== null) checkFaultFires(r.fault, { ...r, cpus: machine.cpus });
   const initiators = r.workload === 'multi' ? machine.cpus : 1;
   const needed = initiators * r.pages + r.sharedPages;
@@ -237,6 +311,26 @@ export function resolveCaseOptions(
     );
   }
   return r;
+}
+
+/**
+ * What only one engine understands. The cooperative engine warms up by count and has no time
+ * budget: --warmup-ms would change nothing there. A schedule seed means nothing to the threads
+ * engine, whose interleaving is the OS scheduler's.
+ */
+function checkEngineCaseOptions(opts: CaseOptions, machine: ResolvedMachineOptions): void {
+  const seed = opts.scheduleSeed;
+  if (seed !== undefined && seed !== null && machine.engine !== 'cooperative') {
+    throw invalidRange(
+      `--schedule-seed needs --engine cooperative: the threads engine's interleaving is the OS scheduler's, no seed replays it (got --schedule-seed ${show(seed)} with ${machine.cpus} CPU${machine.cpus === 1 ? '' : 's'} on the threads engine)`,
+    );
+  }
+  // (Resolved cooperative options say 0 and resolve again as they are.)
+  if (opts.warmupMs !== undefined && opts.warmupMs !== 0 && machine.engine === 'cooperative') {
+    throw invalidRange(
+      `--warmup-ms has no effect with the cooperative engine: its warm-up is counted in flushes (--warmup-flushes), never timed, so that a schedule replays (got --warmup-ms ${show(opts.warmupMs)})`,
+    );
+  }
 }
 
 /** The fault as given, apart from any case (fault.ts says where it can fire). */

@@ -1,0 +1,112 @@
+/**
+ * `npm run bench:engine`: the two engines side by side, in one run on this machine.
+ *
+ *   speed   at 64 CPUs, the cooperative engine's wall time per flush against the threads engine's
+ *           (goal: at most 1/50);
+ *   scale   the cooperative engine at the largest profile's threads against itself at 64 CPUs
+ *           (goal: at most 16×), and `sim --engine cooperative --cpus <that many>` in a process of
+ *           its own: exit 0 and a peak RSS of at most 1 GiB.
+ *
+ * Wall time per flush is marginal: (elapsed with F2 flushes − elapsed with F1) / (F2 − F1), on the
+ * same machine, after a run that warms V8 up — what one more flush costs, with the case's set-up
+ * (workers' warm passes, barriers) left out. Every case: sync, madvise, 1 page. Exit 1 when a goal
+ * is missed.
+ */
+import { spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { type Engine, loadProfile, Machine, profileNames } from '../sim/index.js';
+import { hardwareThreads } from '../sim/shared/profile.js';
+
+const GOAL_SPEED = 50;
+const GOAL_SCALE = 16;
+const GOAL_RSS_MB = 1024;
+const CLI = fileURLToPath(new URL('../../bin/flushbench.js', import.meta.url));
+
+interface Point {
+  engine: Engine;
+  cpus: number;
+  profile: string;
+  perFlushMs: number;
+}
+
+/** The marginal wall time of one flush, ms: two flush counts, the difference. */
+async function perFlush(
+  engine: Engine,
+  cpus: number,
+  profile: string,
+  [f1, f2]: [number, number],
+): Promise<Point> {
+  const machine = await Machine.start({ cpus, engine });
+  try {
+    const run = (flushes: number) =>
+      machine.run({
+        protocol: 'sync',
+        workload: 'madvise',
+        pages: 1,
+        flushes,
+        warmupFlushes: 8,
+        profile,
+      });
+    await run(f1); // V8 warms up
+    const a = await run(f1);
+    const b = await run(f2);
+    const perFlushMs = (b.elapsedMs - a.elapsedMs) / (b.flushesRun - a.flushesRun);
+    return { engine, cpus, profile, perFlushMs };
+  } finally {
+    await machine.close();
+  }
+}
+
+function largestProfile(): { name: string; threads: number } {
+  return profileNames()
+    .map((name) => ({ name, threads: hardwareThreads(loadProfile(name).topology) }))
+    .reduce((a, b) => (b.threads > a.threads ? b : a));
+}
+
+function ms(x: number): string {
+  return x >= 1 ? `${x.toFixed(2)} ms` : `${(x * 1000).toFixed(0)} µs`;
+}
+
+/** `sim --engine cooperative --cpus N` in a process of its own: exit code and peak RSS. */
+function simProcess(cpus: number, profile: string): { status: number | null; maxRssMb: number } {
+  const script = `
+    const { main } = await import(${JSON.stringify(new URL('../cli/cli.js', import.meta.url).href)});
+    const code = await main(['sim', '--engine', 'cooperative', '--cpus', '${cpus}', '--profile', '${profile}', '--flushes', '20', '--json'], { out: () => {}, err: (s) => process.stderr.write(s + '\\n') });
+    process.stdout.write(JSON.stringify({ code, maxRssKb: process.resourceUsage().maxRSS }));
+    process.exit(code);`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    timeout: 600_000,
+  });
+  const out = r.stdout ? JSON.parse(r.stdout) : { maxRssKb: Number.NaN };
+  if (r.status !== 0) process.stderr.write(r.stderr);
+  return { status: r.status, maxRssMb: out.maxRssKb / 1024 };
+}
+
+async function main(): Promise<number> {
+  const big = largestProfile();
+  const base = 'xeon-gold-5418y-2s';
+  process.stdout.write(
+    `flushbench engine benchmark: sync, madvise, 1 page, on ${availableParallelism()} cores (${CLI})\n`,
+  );
+  const threads = await perFlush('threads', 64, base, [10, 30]);
+  const coop64 = await perFlush('cooperative', 64, base, [100, 400]);
+  const coopBig = await perFlush('cooperative', big.threads, big.name, [10, 40]);
+  const speed = threads.perFlushMs / coop64.perFlushMs;
+  const scale = coopBig.perFlushMs / coop64.perFlushMs;
+  const rss = simProcess(big.threads, big.name);
+  const mark = (ok: boolean) => (ok ? '✓' : '✗ missed');
+  const lines = [
+    `  threads,     64 CPUs (${base}):  ${ms(threads.perFlushMs)} per flush`,
+    `  cooperative, 64 CPUs (${base}):  ${ms(coop64.perFlushMs)} per flush — 1/${speed.toFixed(0)} of the threads engine's (goal ≤ 1/${GOAL_SPEED}) ${mark(speed >= GOAL_SPEED)}`,
+    `  cooperative, ${big.threads} CPUs (${big.name}):  ${ms(coopBig.perFlushMs)} per flush — ${scale.toFixed(1)}× its time at 64 CPUs (goal ≤ ${GOAL_SCALE}×) ${mark(scale <= GOAL_SCALE)}`,
+    `  sim --engine cooperative --cpus ${big.threads}: exit ${rss.status}, peak RSS ${rss.maxRssMb.toFixed(0)} MB (goal ≤ ${GOAL_RSS_MB} MB) ${mark(rss.status === 0 && rss.maxRssMb <= GOAL_RSS_MB)}`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+  const ok =
+    speed >= GOAL_SPEED && scale <= GOAL_SCALE && rss.status === 0 && rss.maxRssMb <= GOAL_RSS_MB;
+  return ok ? 0 : 1;
+}
+
+process.exitCode = await main();

@@ -1,0 +1,364 @@
+/**
+ * The cooperative engine: one worker thread runs a slice of the simulated CPUs, switching between
+ * them at their wait points (each `yield` of a CPU's generator, see wait-point.ts). A step runs one
+ * CPU from one wait point to the next. Which CPU runs next is decided by PCT, probabilistic
+ * concurrency testing (Burckhardt, Kothari, Musuvathi and Nagarakatte, ASPLOS'10):
+ *
+ *   - every CPU gets a distinct priority, d … d+n−1, in a seeded random order;
+ *   - d−1 change points are drawn uniformly among the k steps the case is expected to take; when
+ *     the step at change point i ends, the CPU that ran it drops to priority d−i, below every
+ *     initial one;
+ *   - each step runs the runnable CPU of highest priority.
+ *
+ * A bug that needs d particular orderings between steps (its depth) is found by one schedule with
+ * probability at least 1/(n·k^(d−1)); K schedules miss it with probability at most
+ * (1 − 1/(n·k^(d−1)))^K. With one worker the whole run is a function of the seed: the same seed
+ * gives the same interleaving, counters and oracle findings, bit for bit.
+ *
+ * A CPU waiting for a word is not runnable until the word changes: the CPUs that change such words
+ * (a csd unlock, an IPI, the stop) say so through woken(); words nobody announces (a barrier
+ * filling, an access ending) are looked at after every step. A CPU of another worker is woken
+ * through that worker's wake word.
+ */
+import { mulberry32 } from '../../common/mulberry32.js';
+import { runAborted } from '../shared/errors.js';
+import {
+  kAbort,
+  kViolationSeq,
+  type Layout,
+  MAX_WAKE_WORKERS,
+  workerWakeWord,
+} from '../shared/layout.js';
+import { abortRun } from '../shared/machine-state.js';
+import type { CaseConfig, CpuResult, ErrorMessage, ScheduleInfo } from '../shared/messages.js';
+import type { Cpu, MachineParts } from './cpu.js';
+import { PriorityHeap } from './priority-heap.js';
+import { errorReport } from './report.js';
+import { type CpuHost, describeWait, W_DONE, type Waits } from './wait-point.js';
+
+/** PCT's depth d: schedules aim at bugs needing up to this many orderings (d−1 change points). */
+export const PCT_DEPTH = 3;
+/** Steps of the interleaving kept for the report of the first violation. */
+export const STEPS_KEPT = 48;
+/** A worker none of whose CPUs can run sleeps at most this long before it looks again, ms. */
+const IDLE_SLICE_MS = 1;
+/** Looks at the wake word (≈ 10 ns each) before a worker with nothing to run sleeps. */
+const IDLE_SPINS = 20_000;
+
+const BLOCKED = 0;
+const RUNNABLE = 1;
+const DONE = 2;
+
+/** The first CPU of worker `w` when `cpus` CPUs are split over `workers` workers. */
+export function sliceStart(cpus: number, workers: number, w: number): number {
+  return Math.floor((w * cpus) / workers);
+}
+
+export class Scheduler implements CpuHost {
+  readonly cooperative = true;
+  private readonly i32: Int32Array;
+  private readonly layout: Layout;
+  /** The slice: CPUs first … first + count − 1. */
+  readonly first: number;
+  readonly count: number;
+  private readonly worker: number;
+  private readonly workers: number;
+  private cpus: Cpu[] = [];
+  private readonly prio: Int32Array;
+  private readonly heap: PriorityHeap;
+  private readonly state: Uint8Array;
+  private readonly woke: Int32Array;
+  private wokeCount = 0;
+  private readonly polled: number[] = [];
+  /** The ring of the last steps: step, cpu, from, from peer, to, to peer, csds, accesses. */
+  private readonly ring = new Float64Array(STEPS_KEPT * 8);
+  private readonly idleCell = new Int32Array(new SharedArrayBuffer(4));
+
+  constructor(parts: MachineParts, first: number, count: number, worker: number, workers: number) {
+    if (workers > MAX_WAKE_WORKERS) throw new RangeError(`at most ${MAX_WAKE_WORKERS} workers`);
+    this.i32 = parts.i32;
+    this.layout = parts.layout;
+    this.first = first;
+    this.count = count;
+    this.worker = worker;
+    this.workers = workers;
+    this.prio = new Int32Array(count);
+    this.heap = new PriorityHeap(this.prio);
+    this.state = new Uint8Array(count);
+    this.woke = new Int32Array(count);
+  }
+
+  /** The CPUs this worker runs, in order (made with this scheduler as their host). */
+  adopt(cpus: Cpu[]): void {
+    this.cpus = cpus;
+  }
+
+  woken(cpu: number): void {
+    const i = cpu - this.first;
+    if (i >= 0 && i < this.count) {
+      if (this.state[i] === BLOCKED) this.woke[this.wokeCount++] = i;
+      return;
+    }
+    // Another worker's CPU: bump its worker's wake word; pairs with that worker's idle wait.
+    const idx = workerWakeWord(this.workerOf(cpu));
+    Atomics.add(this.i32, idx, 1);
+    Atomics.notify(this.i32, idx);
+  }
+
+  runBlocking<T>(_g: Waits<T>): T {
+    throw new Error('a cooperative CPU cannot run a flush to its end on its own');
+  }
+
+  private workerOf(cpu: number): number {
+    let w = Math.floor((cpu * this.workers) / this.layout.cpus);
+    while (w + 1 < this.workers && sliceStart(this.layout.cpus, this.workers, w + 1) <= cpu) w++;
+    while (sliceStart(this.layout.cpus, this.workers, w) > cpu) w--;
+    return w;
+  }
+
+  /** Runs one case on the slice; a report per CPU, the schedule on the first one's result. */
+  run(cfg: CaseConfig): (CpuResult | ErrorMessage)[] {
+    const i32 = this.i32;
+    const n = this.count;
+    const o = cfg.options;
+    const seed = (o.scheduleSeed ?? 1) >>> 0;
+    const rand = mulberry32(seed ^ Math.imul(this.worker, 0x9e3779b9));
+    // Distinct initial priorities PCT_DEPTH … PCT_DEPTH + n − 1 in a seeded order.
+    for (let i = 0; i < n; i++) this.prio[i] = PCT_DEPTH + i;
+    for (let i = n - 1; i > 0; i--) {
+      const j = Math.floor(rand() * (i + 1));
+      const t = this.prio[i];
+      this.prio[i] = this.prio[j];
+      this.prio[j] = t;
+    }
+    // k: about two steps per CPU per flush (a target's interrupt, then its user code).
+    const initiators = o.workload === 'multi' ? this.layout.cpus : 1;
+    const flushes = (o.warmupFlushes + o.flushes + (o.trace ? 1 : 0)) * initiators;
+    const k = Math.max(1, 2 * flushes * this.layout.cpus);
+    const changeAt = Array.from({ length: PCT_DEPTH - 1 }, () => 1 + Math.floor(rand() * k)).sort(
+      (a, b) => a - b,
+    );
+    let nextChange = 0;
+
+    const gens: Waits<CpuResult>[] = this.cpus.map((c) => c.runCase(cfg));
+    const reports: (CpuResult | ErrorMessage | null)[] = new Array(n).fill(null);
+    this.heap.clear();
+    this.polled.length = 0;
+    this.wokeCount = 0;
+    for (let i = 0; i < n; i++) {
+      this.state[i] = RUNNABLE;
+      this.heap.push(i);
+    }
+    let remaining = n;
+    let steps = 0;
+    let firstViolationSteps: string[] | null = null;
+    let wakeSeen = Atomics.load(i32, workerWakeWord(this.worker));
+
+    const fail = (i: number, err: unknown) => {
+      reports[i] = errorReport(this.first + i, err);
+      this.state[i] = DONE;
+      remaining--;
+      abortRun(i32, this.layout);
+    };
+
+    while (remaining > 0) {
+      // Pairs with abortRun's store, here or on another worker: every CPU not done stops.
+      if (Atomics.load(i32, kAbort) !== 0) {
+        for (let i = 0; i < n; i++) {
+          if (this.state[i] !== DONE)
+            reports[i] = errorReport(this.first + i, runAborted(this.first + i));
+        }
+        break;
+      }
+      if (this.workers > 1) {
+        // Another worker gave one of ours work: look at every blocked CPU again.
+        const wake = Atomics.load(i32, workerWakeWord(this.worker));
+        if (wake !== wakeSeen) {
+          wakeSeen = wake;
+          this.recheckBlocked();
+        }
+      }
+      const i = this.heap.pop();
+      if (i < 0) {
+        this.idle(gens, fail, wakeSeen);
+        continue;
+      }
+      const cpu = this.cpus[i];
+      const from = cpu.wait.why;
+      const fromPeer = cpu.wait.peer;
+      const csds = cpu.csdsHandled;
+      const accesses = cpu.accessesChecked;
+      let r: IteratorResult<undefined, CpuResult>;
+      try {
+        r = gens[i].next();
+      } catch (err) {
+        fail(i, err);
+        continue;
+      }
+      steps++;
+      this.log(
+        steps,
+        i,
+        from,
+        fromPeer,
+        r.done ? W_DONE : cpu.wait.why,
+        cpu.wait.peer,
+        csds,
+        accesses,
+      );
+      if (r.done) {
+        reports[i] = r.value;
+        this.state[i] = DONE;
+        remaining--;
+      } else {
+        if (nextChange < changeAt.length && steps >= changeAt[nextChange]) {
+          nextChange++;
+          this.prio[i] = PCT_DEPTH - nextChange;
+        }
+        this.place(i);
+      }
+      this.drainWoken();
+      this.recheckPolled();
+      // Pairs with the oracle's Atomics.add when it records a violation.
+      if (firstViolationSteps === null && Atomics.load(i32, kViolationSeq) !== 0) {
+        firstViolationSteps = this.stepsKept(steps);
+      }
+    }
+    const schedule: ScheduleInfo = {
+      seed,
+      policy: 'pct',
+      depth: PCT_DEPTH,
+      steps,
+      firstViolationSteps,
+    };
+    const head = reports[0];
+    if (head !== null && head.type === 'result') head.schedule = schedule;
+    return reports.map((r, i) => r ?? errorReport(this.first + i, runAborted(this.first + i)));
+  }
+
+  /** After a step: runnable again at once, or blocked until its word changes. */
+  private place(i: number): void {
+    const w = this.cpus[i].wait;
+    if (w.satisfied(this.i32)) {
+      this.state[i] = RUNNABLE;
+      this.heap.push(i);
+      return;
+    }
+    this.state[i] = BLOCKED;
+    if (w.polled) this.polled.push(i);
+  }
+
+  private drainWoken(): void {
+    for (let k = 0; k < this.wokeCount; k++) {
+      const i = this.woke[k];
+      if (this.state[i] === BLOCKED && this.cpus[i].wait.satisfied(this.i32)) {
+        this.state[i] = RUNNABLE;
+        this.heap.push(i);
+      }
+    }
+    this.wokeCount = 0;
+  }
+
+  private recheckPolled(): void {
+    const polled = this.polled;
+    for (let k = polled.length - 1; k >= 0; k--) {
+      const i = polled[k];
+      if (this.state[i] !== BLOCKED) {
+        polled.splice(k, 1);
+      } else if (this.cpus[i].wait.satisfied(this.i32)) {
+        polled.splice(k, 1);
+        this.state[i] = RUNNABLE;
+        this.heap.push(i);
+      }
+    }
+  }
+
+  private recheckBlocked(): void {
+    for (let i = 0; i < this.count; i++) {
+      if (this.state[i] === BLOCKED && this.cpus[i].wait.satisfied(this.i32)) {
+        this.state[i] = RUNNABLE;
+        this.heap.push(i);
+      }
+    }
+  }
+
+  /**
+   * No CPU of ours can run. With several workers another one may yet give ours work: look at our
+   * wake word and the polled waits for a while. Then — and at once with one worker, where nothing
+   * changes by itself: a CPU is hung, or the others wait for one that is — every blocked CPU is
+   * let look again, which is where its deadline throws (a csd never unlocked names the CPU, as on
+   * the threads engine), and the worker sleeps a slice.
+   */
+  private idle(
+    gens: Waits<CpuResult>[],
+    fail: (i: number, err: unknown) => void,
+    wakeSeen: number,
+  ): void {
+    const i32 = this.i32;
+    const wakeIdx = workerWakeWord(this.worker);
+    if (this.workers > 1) {
+      for (let spins = 0; spins < IDLE_SPINS; spins++) {
+        // Pairs with woken()'s add on another worker, and with abortRun's store.
+        if (Atomics.load(i32, wakeIdx) !== wakeSeen || Atomics.load(i32, kAbort) !== 0) return;
+        this.recheckPolled();
+        if (this.heap.size > 0) return;
+      }
+    }
+    for (let i = 0; i < this.count; i++) {
+      if (this.state[i] !== BLOCKED) continue;
+      try {
+        const r = gens[i].next();
+        if (r.done) throw new Error(`CPU ${this.first + i} finished while blocked`);
+      } catch (err) {
+        fail(i, err);
+        return;
+      }
+      this.place(i);
+    }
+    if (this.heap.size > 0) return;
+    // Pairs with woken()'s add and notify from another worker; a slice at most.
+    if (this.workers > 1) Atomics.wait(i32, wakeIdx, wakeSeen, IDLE_SLICE_MS);
+    else Atomics.wait(this.idleCell, 0, 0, IDLE_SLICE_MS);
+  }
+
+  private log(
+    step: number,
+    i: number,
+    from: number,
+    fromPeer: number,
+    to: number,
+    toPeer: number,
+    csds: number,
+    accesses: number,
+  ): void {
+    const cpu = this.cpus[i];
+    const at = (step % STEPS_KEPT) * 8;
+    const ring = this.ring;
+    ring[at] = step;
+    ring[at + 1] = this.first + i;
+    ring[at + 2] = from;
+    ring[at + 3] = fromPeer;
+    ring[at + 4] = to;
+    ring[at + 5] = toPeer;
+    ring[at + 6] = cpu.csdsHandled - csds;
+    ring[at + 7] = cpu.accessesChecked - accesses;
+  }
+
+  /** The kept steps up to `last`, oldest first, in words. */
+  private stepsKept(last: number): string[] {
+    const out: string[] = [];
+    for (let s = Math.max(1, last - STEPS_KEPT + 1); s <= last; s++) {
+      const at = (s % STEPS_KEPT) * 8;
+      const r = this.ring;
+      const did: string[] = [];
+      if (r[at + 6] > 0) did.push(`handled ${r[at + 6]} csd${r[at + 6] === 1 ? '' : 's'}`);
+      if (r[at + 7] > 0) did.push(`made ${r[at + 7]} checked access${r[at + 7] === 1 ? '' : 'es'}`);
+      out.push(
+        `step ${s}: CPU ${r[at + 1]}, which ${describeWait(r[at + 2], r[at + 3])}, ran${
+          did.length > 0 ? ` (${did.join(', ')})` : ''
+        }; now it ${describeWait(r[at + 4], r[at + 5])}`,
+      );
+    }
+    return out;
+  }
+}
