@@ -126,6 +126,10 @@ export async function fitHostProfile(input: HostFitInput, file: string): Promise
       value: (base.apicMode as { value: string }).value,
       source: `not readable from user space; profile ${baseName}'s`,
     },
+    apicClusterSize: {
+      value: (base.apicClusterSize as { value: number }).value,
+      source: `follows the APIC mode, which is profile ${baseName}'s`,
+    },
     costs,
   };
   const protocol = kernelProtocolOf(context.kernel);

@@ -1,13 +1,19 @@
 /**
- * `flushbench profiles`: the cost profiles, each with its machine (topology, PTI, APIC mode),
- * how many of its costs are estimates rather than published figures, and where a full flush with
- * its refills becomes cheaper than INVLPGs by its costs (Linux assumes about 33 pages).
+ * `flushbench profiles`: the cost profiles, each with its machine (topology, LLC groups, SMT,
+ * PTI, APIC mode and the CPUs one ICR write reaches), how many of its costs are estimates rather
+ * than published figures, and where a full flush with its refills becomes cheaper than INVLPGs by
+ * its costs (Linux assumes about 33 pages).
  */
 import { parseArgs } from 'node:util';
 import { textTable } from '../data/text-table.js';
 import { fullFlushBreakEven } from '../sim/cpu/cost-model.js';
 import { CASE_DEFAULTS, MACHINE_DEFAULTS } from '../sim/index.js';
-import { estimateShare, loadProfile, profileNames } from '../sim/shared/profile.js';
+import {
+  estimateShare,
+  hardwareThreads,
+  loadProfile,
+  profileNames,
+} from '../sim/shared/profile.js';
 
 interface Io {
   out: (s: string) => void;
@@ -33,8 +39,11 @@ export function profilesCommand(args: string[], io: Io): number {
       description: p.description,
       ghz: p.ghz,
       topology: t,
+      hardwareThreads: hardwareThreads(t),
+      llcGroups: (t.sockets * t.coresPerSocket) / t.coresPerLlc,
       pti: p.settings.pti,
       apicMode: p.settings.apicMode,
+      apicClusterSize: p.settings.apicClusterSize,
       costs: entries.length,
       estimates: entries.filter((e) => e.estimate).length,
       estimateShare: estimateShare(p),
@@ -52,18 +61,22 @@ export function profilesCommand(args: string[], io: Io): number {
     [
       'profile',
       'GHz',
-      'sockets × cores × threads (LLC)',
+      'sockets × cores × threads',
+      'LLC groups',
+      'SMT',
       'PTI',
-      'APIC',
+      'APIC (CPUs per ICR write)',
       'estimates',
       'full flush cheaper from',
     ],
     rows.map((r) => [
       r.name,
       String(r.ghz),
-      `${r.topology.sockets} × ${r.topology.coresPerSocket} × ${r.topology.threadsPerCore} (${r.topology.coresPerLlc} cores)`,
+      `${r.topology.sockets} × ${r.topology.coresPerSocket} × ${r.topology.threadsPerCore} = ${r.hardwareThreads}`,
+      `${r.llcGroups} × ${r.topology.coresPerLlc} cores`,
+      r.topology.threadsPerCore > 1 ? `${r.topology.threadsPerCore}-way` : 'off',
       r.pti.value ? 'on' : 'off',
-      r.apicMode.value,
+      `${r.apicMode.value} (${r.apicClusterSize.value})`,
       `${r.estimates}/${r.costs} (${Math.round(r.estimateShare * 100)} %)`,
       Object.values(r.fullFlushBreakEvenPages)
         .map((n) => `${n} pages`)

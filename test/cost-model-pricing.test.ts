@@ -65,6 +65,7 @@ function flat(apicMode: 'x2apic-cluster' | 'x2apic-physical'): Profile {
     topology: { sockets: 1, coresPerSocket: 64, threadsPerCore: 1, coresPerLlc: 64 },
     pti: { value: false, source: 'test' },
     apicMode: { value: apicMode, source: 'test' },
+    apicClusterSize: { value: apicMode === 'x2apic-cluster' ? 16 : 1, source: 'test' },
     costs: raw,
   });
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import {
   COST_KEYS,
+  hardwareThreads,
   loadProfile,
   MAX_COST_CYCLES,
   MAX_GHZ,
@@ -21,9 +22,32 @@ test('every shipped profile loads, cites every number and converts it to whole c
       assert.ok(p.entries[key].source.length > 20, `${name}.${key} cites a source`);
       assert.ok(Number.isInteger(p.cycles[key]) && p.cycles[key] > 0, `${name}.${key} in cycles`);
     }
-    for (const key of ['pti', 'apicMode'] as const) {
+    for (const key of ['pti', 'apicMode', 'apicClusterSize'] as const) {
       assert.ok(p.settings[key].source.length > 20, `${name}.${key} cites a source`);
     }
+  }
+});
+
+test('the largest machines: 2 × EPYC 9965 has 768 threads in 16-core LLCs, 8 × Xeon 8490H 960 in one LLC per socket', () => {
+  const epyc = loadProfile('epyc-9965-2s');
+  assert.ok(hardwareThreads(epyc.topology) >= 768);
+  assert.deepEqual(epyc.topology, {
+    sockets: 2,
+    coresPerSocket: 192,
+    threadsPerCore: 2,
+    coresPerLlc: 16,
+  });
+  const xeon = loadProfile('xeon-platinum-8490h-8s');
+  assert.equal(hardwareThreads(xeon.topology), 960);
+  assert.deepEqual(xeon.topology, {
+    sockets: 8,
+    coresPerSocket: 60,
+    threadsPerCore: 2,
+    coresPerLlc: 60,
+  });
+  for (const p of [epyc, xeon]) {
+    assert.equal(p.apicMode, 'x2apic-cluster', p.name);
+    assert.equal(p.apicClusterSize, 16, p.name);
   }
 });
 
@@ -35,6 +59,7 @@ test('a profile without a source, or with an unknown cost, is refused with its p
     topology: { sockets: 1, coresPerSocket: 4, threadsPerCore: 1, coresPerLlc: 4 },
     pti: { value: false, source: 'test' },
     apicMode: { value: 'x2apic-cluster', source: 'test' },
+    apicClusterSize: { value: 16, source: 'test' },
   };
   assert.throws(
     () =>
@@ -73,6 +98,7 @@ test('every number of a profile is finite and bounded: costs in cycles and after
     topology: { sockets: 1, coresPerSocket: 4, threadsPerCore: 1, coresPerLlc: 4 },
     pti: { value: false, source: 'test' },
     apicMode: { value: 'x2apic-cluster', source: 'test' },
+    apicClusterSize: { value: 16, source: 'test' },
     costs: entries,
   };
   const withCost = (key: string, value: unknown, unit: string) => ({

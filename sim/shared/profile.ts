@@ -53,7 +53,11 @@ export interface Topology {
 /** How Linux's x2APIC driver addresses IPIs: one ICR write per cluster of 16, or per CPU. */
 export const APIC_MODES = Object.freeze(['x2apic-cluster', 'x2apic-physical'] as const);
 export type ApicMode = (typeof APIC_MODES)[number];
-/** CPUs in one x2APIC logical cluster (x2apic_cluster.c: cluster = APIC ID >> 4). */
+/**
+ * The most CPUs one logical-mode ICR write can reach: the x2APIC logical ID is the cluster in
+ * bits 31:16 and a 16-bit bitmap of the CPUs in it (Linux x2apic_cluster.c: logical ID =
+ * (APIC ID >> 4) << 16 | 1 << (APIC ID & 0xf)). A profile's apicClusterSize is at most this.
+ */
 export const X2APIC_CLUSTER_SIZE = 16;
 
 /** A setting of the machine (not a cost) and where it comes from. */
@@ -78,8 +82,14 @@ export interface Profile {
   /** Page-table isolation on: every invalidation is done for the kernel and the user PCID. */
   pti: boolean;
   apicMode: ApicMode;
-  /** The PTI and APIC settings with their sources. */
-  settings: Readonly<{ pti: Setting<boolean>; apicMode: Setting<ApicMode> }>;
+  /** CPUs one ICR write reaches: 16 (a whole x2APIC cluster) in cluster mode, 1 in physical. */
+  apicClusterSize: number;
+  /** The PTI, APIC mode and cluster size settings with their sources. */
+  settings: Readonly<{
+    pti: Setting<boolean>;
+    apicMode: Setting<ApicMode>;
+    apicClusterSize: Setting<number>;
+  }>;
   /** Every cost in whole cycles. */
   cycles: Readonly<Record<CostKey, number>>;
   /** One cache-line transfer, in cycles, indexed by distance class (self costs 0). */
@@ -193,6 +203,23 @@ export function parseProfile(raw: unknown, file = '<inline>'): Profile {
     (v) => (APIC_MODES as readonly unknown[]).includes(v),
     `one of ${APIC_MODES.join(', ')}`,
   ) as Setting<ApicMode>;
+  const apicClusterSize = (
+    apicMode.value === 'x2apic-physical'
+      ? setting(
+          file,
+          'apicClusterSize',
+          p.apicClusterSize,
+          (v) => v === 1,
+          '1 in x2apic-physical mode',
+        )
+      : setting(
+          file,
+          'apicClusterSize',
+          p.apicClusterSize,
+          isClusterSize,
+          `a power of two from 1 to ${X2APIC_CLUSTER_SIZE} in x2apic-cluster mode`,
+        )
+  ) as Setting<number>;
   const costs = p.costs as Record<string, unknown> | undefined;
   if (typeof costs !== 'object' || costs === null) fail(file, 'costs must be an object', costs);
   const cycles = {} as Record<CostKey, number>;
@@ -233,7 +260,8 @@ export function parseProfile(raw: unknown, file = '<inline>'): Profile {
     topology: Object.freeze(topology),
     pti: pti.value as boolean,
     apicMode: apicMode.value,
-    settings: Object.freeze({ pti: pti as Setting<boolean>, apicMode }),
+    apicClusterSize: apicClusterSize.value,
+    settings: Object.freeze({ pti: pti as Setting<boolean>, apicMode, apicClusterSize }),
     cycles: Object.freeze(cycles),
     lineTransferCycles: Object.freeze([
       0,
@@ -244,6 +272,20 @@ export function parseProfile(raw: unknown, file = '<inline>'): Profile {
     ]),
     entries: Object.freeze(entries),
   });
+}
+
+/**
+ * 1, 2, 4, 8 or 16: at most the 16 CPUs one logical ID's bitmap can name, and a power of two so
+ * that the groups tile the APIC IDs the way the hardware's clusters (APIC ID >> 4) do.
+ */
+function isClusterSize(v: unknown): boolean {
+  return (
+    typeof v === 'number' &&
+    Number.isInteger(v) &&
+    v >= 1 &&
+    v <= X2APIC_CLUSTER_SIZE &&
+    (v & (v - 1)) === 0
+  );
 }
 
 /** `{ "value": …, "source": "…" }`: a setting must say where it comes from, like a cost. */
@@ -294,12 +336,12 @@ export function apicId(t: Topology, cpu: number): number {
 }
 
 /**
- * What one ICR write reaches: in cluster mode every CPU of the x2APIC cluster (APIC ID >> 4),
- * in physical mode one CPU. Returned as a number shared by the CPUs one write reaches.
+ * What one ICR write reaches: the profile's apicClusterSize CPUs of consecutive APIC IDs (in
+ * cluster mode the x2APIC cluster, APIC ID >> 4; in physical mode, size 1, the CPU itself).
+ * Returned as a number shared by the CPUs one write reaches.
  */
-export function apicCluster(p: Pick<Profile, 'topology' | 'apicMode'>, cpu: number): number {
-  if (p.apicMode === 'x2apic-physical') return cpu;
-  return Math.floor(apicId(p.topology, cpu) / X2APIC_CLUSTER_SIZE);
+export function apicCluster(p: Pick<Profile, 'topology' | 'apicClusterSize'>, cpu: number): number {
+  return Math.floor(apicId(p.topology, cpu) / p.apicClusterSize);
 }
 
 /** The share of a profile's costs that are estimates rather than published figures. */
