@@ -27,7 +27,7 @@ import { KERNEL_PROTOCOL, type KernelContext, type RunRecord } from '../data/run
 import { asStoreFileError, dbPath, Store, sqliteFault, UnknownRefError } from '../data/store.js';
 import { textTable } from '../data/text-table.js';
 import { checkHost, KERNEL_WORKLOADS, type KernelWorkload } from '../host/kernel.js';
-import { PROTOCOLS, type Protocol, WORKLOADS, type Workload } from '../sim/index.js';
+import { MAX_CPUS, PROTOCOLS, type Protocol, WORKLOADS, type Workload } from '../sim/index.js';
 import { invalidRange } from '../sim/shared/errors.js';
 import { saveUnstoredRun } from './cli-import.js';
 import { parseFault } from './fault-flag.js';
@@ -113,7 +113,13 @@ export async function benchCommand(args: string[], io: Io): Promise<number> {
     (s) => (allWorkloads.includes(s) ? s : undefined),
     `${WORKLOADS.join(', ')} (simulated) or ${KERNEL_WORKLOADS.join(', ')} (${KERNEL_PROTOCOL}, this host's kernel)`,
   );
-  const cpus = listFlag('--cpus', values.cpus, intItem(1, 256), 'integers from 1 to 256');
+  // The simulator's bound, not a copy of it: bench takes what sim takes.
+  const cpus = listFlag(
+    '--cpus',
+    values.cpus,
+    intItem(1, MAX_CPUS),
+    `integers from 1 to ${MAX_CPUS}`,
+  );
   const pages = listFlag('--pages', values.pages, intItem(1, 4096), 'integers from 1 to 4096');
   // A flag that narrows the cross product drops the suite's extra cases: the user asked for these.
   const narrowed = protocols || workloads || cpus || pages;

@@ -1,7 +1,14 @@
 /** Reading runs back: summaries, whole runs and cases, samples, traces, a case's history. */
 
 import { statsOfRow } from './case-columns.js';
-import type { CaseRecord, RunRecord, Trace } from './run-record.js';
+import type {
+  CaseRecord,
+  caseExecution,
+  Engine,
+  RunRecord,
+  Schedule,
+  Trace,
+} from './run-record.js';
 import { fromBlob } from './store-connection.js';
 import { StoreWrites } from './store-writes.js';
 import type { CaseHistoryRow, CaseKind, RunSummary, StoredCase, StoredRun } from './stored.js';
@@ -226,6 +233,7 @@ function storedCaseOf(c: Record<string, unknown>): StoredCase {
     cpus: c.cpus as number,
     pages: c.pages as number,
     profile: c.profile as string,
+    ...executionOfRow(c),
   };
   if (c.status === 'errored') {
     return {
@@ -249,5 +257,16 @@ function storedCaseOf(c: Record<string, unknown>): StoredCase {
     kernel: typeof c.kernel === 'string' ? JSON.parse(c.kernel) : null,
     samplesTotal: (c.samples_total as number | null) ?? 0,
     hasTrace: c.has_trace === 1,
+  };
+}
+
+/** How a case was run, as written: a NULL column reads back absent (a run from before it). */
+function executionOfRow(c: Record<string, unknown>): Pick<StoredCase, keyof typeof caseExecution> {
+  return {
+    ...(c.engine === null ? {} : { engine: c.engine as Engine }),
+    ...(c.workers === null ? {} : { workers: c.workers as number }),
+    ...(c.schedule === null
+      ? {}
+      : { schedule: JSON.parse(c.schedule as string) as Schedule | null }),
   };
 }

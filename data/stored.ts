@@ -4,12 +4,21 @@
  * the run record's own parts (run-record.ts), so a field is defined once for both.
  */
 import { type Static, Type } from 'typebox';
-import { byStatus, caseIdentity, failed, measured, Nullable, runFields } from './run-record.js';
+import {
+  byStatus,
+  caseExecution,
+  caseIdentity,
+  failed,
+  measured,
+  Nullable,
+  runFields,
+} from './run-record.js';
 
 export const StoredCase = byStatus([
   Type.Object({
     id: Type.Integer(),
     ...caseIdentity,
+    ...caseExecution,
     ...measured,
     samplesTotal: Type.Integer({ minimum: 0 }),
     hasTrace: Type.Boolean(),
@@ -17,6 +26,7 @@ export const StoredCase = byStatus([
   Type.Object({
     id: Type.Integer(),
     ...caseIdentity,
+    ...caseExecution,
     ...failed,
     samplesTotal: Type.Literal(0),
     hasTrace: Type.Literal(false),
