@@ -14,13 +14,8 @@ import {
   type Suite,
   suiteNames,
 } from '../bench/suites.js';
-import {
-  compareRuns,
-  FORMATS,
-  type Format,
-  formatComparison,
-  resolveSides,
-} from '../data/compare.js';
+import { compareRuns, resolveSides } from '../data/compare.js';
+import { FORMATS, type Format, formatComparison } from '../data/compare-format.js';
 import { METRICS, type Metric } from '../data/comparison.js';
 import { EXPORT_FORMATS, type ExportFormat, exportRun } from '../data/export.js';
 import { KERNEL_PROTOCOL, type KernelContext, type RunRecord } from '../data/run-record.js';

@@ -141,7 +141,8 @@ export abstract class StoreReads extends StoreWrites {
     return this.sql(
       `SELECT c.id AS caseId, r.id AS runId, r.commit_sha AS commitSha, r.commit_subject AS commitSubject,
            r.commit_time AS commitTime, r.branch, r.hostname, r.started_at AS startedAt,
-           c.modeled_mean AS modeledMean, c.wall_p50_ns AS wallP50, c.wall_p99_ns AS wallP99
+           c.modeled_mean AS modeledMean, c.wall_p50_ns AS wallP50, c.wall_p99_ns AS wallP99,
+           c.engine
          FROM cases c JOIN runs r ON r.id = c.run_id
          WHERE c.key = @key AND c.status != 'errored'
            AND (@branch IS NULL OR r.branch = @branch) AND (@host IS NULL OR r.hostname = @host)

@@ -99,5 +99,7 @@ export const CaseHistoryRow = Type.Object({
   modeledMean: Nullable(Type.Number()),
   wallP50: Nullable(Type.Number()),
   wallP99: Nullable(Type.Number()),
+  /** The engine the case ran on; null in runs from before the engines (threads). */
+  engine: Nullable(Type.String()),
 });
 export type CaseHistoryRow = Static<typeof CaseHistoryRow>;

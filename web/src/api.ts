@@ -19,6 +19,7 @@ export type {
   RunSide as CompareSide,
   Verdict,
   WallComparison,
+  WallVerdict,
 } from '../../data/comparison.js';
 export type { History, HistoryMetric, HistoryPoint } from '../../data/history-points.js';
 /**
