@@ -29,10 +29,13 @@ export type { History, HistoryMetric, HistoryPoint } from '../../data/history-po
 export type {
   CaseStatus,
   CommitInfo,
+  DefaultEngine,
+  Engine,
   HostInfo,
   HostProfileName,
   ModeledStats,
   OracleRecord as OracleResult,
+  Schedule,
   Trace,
   TraceEvent,
   TraceStep,
