@@ -3,7 +3,6 @@
  * `compare`, `export`.
  */
 import { parseArgs } from 'node:util';
-import { noiseOf } from '../bench/noise.js';
 import { type BenchConfig, runBench, validateBench } from '../bench/runner.js';
 import {
   type BenchCase,
@@ -14,16 +13,11 @@ import {
   type Suite,
   suiteNames,
 } from '../bench/suites.js';
-import {
-  compareRuns,
-  FORMATS,
-  type Format,
-  formatComparison,
-  resolveSides,
-} from '../data/compare.js';
+import { compareRuns, resolveSides } from '../data/compare.js';
+import { FORMATS, type Format, formatComparison } from '../data/compare-format.js';
 import { METRICS, type Metric } from '../data/comparison.js';
 import { EXPORT_FORMATS, type ExportFormat, exportRun } from '../data/export.js';
-import { KERNEL_PROTOCOL, type KernelContext, type RunRecord } from '../data/run-record.js';
+import { KERNEL_PROTOCOL, type RunRecord } from '../data/run-record.js';
 import { asStoreFileError, dbPath, Store, sqliteFault, UnknownRefError } from '../data/store.js';
 import { textTable } from '../data/text-table.js';
 import { checkHost, KERNEL_WORKLOADS, type KernelWorkload } from '../host/kernel.js';
@@ -32,10 +26,9 @@ import { invalidRange } from '../sim/shared/errors.js';
 import { saveUnstoredRun } from './cli-import.js';
 import { parseFault } from './fault-flag.js';
 import type { Io } from './io.js';
-import { describeHost, type KernelRow, kernelTable } from './kernel-report.js';
 import { COMPARE_LIMITS, intFlag, intItem, numberFlag } from './number-flag.js';
 import { progressFor } from './progress.js';
-import { formatNs, ORACLE_MARK, recordVerdict } from './report.js';
+import { formatRunTables } from './run-tables.js';
 
 export type { Io } from './io.js';
 
@@ -113,6 +106,7 @@ export async function benchCommand(args: string[], io: Io): Promise<number> {
     (s) => (allWorkloads.includes(s) ? s : undefined),
     `${WORKLOADS.join(', ')} (simulated) or ${KERNEL_WORKLOADS.join(', ')} (${KERNEL_PROTOCOL}, this host's kernel)`,
   );
+  // The simulator's bound, not a copy of it: bench takes what sim takes.
   const cpus = listFlag(
     '--cpus',
     values.cpus,
@@ -225,127 +219,6 @@ function benchKernelCases(
     io.err(`flushbench: this host's kernel is not measured in this run: ${(err as Error).message}`);
     return [];
   }
-}
-
-/** A table per workload: protocol × CPUs × pages, with the speedup against sync. */
-export function formatRunTables(run: RunRecord): string {
-  const out: string[] = [];
-  const simulated = run.cases.filter((c) => c.protocol !== KERNEL_PROTOCOL);
-  const noise = noiseOf(run.config);
-  const workloads = [...new Set(simulated.map((c) => c.workload))];
-  const cores = run.host.cores;
-  for (const workload of workloads) {
-    const cases = simulated
-      .filter((c) => c.workload === workload)
-      .sort(
-        (a, b) =>
-          a.cpus - b.cpus ||
-          a.pages - b.pages ||
-          PROTOCOLS.indexOf(a.protocol as Protocol) - PROTOCOLS.indexOf(b.protocol as Protocol),
-      );
-    const header = [
-      'protocol',
-      'cpus',
-      'pages',
-      'wall p50',
-      '±rme',
-      'wall p99',
-      'modeled',
-      'vs sync (modeled)',
-      'vs sync (wall)',
-      'oracle',
-    ];
-    const rows = cases.map((c) => {
-      const sync = cases.find(
-        (s) =>
-          s.protocol === 'sync' &&
-          s.cpus === c.cpus &&
-          s.pages === c.pages &&
-          s.status !== 'errored',
-      );
-      if (c.status === 'errored')
-        return [
-          c.protocol,
-          String(c.cpus),
-          String(c.pages),
-          'error',
-          '',
-          '',
-          '',
-          '',
-          '',
-          recordVerdict(c) === 'not-caught' ? ORACLE_MARK['not-caught'] : `✗ ${c.error.code}`,
-        ];
-      const speed = (base: number | undefined, x: number) =>
-        base === undefined ? '–' : `${(base / x).toFixed(2)}×`;
-      return [
-        c.protocol,
-        `${c.cpus}${c.cpus > cores ? '*' : ''}`,
-        String(c.pages),
-        formatNs(c.wallNs.p50),
-        // A margin of error past 100 % of the mean says the mean means nothing.
-        c.wallNs.rme === null
-          ? ''
-          : c.wallNs.rme > 100
-            ? 'unstable'
-            : `±${c.wallNs.rme.toFixed(1)}%`,
-        formatNs(c.wallNs.p99),
-        c.modeledCycles === null ? 'measured' : `${c.modeledCycles.mean.toFixed(0)} cy`,
-        c.modeledCycles === null ? '' : speed(sync?.modeledCycles?.mean, c.modeledCycles.mean),
-        // Never bare where the simulator was oversubscribed or the run noisy: in parentheses,
-        // tied to the footnote that says why.
-        c.cpus > cores || noise?.noisy
-          ? `(${speed(sync?.wallNs?.p50, c.wallNs.p50)})${c.cpus > cores ? '*' : '†'}`
-          : speed(sync?.wallNs?.p50, c.wallNs.p50),
-        ORACLE_MARK[recordVerdict(c)],
-      ];
-    });
-    out.push(`\nworkload ${workload} (profile ${run.profile})`, ...textTable(header, rows));
-  }
-  if (simulated.some((c) => c.cpus > cores)) {
-    out.push(
-      `\n* more CPUs than this machine's ${cores} cores: the wall-clock is the simulator's, not hardware-like, so its speedups are in parentheses; modeled cycles are the metric that scales`,
-    );
-  }
-  if (noise?.noisy) {
-    out.push(`\n† ${noise.reason}: this run's wall speedups are in parentheses`);
-  }
-  out.push(...kernelSection(run));
-  return out.join('\n');
-}
-
-/** The host's kernel cases of a run, with their context: measured, not simulated. */
-function kernelSection(run: RunRecord): string[] {
-  const rows: KernelRow[] = [];
-  const failed: string[] = [];
-  let context: KernelContext | null = null;
-  for (const c of run.cases) {
-    if (c.protocol !== KERNEL_PROTOCOL) continue;
-    if (c.status === 'errored') {
-      failed.push(`  ${c.workload} at ${c.cpus} CPUs: ✗ ${c.error.code} ${c.error.message}`);
-      continue;
-    }
-    if (!c.kernel) continue;
-    context ??= c.kernel.context;
-    rows.push({
-      cpus: c.cpus,
-      pages: c.pages,
-      workload: c.workload,
-      iterations: c.wallNs.count,
-      madviseNs: c.wallNs,
-      touchNs: c.kernel.touchNs,
-      iterationNs: c.kernel.iterationNs,
-      flushes: c.kernel.flushes,
-      ipis: c.kernel.ipis,
-    });
-  }
-  if (rows.length === 0 && failed.length === 0) return [];
-  return [
-    `\n${KERNEL_PROTOCOL}: this host's own kernel, measured (wall-clock only: no model, no oracle)`,
-    ...(context ? describeHost(context) : []),
-    ...(rows.length > 0 ? kernelTable(rows) : []),
-    ...failed,
-  ];
 }
 
 // ── runs ─────────────────────────────────────────────────────────────────────────────────────

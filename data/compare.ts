@@ -2,7 +2,10 @@
  * Compares two stored runs case by case. Modeled cycles are deterministic, so they are compared
  * exactly against a threshold. Wall-clock is noisy, so a change counts only when the Mann–Whitney
  * U test on the stored samples, Holm-adjusted across every compared case, is significant *and*
- * the median moved by at least the threshold: a noisy runner does not cry wolf.
+ * the median moved by at least the threshold: a noisy runner does not cry wolf. Wall-clock
+ * measured on two engines (threads and cooperative) is two simulators' time, not the protocol's:
+ * such a change is shown but not judged. Modeled cycles do not depend on the engine and compare
+ * across engines. The formatting is in compare-format.ts.
  */
 
 import type {
@@ -13,14 +16,11 @@ import type {
   RunSide,
   Verdict,
   WallComparison,
+  WallVerdict,
 } from './comparison.js';
-import { KERNEL_PROTOCOL } from './run-record.js';
+import { engineOf, KERNEL_PROTOCOL } from './run-record.js';
 import { holm, mannWhitneyU } from './statistics.js';
 import { type Store, type StoredCase, UnknownRefError } from './store.js';
-import { textTable } from './text-table.js';
-
-export const FORMATS = Object.freeze(['text', 'markdown', 'json'] as const);
-export type Format = (typeof FORMATS)[number];
 
 export interface CompareOptions {
   metric?: Metric;
@@ -77,7 +77,7 @@ function unusableStatistics(c: StoredCase, side: 'base' | 'head'): string[] {
   return notes;
 }
 
-function byThreshold(change: number, threshold: number): Verdict {
+function byThreshold(change: number, threshold: number): 'faster' | 'slower' | 'same' {
   if (change > threshold) return 'slower';
   if (change < -threshold) return 'faster';
   return 'same';
@@ -133,6 +133,8 @@ export interface CaseStatistics {
     p: number;
     pAdjusted: number;
     oversubscribed: boolean;
+    /** Why the change may not be judged (the engines differ); null when it may. */
+    unjudgedReason: string | null;
   } | null;
 }
 
@@ -193,12 +195,14 @@ export function compareStatistics(store: Store, baseId: number, headId: number):
         pAdjusted: p,
         oversubscribed:
           h.protocol !== KERNEL_PROTOCOL && h.cpus > Math.min(base.host.cores, head.host.cores),
+        unjudgedReason: engineChange(b, h),
       };
       wallTests.push(c.wall);
     }
     cases.push(c);
   }
-  // Holm across every compared case.
+  // Holm across every case with a U test, unjudged ones included: that only makes the others'
+  // adjusted p-values more conservative, and keeps each shown p-value the one its test gave.
   const adjusted = holm(wallTests.map((w) => w!.p));
   wallTests.forEach((w, k) => {
     w!.pAdjusted = adjusted[k];
@@ -222,10 +226,7 @@ export function judgeComparison(stats: CompareStatistics, opts: CompareOptions =
       ...s.modeled,
       verdict: byThreshold(s.modeled.changePct, modeledThresholdPct),
     };
-    const wall: WallComparison | null = s.wall && {
-      ...s.wall,
-      verdict: s.wall.pAdjusted < alpha ? byThreshold(s.wall.changePct, wallThresholdPct) : 'same',
-    };
+    const wall: WallComparison | null = s.wall && judgeWall(s.wall, alpha, wallThresholdPct);
     const gated = [
       metric !== 'wall' ? modeled?.verdict : undefined,
       metric !== 'modeled' ? wall?.verdict : undefined,
@@ -254,6 +255,32 @@ export function judgeComparison(stats: CompareStatistics, opts: CompareOptions =
     failures,
     failed: regressions > 0 || failures > 0,
   };
+}
+
+/** A wall-clock change's verdict: by alpha, then the threshold; unjudged when it has a reason. */
+function judgeWall(
+  stats: NonNullable<CaseStatistics['wall']>,
+  alpha: number,
+  thresholdPct: number,
+): WallComparison {
+  const { unjudgedReason, ...wall } = stats;
+  if (unjudgedReason !== null) return { ...wall, verdict: 'unjudged', unjudgedReason };
+  const verdict: WallVerdict =
+    wall.pAdjusted < alpha ? byThreshold(wall.changePct, thresholdPct) : 'same';
+  return { ...wall, verdict };
+}
+
+/**
+ * Why a case's wall-clock may not be compared between two runs: it ran on two engines (absent is
+ * the threads engine). Null when the engines agree, a kernel case's included.
+ */
+function engineChange(b: StoredCase, h: StoredCase): string | null {
+  return enginesDiffer(engineOf(b) ?? 'none', engineOf(h) ?? 'none');
+}
+
+/** Why wall-clock measured on engine(s) `base` and `head` may not be compared; null if it may. */
+export function enginesDiffer(base: string, head: string): string | null {
+  return base === head ? null : `engines differ: ${base} → ${head}`;
 }
 
 /** What changed between two runs' contexts of a kernel case (kernel, CPU, VM), or null. */
@@ -291,142 +318,4 @@ function sideOf(
     subject: commit?.subject ?? null,
     branch: commit?.branch ?? null,
   };
-}
-
-// ── formatting ───────────────────────────────────────────────────────────────────────────────
-
-function pct(n: number | undefined): string {
-  if (n === undefined || !Number.isFinite(n)) return '–';
-  return `${n > 0 ? '+' : ''}${n.toFixed(2)} %`;
-}
-
-/** Below 1e-6 a p-value says only that: smaller figures are the test's arithmetic, not evidence. */
-export const P_FLOOR = 1e-6;
-
-export function pValue(p: number | null | undefined): string {
-  if (p === undefined || p === null || !Number.isFinite(p)) return '–';
-  if (p < P_FLOOR) return '< 1e-6';
-  return p < 0.001 ? p.toExponential(1) : p.toFixed(3);
-}
-
-/** Wall-clock with its unit: ns below a microsecond, then µs, then ms. */
-export function nsText(n: number | undefined): string {
-  if (n === undefined || !Number.isFinite(n)) return '–';
-  if (n < 1000) return `${Math.round(n)} ns`;
-  if (n < 1_000_000) return `${(n / 1000).toFixed(2)} µs`;
-  return `${(n / 1_000_000).toFixed(2)} ms`;
-}
-
-/** Modeled cycles are whole numbers: the model sums integer costs. */
-function cyclesText(n: number | undefined): string {
-  return n === undefined || !Number.isFinite(n) ? '–' : `${Math.round(n)} cycles`;
-}
-
-const ICON: Record<Verdict, string> = {
-  faster: '🟢 faster',
-  slower: '🔴 slower',
-  same: 'same',
-  new: 'new',
-  missing: 'missing',
-  failed: '⚠️ failed',
-};
-
-function rows(c: Comparison): string[][] {
-  return c.cases.map((x) => [
-    x.key,
-    cyclesText(x.modeled?.base),
-    cyclesText(x.modeled?.head),
-    pct(x.modeled?.changePct),
-    x.modeled?.verdict ?? '–',
-    nsText(x.wall?.base),
-    nsText(x.wall?.head),
-    x.wall?.oversubscribed ? `(${pct(x.wall.changePct)})*` : pct(x.wall?.changePct),
-    pValue(x.wall?.pAdjusted),
-    x.wall?.verdict ?? '–',
-    x.verdict,
-  ]);
-}
-
-/** A verdict per metric, then the case's: the gating metric's (--metric). */
-const HEADER = [
-  'case',
-  'modeled base',
-  'modeled head',
-  'Δ modeled',
-  'modeled',
-  'wall p50 base',
-  'wall p50 head',
-  'Δ wall',
-  'p (Holm)',
-  'wall',
-  'verdict',
-];
-
-function sideText(s: RunSide): string {
-  const subject = s.subject && s.subject.length > 60 ? `${s.subject.slice(0, 59)}…` : s.subject;
-  return `run ${s.id}${s.commit ? ` (${s.commit.slice(0, 10)}${subject ? ` ${subject}` : ''})` : ''}`;
-}
-
-function summaryLine(c: Comparison): string {
-  return `${c.regressions} regression${c.regressions === 1 ? '' : 's'}, ${c.improvements} improvement${c.improvements === 1 ? '' : 's'} on ${c.metric === 'both' ? 'modeled cycles and wall-clock' : c.metric === 'modeled' ? 'modeled cycles' : 'wall-clock'} (thresholds: modeled ${c.modeledThresholdPct} %, wall ${c.wallThresholdPct} % with Holm-adjusted p < ${c.alpha}); ${c.failures} failed case${c.failures === 1 ? '' : 's'}`;
-}
-
-/** The failed cases, each with why: the key a CI log reader greps for. */
-function failedCases(c: Comparison): { key: string; note: string }[] {
-  return c.cases
-    .filter((x) => x.verdict === 'failed')
-    .map((x) => ({ key: x.key, note: x.note ?? 'failed' }));
-}
-
-/** Notes on cases that did not fail: a changed host under a kernel case. */
-function notedCases(c: Comparison): { key: string; note: string }[] {
-  return c.cases
-    .filter((x) => x.verdict !== 'failed' && x.note !== undefined)
-    .map((x) => ({ key: x.key, note: x.note! }));
-}
-
-function headline(c: Comparison): string {
-  if (c.regressions > 0) return '**Regression.**';
-  return c.failures > 0 ? '**Failed cases.**' : 'No regression.';
-}
-
-export function formatComparison(c: Comparison, format: Format): string {
-  if (format === 'json') return JSON.stringify(c, null, 2);
-  const body = rows(c);
-  if (format === 'markdown') {
-    const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
-    return [
-      `### flushbench compare: ${sideText(c.head)} against ${sideText(c.base)}`,
-      '',
-      `${headline(c)} ${summaryLine(c)}`,
-      '',
-      line(HEADER),
-      line(HEADER.map((_, i) => (i === 0 || i === HEADER.length - 1 ? '---' : '---:'))),
-      ...body.map((r) =>
-        line([`\`${r[0]}\``, ...r.slice(1, -1), ICON[r[r.length - 1] as Verdict]]),
-      ),
-      ...(c.failures > 0
-        ? ['', 'Failed cases:', ...failedCases(c).map((f) => `- \`${f.key}\`: ${f.note}`)]
-        : []),
-      ...notedCases(c).map((f) => `- \`${f.key}\`: ${f.note}`),
-      ...oversubscribedNote(c).map((n) => `\n${n}`),
-    ].join('\n');
-  }
-  return [
-    `flushbench compare: head ${sideText(c.head)}, base ${sideText(c.base)}`,
-    ...textTable(HEADER, body, (i) => i > 0 && i < HEADER.length - 1),
-    summaryLine(c),
-    ...failedCases(c).map((f) => `failed: ${f.key}: ${f.note}`),
-    ...notedCases(c).map((f) => `note: ${f.key}: ${f.note}`),
-    ...oversubscribedNote(c),
-  ].join('\n');
-}
-
-/** The footnote of the parenthesised wall changes, when there are any. */
-function oversubscribedNote(c: Comparison): string[] {
-  return c.cases.some((x) => x.wall?.oversubscribed)
-    ? [
-        "* more simulated CPUs than the measuring machines' cores: that wall-clock is the simulator waiting for a core, not hardware-like, so its change is in parentheses",
-      ]
-    : [];
 }

@@ -20,9 +20,14 @@ export const MetricComparison = Type.Object({
 });
 export type MetricComparison = Static<typeof MetricComparison>;
 
+/** A wall-clock change is also `unjudged` when it may not be compared at all (see unjudgedReason). */
+export const WallVerdict = Type.Enum(['faster', 'slower', 'same', 'unjudged']);
+export type WallVerdict = Static<typeof WallVerdict>;
+
 /** Wall-clock also carries the Mann–Whitney U p-value, and its Holm-adjusted value. */
 export const WallComparison = Type.Object({
   ...MetricComparison.properties,
+  verdict: WallVerdict,
   p: Type.Number(),
   pAdjusted: Type.Number(),
   /**
@@ -30,6 +35,12 @@ export const WallComparison = Type.Object({
    * waiting for a core, so the change is shown in parentheses, never bare.
    */
   oversubscribed: Type.Optional(Type.Boolean()),
+  /**
+   * Why the change is shown but not judged (verdict `unjudged`, never a regression, never
+   * gating), e.g. "engines differ: threads → cooperative": wall-clock measured on two engines is
+   * two different simulators' time. Absent when the change is judged.
+   */
+  unjudgedReason: Type.Optional(Type.String()),
 });
 export type WallComparison = Static<typeof WallComparison>;
 

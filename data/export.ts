@@ -4,7 +4,7 @@
  * customSmallerIsBetter JSON.
  */
 import { STAT_COLUMNS, statColumnsOf } from './case-columns.js';
-import type { MeasuredCase, RunRecord } from './run-record.js';
+import { type CaseRecord, engineOf, type MeasuredCase, type RunRecord } from './run-record.js';
 
 export const EXPORT_FORMATS = Object.freeze(['json', 'csv', 'bmf', 'gab'] as const);
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -22,7 +22,22 @@ const IDENTITY_COLUMNS = [
 const CSV_STATS = STAT_COLUMNS.filter(
   (c): c is Extract<(typeof STAT_COLUMNS)[number], { csv: string }> => 'csv' in c,
 );
-const CSV_COLUMNS = [...IDENTITY_COLUMNS, ...CSV_STATS.map((c) => c.csv), 'error'];
+/**
+ * How a case was run, after the columns of older flushbench versions so that their positions
+ * hold: the engine (a simulated case stored without one ran on threads; empty for the host's
+ * kernel), its worker threads and the cooperative engine's schedule seed (empty when absent).
+ */
+const EXECUTION_COLUMNS = Object.freeze({
+  engine: (c: CaseRecord) => engineOf(c),
+  workers: (c: CaseRecord) => c.workers,
+  schedule_seed: (c: CaseRecord) => c.schedule?.seed,
+});
+const CSV_COLUMNS = [
+  ...IDENTITY_COLUMNS,
+  ...CSV_STATS.map((c) => c.csv),
+  'error',
+  ...Object.keys(EXECUTION_COLUMNS),
+];
 
 /**
  * What the oracle found, by the bench's verdict: a safe protocol with violations is `violated`;
@@ -56,6 +71,7 @@ export function exportRun(run: RunRecord, format: ExportFormat): string {
             ...IDENTITY_COLUMNS.map((k) => c[k]),
             ...CSV_STATS.map((col) => stats[col.column]),
             c.status === 'errored' ? c.error.message : null,
+            ...Object.values(EXECUTION_COLUMNS).map((cell) => cell(c)),
           ]
             .map(csvCell)
             .join(','),

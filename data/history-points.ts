@@ -19,6 +19,11 @@ export const HistoryPoint = Type.Object({
   runs: Type.Integer({ minimum: 1 }),
   /** Whether it regressed against the commit before, by compare's rules. */
   regression: Type.Boolean(),
+  /**
+   * Why a wall-clock change against the commit before was not judged (as compare: the engines
+   * differ); absent when it was judged, and for modeled cycles, which compare across engines.
+   */
+  unjudgedReason: Type.Optional(Type.String()),
 });
 export type HistoryPoint = Static<typeof HistoryPoint>;
 

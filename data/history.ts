@@ -3,10 +3,12 @@
  * commit's runs, each point marked when it regressed against the commit before it — by the same
  * rules as `flushbench compare`: modeled cycles beyond the modeled threshold; wall-clock only when
  * the Mann–Whitney U test on the pooled samples is significant and the median moved by at least
- * the wall threshold. Two runs of one commit are one point, so they can never make a regression.
+ * the wall threshold, and never across engines. Two runs of one commit are one point, so they can
+ * never make a regression.
  */
-import { COMPARE_DEFAULTS } from './compare.js';
+import { COMPARE_DEFAULTS, enginesDiffer } from './compare.js';
 import type { HistoryMetric, HistoryPoint } from './history-points.js';
+import { DEFAULT_ENGINE } from './run-record.js';
 import { mannWhitneyU } from './statistics.js';
 import type { CaseHistoryRow, Store } from './store.js';
 
@@ -16,6 +18,11 @@ const ROWS_PER_POINT = 10;
 function metricOf(row: CaseHistoryRow, metric: HistoryMetric): number | null {
   if (metric === 'modeled') return row.modeledMean;
   return metric === 'wall-p50' ? row.wallP50 : row.wallP99;
+}
+
+/** The engines a commit's runs used, as one word (`threads`, or `cooperative+threads`). */
+function enginesOf(rows: readonly CaseHistoryRow[]): string {
+  return [...new Set(rows.map((r) => r.engine ?? DEFAULT_ENGINE))].sort().join('+');
 }
 
 function median(values: number[]): number {
@@ -51,11 +58,16 @@ export function caseHistory(
     if (measured.length === 0) continue;
     const value = median(measured.map((r) => metricOf(r, metric)!));
     let regression = false;
+    // Wall-clock on another engine is another simulator's time: shown, never judged.
+    const unjudgedReason =
+      previous === null || metric === 'modeled'
+        ? null
+        : enginesDiffer(enginesOf(previous.rows), enginesOf(measured));
     if (previous !== null) {
       const changePct = ((value - previous.value) / previous.value) * 100;
       if (metric === 'modeled') {
         regression = changePct > COMPARE_DEFAULTS.modeledThresholdPct;
-      } else if (changePct > COMPARE_DEFAULTS.wallThresholdPct) {
+      } else if (unjudgedReason === null && changePct > COMPARE_DEFAULTS.wallThresholdPct) {
         const pooled = (rs: CaseHistoryRow[]) =>
           rs.flatMap((r) => store.getSamples(r.caseId)?.samplesNs ?? []);
         const a = pooled(previous.rows);
@@ -64,8 +76,14 @@ export function caseHistory(
       }
     }
     const latest = measured[measured.length - 1];
-    const { modeledMean: _m, wallP50: _p50, wallP99: _p99, ...where } = latest;
-    points.push({ ...where, value, runs: measured.length, regression });
+    const { modeledMean: _m, wallP50: _p50, wallP99: _p99, engine: _e, ...where } = latest;
+    points.push({
+      ...where,
+      value,
+      runs: measured.length,
+      regression,
+      ...(unjudgedReason === null ? {} : { unjudgedReason }),
+    });
     previous = { value, rows: measured };
   }
   return points.slice(-limit);

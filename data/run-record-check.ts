@@ -1,11 +1,12 @@
 /**
  * Whether a value read from a file is a run flushbench can store: the RunRecord schema, then the
- * rules a schema cannot say (every number finite, case keys unique, a kernel case shaped as one).
+ * rules a schema cannot say (every number finite, case keys unique, a kernel case shaped as one,
+ * a schedule only on the cooperative engine).
  * `flushbench import` checks a run file with it; the server checks uploads with the same rules.
  */
 import { Value } from 'typebox/value';
 import { nonFinitePath } from '../common/json-limits.js';
-import { kernelCaseProblem, RunRecord } from './run-record.js';
+import { executionProblem, kernelCaseProblem, RunRecord } from './run-record.js';
 
 /**
  * The first thing wrong with `value` as a run, with its JSON path; null when it may be stored.
@@ -27,7 +28,7 @@ export function runRulesProblem(run: RunRecord, prefix = ''): string | null {
   // A case's key names it within its run: the store keeps one case per key.
   const firstWithKey = new Map<string, number>();
   for (const [i, c] of run.cases.entries()) {
-    const problem = c.status === 'errored' ? null : kernelCaseProblem(c);
+    const problem = (c.status === 'errored' ? null : kernelCaseProblem(c)) ?? executionProblem(c);
     if (problem !== null) return `${prefix}/cases/${i}: ${problem}`;
     const first = firstWithKey.get(c.key);
     if (first !== undefined) {

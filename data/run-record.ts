@@ -107,6 +107,13 @@ export const KernelContext = Type.Object({
 });
 export type KernelContext = Static<typeof KernelContext>;
 
+/**
+ * The most CPUs a stored case may have: every layer that takes a CPU count (uploads, history's
+ * query, the dashboard) reads its bound here. The simulator's own limit (sim's MAX_CPUS) may be
+ * lower; a store keeps what any flushbench up to this size measured.
+ */
+export const MAX_CASE_CPUS = 1024;
+
 const NsSummary = Type.Object({ p50: Type.Number(), p99: Type.Number(), mean: Type.Number() });
 
 /**
@@ -116,7 +123,7 @@ const NsSummary = Type.Object({ p50: Type.Number(), p99: Type.Number(), mean: Ty
  */
 export const KernelRecord = Type.Object({
   context: KernelContext,
-  cpusUsed: Type.Array(Type.Integer({ minimum: 0 }), { minItems: 1, maxItems: 256 }),
+  cpusUsed: Type.Array(Type.Integer({ minimum: 0 }), { minItems: 1, maxItems: MAX_CASE_CPUS }),
   touchNs: NsSummary,
   iterationNs: NsSummary,
   /**
@@ -180,10 +187,82 @@ export const caseIdentity = {
   key: Type.String({ minLength: 1, maxLength: 512 }),
   protocol: Type.String({ minLength: 1, maxLength: 64 }),
   workload: Type.String({ minLength: 1, maxLength: 64 }),
-  cpus: Type.Integer({ minimum: 1, maximum: 256 }),
+  cpus: Type.Integer({ minimum: 1, maximum: MAX_CASE_CPUS }),
   pages: Type.Integer({ minimum: 1, maximum: 65536 }),
   profile: Type.String({ minLength: 1, maxLength: 255 }),
 };
+
+/**
+ * How a simulated case was run, recorded for measured and errored cases alike; absent in runs
+ * stored before the cooperative engine, which all ran on the threads engine. A case of the host's
+ * kernel has none of these (executionProblem checks the rules).
+ *
+ * - `threads`: one worker thread per simulated CPU, interleaved by the host's scheduler.
+ * - `cooperative`: the CPUs share `workers` worker threads and switch at every wait point, in the
+ *   order a seeded PCT schedule picks (Burckhardt et al., ASPLOS'10): the interleaving, and the
+ *   first violation it leads to, replay from the seed.
+ *
+ * The engine is not part of the case's key: modeled cycles do not depend on it and compare across
+ * engines; wall-clock does depend on it and is not compared across engines (compare.ts).
+ */
+export const ENGINES = Object.freeze(['threads', 'cooperative'] as const);
+export type Engine = (typeof ENGINES)[number];
+/** The engine of a simulated case stored without one. */
+export const DEFAULT_ENGINE = 'threads' satisfies Engine;
+/** The dashboard, which imports types only, spells the default with this type so that it cannot drift. */
+export type DefaultEngine = typeof DEFAULT_ENGINE;
+
+/** The cooperative engine's schedule of one case: enough to replay it. */
+export const Schedule = Type.Object({
+  /** The PCT schedule's seed (--schedule-seed). */
+  seed: Type.Integer({ minimum: 0, maximum: 0xffff_ffff }),
+  policy: Type.Literal('pct'),
+  /** PCT's bug depth d: the schedule changes priorities at d − 1 random steps. */
+  depth: Type.Integer({ minimum: 1 }),
+  /** The scheduling steps the case took: one at every wait point of every simulated CPU. */
+  steps: Type.Integer({ minimum: 0 }),
+  /** The exact command that replays the case's schedule. */
+  replay: Type.String({ minLength: 1, maxLength: 1024 }),
+  /** The interleaving's steps that led to the oracle's first violation; null when none was found. */
+  firstViolationSteps: Nullable(Type.Array(Type.String({ maxLength: 512 }), { maxItems: 256 })),
+});
+export type Schedule = Static<typeof Schedule>;
+
+export const caseExecution = {
+  engine: Type.Optional(Type.Enum([...ENGINES])),
+  /** Threads engine: one per simulated CPU; cooperative: the threads that hosted the CPUs. */
+  workers: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_CASE_CPUS })),
+  /** Non-null only on the cooperative engine. */
+  schedule: Type.Optional(Nullable(Schedule)),
+};
+
+/** The engine a case ran on: a stored one, else the threads engine; null for the host's kernel. */
+export function engineOf(c: { protocol: string; engine?: Engine }): Engine | null {
+  return c.protocol === KERNEL_PROTOCOL ? null : (c.engine ?? DEFAULT_ENGINE);
+}
+
+/**
+ * Whether a case's execution fields break their rules: none on a case of the host's kernel, a
+ * schedule only on the cooperative engine, no more workers than CPUs; null if they hold.
+ */
+export function executionProblem(c: {
+  protocol: string;
+  cpus: number;
+  engine?: Engine;
+  workers?: number;
+  schedule?: Schedule | null;
+}): string | null {
+  if (c.protocol === KERNEL_PROTOCOL) {
+    if (c.engine !== undefined || c.workers !== undefined || (c.schedule ?? null) !== null)
+      return `a case of protocol ${KERNEL_PROTOCOL} is measured, not simulated: it has no engine, workers or schedule`;
+    return null;
+  }
+  if ((c.schedule ?? null) !== null && c.engine !== 'cooperative')
+    return `only a case of the cooperative engine has a schedule (got engine ${c.engine ?? `absent, which is ${DEFAULT_ENGINE}`})`;
+  if (c.workers !== undefined && c.workers > c.cpus)
+    return `workers must be at most the case's ${c.cpus} CPUs (got ${c.workers})`;
+  return null;
+}
 
 /**
  * A measured case: its statistics, no error. A simulated case has modeled cycles and the oracle's
@@ -228,6 +307,7 @@ export function byStatus<A extends TObject, B extends TObject>(arms: [A, B]) {
 export const CaseRecord = byStatus([
   Type.Object({
     ...caseIdentity,
+    ...caseExecution,
     ...measured,
     /** Wall-clock samples, ns (thinned to evenly spaced order statistics past a limit). */
     samplesNs: Type.Array(Type.Number(), { maxItems: MAX_SAMPLES }),
@@ -238,6 +318,7 @@ export const CaseRecord = byStatus([
   }),
   Type.Object({
     ...caseIdentity,
+    ...caseExecution,
     ...failed,
     samplesNs: Type.Array(Type.Number(), { maxItems: 0 }),
     samplesTotal: Type.Literal(0),
@@ -249,9 +330,10 @@ export type CaseRecord = Static<typeof CaseRecord>;
 export type MeasuredCase = Extract<CaseRecord, { status: 'completed' | 'violated' }>;
 export type ErroredCase = Extract<CaseRecord, { status: 'errored' }>;
 
-/** A failed case: its error and nothing else. */
+/** A failed case: its error and nothing else (but how it was run, when it is given). */
 export function erroredCase(
-  identity: Pick<ErroredCase, 'key' | 'protocol' | 'workload' | 'cpus' | 'pages' | 'profile'>,
+  identity: Pick<ErroredCase, 'key' | 'protocol' | 'workload' | 'cpus' | 'pages' | 'profile'> &
+    Partial<Pick<ErroredCase, 'engine' | 'workers' | 'schedule'>>,
   error: ErroredCase['error'],
 ): ErroredCase {
   return {

@@ -110,6 +110,14 @@ export const MIGRATIONS: readonly string[] = Object.freeze([
   `
   ALTER TABLE cases ADD COLUMN kernel TEXT;
   `,
+  // 7: how a simulated case was run: the engine, its worker threads and, on the cooperative
+  // engine, the PCT schedule (JSON). NULL for cases recorded before the cooperative engine, which
+  // ran on the threads engine, and for the host's kernel cases.
+  `
+  ALTER TABLE cases ADD COLUMN engine TEXT CHECK (engine IN ('threads', 'cooperative'));
+  ALTER TABLE cases ADD COLUMN workers INTEGER;
+  ALTER TABLE cases ADD COLUMN schedule TEXT;
+  `,
 ]);
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,7 +1,14 @@
 /** Reading runs back: summaries, whole runs and cases, samples, traces, a case's history. */
 
 import { statsOfRow } from './case-columns.js';
-import type { CaseRecord, RunRecord, Trace } from './run-record.js';
+import type {
+  CaseRecord,
+  caseExecution,
+  Engine,
+  RunRecord,
+  Schedule,
+  Trace,
+} from './run-record.js';
 import { fromBlob } from './store-connection.js';
 import { StoreWrites } from './store-writes.js';
 import type { CaseHistoryRow, CaseKind, RunSummary, StoredCase, StoredRun } from './stored.js';
@@ -134,7 +141,8 @@ export abstract class StoreReads extends StoreWrites {
     return this.sql(
       `SELECT c.id AS caseId, r.id AS runId, r.commit_sha AS commitSha, r.commit_subject AS commitSubject,
            r.commit_time AS commitTime, r.branch, r.hostname, r.started_at AS startedAt,
-           c.modeled_mean AS modeledMean, c.wall_p50_ns AS wallP50, c.wall_p99_ns AS wallP99
+           c.modeled_mean AS modeledMean, c.wall_p50_ns AS wallP50, c.wall_p99_ns AS wallP99,
+           c.engine
          FROM cases c JOIN runs r ON r.id = c.run_id
          WHERE c.key = @key AND c.status != 'errored'
            AND (@branch IS NULL OR r.branch = @branch) AND (@host IS NULL OR r.hostname = @host)
@@ -226,6 +234,7 @@ function storedCaseOf(c: Record<string, unknown>): StoredCase {
     cpus: c.cpus as number,
     pages: c.pages as number,
     profile: c.profile as string,
+    ...executionOfRow(c),
   };
   if (c.status === 'errored') {
     return {
@@ -249,5 +258,16 @@ function storedCaseOf(c: Record<string, unknown>): StoredCase {
     kernel: typeof c.kernel === 'string' ? JSON.parse(c.kernel) : null,
     samplesTotal: (c.samples_total as number | null) ?? 0,
     hasTrace: c.has_trace === 1,
+  };
+}
+
+/** How a case was run, as written: a NULL column reads back absent (a run from before it). */
+function executionOfRow(c: Record<string, unknown>): Pick<StoredCase, keyof typeof caseExecution> {
+  return {
+    ...(c.engine === null ? {} : { engine: c.engine as Engine }),
+    ...(c.workers === null ? {} : { workers: c.workers as number }),
+    ...(c.schedule === null
+      ? {}
+      : { schedule: JSON.parse(c.schedule as string) as Schedule | null }),
   };
 }

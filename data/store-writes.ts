@@ -16,9 +16,9 @@ export abstract class StoreWrites extends StoreConnection {
     const columns = STAT_COLUMNS.map((c) => c.column);
     const insertCase = this.sql(`
       INSERT INTO cases (run_id, commit_order, key, protocol, workload, cpus, pages, profile, status,
-        error, counters, kernel, ${columns.join(', ')})
+        error, counters, kernel, engine, workers, schedule, ${columns.join(', ')})
       VALUES (@runId, @commitOrder, @key, @protocol, @workload, @cpus, @pages, @profile, @status,
-        @error, @counters, @kernel, ${columns.map((c) => `@${c}`).join(', ')})`);
+        @error, @counters, @kernel, @engine, @workers, @schedule, ${columns.map((c) => `@${c}`).join(', ')})`);
     const insertSamples = this.sql(
       'INSERT INTO samples (case_id, wall_ns, modeled_cycles, total) VALUES (?, ?, ?, ?)',
     );
@@ -64,6 +64,10 @@ export abstract class StoreWrites extends StoreConnection {
             error: c.status === 'errored' ? JSON.stringify(c.error) : null,
             counters: c.status === 'errored' ? null : JSON.stringify(c.counters),
             kernel: c.kernel ? JSON.stringify(c.kernel) : null,
+            // Absent stays NULL (not 'threads'): a run reads back as it was written.
+            engine: c.engine ?? null,
+            workers: c.workers ?? null,
+            schedule: c.schedule === undefined ? null : JSON.stringify(c.schedule),
             ...statColumnsOf(c.status === 'errored' ? null : c),
           }).lastInsertRowid,
         );

@@ -4,12 +4,21 @@
  * the run record's own parts (run-record.ts), so a field is defined once for both.
  */
 import { type Static, Type } from 'typebox';
-import { byStatus, caseIdentity, failed, measured, Nullable, runFields } from './run-record.js';
+import {
+  byStatus,
+  caseExecution,
+  caseIdentity,
+  failed,
+  measured,
+  Nullable,
+  runFields,
+} from './run-record.js';
 
 export const StoredCase = byStatus([
   Type.Object({
     id: Type.Integer(),
     ...caseIdentity,
+    ...caseExecution,
     ...measured,
     samplesTotal: Type.Integer({ minimum: 0 }),
     hasTrace: Type.Boolean(),
@@ -17,6 +26,7 @@ export const StoredCase = byStatus([
   Type.Object({
     id: Type.Integer(),
     ...caseIdentity,
+    ...caseExecution,
     ...failed,
     samplesTotal: Type.Literal(0),
     hasTrace: Type.Literal(false),
@@ -89,5 +99,7 @@ export const CaseHistoryRow = Type.Object({
   modeledMean: Nullable(Type.Number()),
   wallP50: Nullable(Type.Number()),
   wallP99: Nullable(Type.Number()),
+  /** The engine the case ran on; null in runs from before the engines (threads). */
+  engine: Nullable(Type.String()),
 });
 export type CaseHistoryRow = Static<typeof CaseHistoryRow>;

@@ -4,8 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatRunTables } from '../cli/cli-store.js';
-import { formatComparison, nsText, pValue } from '../data/compare.js';
+import { formatRunTables } from '../cli/run-tables.js';
+import { formatComparison, nsText, pValue } from '../data/compare-format.js';
 import type { Comparison } from '../data/comparison.js';
 import { syntheticCase, syntheticRun } from './helpers.js';
 

@@ -4,7 +4,8 @@ import { dirname, join } from 'node:path';
 import { before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type BenchConfig, runBench } from '../bench/runner.js';
-import { compareRuns, formatComparison } from '../data/compare.js';
+import { compareRuns } from '../data/compare.js';
+import { formatComparison } from '../data/compare-format.js';
 import { Store } from '../data/store.js';
 import { cli, tempDb } from './helpers.js';
 

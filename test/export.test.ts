@@ -1,14 +1,17 @@
-/** `flushbench export`: the CSV keeps its columns; gab's note says what the oracle found. */
+/**
+ * `flushbench export`: the CSV keeps its columns (new ones go after them); gab's note says what
+ * the oracle found.
+ */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { exportRun } from '../data/export.js';
 import { syntheticCase, syntheticRun } from './helpers.js';
 
-test('the CSV header is the same columns in the same order as ever', () => {
+test('the CSV header is the same columns in the same order as ever, new ones after them', () => {
   const [header] = exportRun(syntheticRun(), 'csv').split('\n');
   assert.equal(
     header,
-    'key,protocol,workload,cpus,pages,profile,status,wall_p50_ns,wall_p99_ns,wall_mean_ns,wall_rme_pct,samples,modeled_p50_cycles,modeled_mean_cycles,modeled_p99_cycles,modeled_iteration_cycles,checked_accesses,stale_uses,lost_writes,ack_window_violations,freed_table_walks,error',
+    'key,protocol,workload,cpus,pages,profile,status,wall_p50_ns,wall_p99_ns,wall_mean_ns,wall_rme_pct,samples,modeled_p50_cycles,modeled_mean_cycles,modeled_p99_cycles,modeled_iteration_cycles,checked_accesses,stale_uses,lost_writes,ack_window_violations,freed_table_walks,error,engine,workers,schedule_seed',
   );
 });
 

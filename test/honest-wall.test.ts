@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { judge } from '../bench/noise.js';
-import { formatRunTables } from '../cli/cli-store.js';
+import { formatRunTables } from '../cli/run-tables.js';
 import { syntheticCase, syntheticRun } from './helpers.js';
 
 test('the bench table puts oversubscribed wall speedups in parentheses, tied to the footnote', () => {

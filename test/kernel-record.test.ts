@@ -8,7 +8,8 @@ import { test } from 'node:test';
 import { HOST_PROFILE, kernelRecordOf } from '../bench/kernel-case.js';
 import type { KernelCaseSpec } from '../bench/suites.js';
 import { summarize } from '../common/stats.js';
-import { compareRuns, formatComparison } from '../data/compare.js';
+import { compareRuns } from '../data/compare.js';
+import { formatComparison } from '../data/compare-format.js';
 import { exportRun } from '../data/export.js';
 import {
   type CaseRecord,

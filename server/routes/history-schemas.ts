@@ -1,11 +1,12 @@
 /** What the history routes accept and answer (TypeBox; Fastify validates and serialises with them). */
 import { Type } from 'typebox';
 import { HISTORY_METRICS } from '../../data/history-points.js';
+import { MAX_CASE_CPUS } from '../../data/run-record.js';
 
 export const HistoryQuery = Type.Object(
   {
     protocol: Type.String({ minLength: 1, maxLength: 64 }),
-    cpus: Type.Integer({ minimum: 1, maximum: 256 }),
+    cpus: Type.Integer({ minimum: 1, maximum: MAX_CASE_CPUS }),
     pages: Type.Integer({ minimum: 1, maximum: 65536 }),
     workload: Type.Optional(Type.String({ minLength: 1, maxLength: 64, default: 'madvise' })),
     profile: Type.Optional(

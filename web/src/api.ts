@@ -19,6 +19,7 @@ export type {
   RunSide as CompareSide,
   Verdict,
   WallComparison,
+  WallVerdict,
 } from '../../data/comparison.js';
 export type { History, HistoryMetric, HistoryPoint } from '../../data/history-points.js';
 /**
@@ -28,10 +29,13 @@ export type { History, HistoryMetric, HistoryPoint } from '../../data/history-po
 export type {
   CaseStatus,
   CommitInfo,
+  DefaultEngine,
+  Engine,
   HostInfo,
   HostProfileName,
   ModeledStats,
   OracleRecord as OracleResult,
+  Schedule,
   Trace,
   TraceEvent,
   TraceStep,

@@ -14,6 +14,7 @@ import {
   toolbar,
 } from '../controls.js';
 import { chartBox, h, panel, swatch } from '../dom.js';
+import { engineOf, replayCode } from '../engine.js';
 import { formatCount, formatCycles, formatNs, formatRme } from '../format.js';
 import { FLUSH_PHASES, protocolColor } from '../palette.js';
 import { CASE_PERCENTILES, quantileSorted, sharedHistogram, sortedCopy } from '../percentiles.js';
@@ -170,6 +171,7 @@ export const caseDetailView: View = {
       ),
       panel(`Samples — ${kind.label}`, samplesTable(cases, samples, sorted, kind)),
       panel('Counters (totals over the case)', countersTable(cases)),
+      panel('How each case was run', engineTable(cases)),
     );
 
     ctx.track(
@@ -305,6 +307,37 @@ function countersTable(cases: readonly Case[]): HTMLTableElement {
           ...present.map(([k]) => h('td', { class: 'num' }, formatCount(c.counters?.[k]))),
         ),
       ),
+    ),
+  );
+}
+
+/**
+ * The engine of each case, its worker threads and, on the cooperative engine, the PCT schedule:
+ * seed, depth, steps and the command that replays it.
+ */
+function engineTable(cases: readonly Case[]): HTMLTableElement {
+  const head = ['protocol', 'engine', 'workers', 'schedule seed', 'PCT depth', 'steps', 'replay'];
+  return h(
+    'table',
+    { class: 'data', id: 'case-engine-table' },
+    h('thead', {}, h('tr', {}, ...head.map((t) => h('th', {}, t)))),
+    h(
+      'tbody',
+      {},
+      ...cases.map((c) => {
+        const s = c.schedule ?? null;
+        return h(
+          'tr',
+          { 'data-protocol': c.protocol, 'data-engine': engineOf(c) ?? '' },
+          h('td', {}, swatch(protocolColor(c.protocol)), c.protocol),
+          h('td', {}, engineOf(c) ?? 'none (measured on this host)'),
+          h('td', { class: 'num' }, c.workers === undefined ? '–' : String(c.workers)),
+          h('td', { class: 'num' }, s ? String(s.seed) : '–'),
+          h('td', { class: 'num' }, s ? String(s.depth) : '–'),
+          h('td', { class: 'num' }, s ? formatCount(s.steps) : '–'),
+          h('td', {}, s ? replayCode(s) : '–'),
+        );
+      }),
     ),
   );
 }

@@ -12,6 +12,8 @@ import {
   compare,
   listRuns,
   type Verdict,
+  type WallComparison,
+  type WallVerdict,
 } from '../api.js';
 import {
   emptyState,
@@ -107,7 +109,7 @@ export const compareView: View = {
       panel(`Cases (${result.cases.length})`, compareTable(rows, result)),
     );
     if (charted.length === 0) return;
-    const colour = (v: Verdict | undefined) =>
+    const colour = (v: Verdict | WallVerdict | undefined) =>
       v === 'slower' ? REGRESSION_COLOR : v === 'faster' ? IMPROVEMENT_COLOR : NEUTRAL_COLOR;
     const series = [
       {
@@ -272,24 +274,42 @@ function summary(c: Comparison): HTMLElement {
   );
 }
 
+/** Why a wall change is greyed, each with the mark the CLI's footnotes use. */
+function wallReasons(w: WallComparison | null): { mark: string; text: string }[] {
+  if (w === null) return [];
+  return [
+    ...(w.oversubscribed
+      ? [
+          {
+            mark: '*',
+            text: "more simulated CPUs than the measuring machines' cores: the simulator's wall-clock, not hardware-like",
+          },
+        ]
+      : []),
+    ...(w.unjudgedReason !== undefined
+      ? [{ mark: '‡', text: `${w.unjudgedReason}: shown, not judged` }]
+      : []),
+  ];
+}
+
 function compareTable(rows: readonly CaseComparison[], c: Comparison): HTMLTableElement {
   const num = (v: string) => h('td', { class: 'num' }, v);
-  const changeCell = (pct: number | undefined, verdict: Verdict | undefined, greyed = false) =>
-    greyed
-      ? h(
-          'td',
-          {
-            class: 'num muted',
-            title:
-              "more simulated CPUs than the measuring machines' cores: the simulator's wall-clock, not hardware-like",
-          },
-          `(${formatChangePct(pct)})*`,
-        )
-      : h(
-          'td',
-          { class: `num ${verdict === 'slower' ? 'bad' : verdict === 'faster' ? 'good' : ''}` },
-          formatChangePct(pct),
-        );
+  const changeCell = (pct: number | undefined, verdict: Verdict | WallVerdict | undefined) =>
+    h(
+      'td',
+      { class: `num ${verdict === 'slower' ? 'bad' : verdict === 'faster' ? 'good' : ''}` },
+      formatChangePct(pct),
+    );
+  // Greyed and in parentheses, never bare, with the reasons the comparison gives.
+  const wallChangeCell = (w: WallComparison | null) => {
+    const reasons = wallReasons(w);
+    if (w === null || reasons.length === 0) return changeCell(w?.changePct, w?.verdict);
+    return h(
+      'td',
+      { class: 'num muted wall-greyed', title: reasons.map((r) => r.text).join('; ') },
+      `(${formatChangePct(w.changePct)})${reasons.map((r) => r.mark).join('')}`,
+    );
+  };
   return h(
     'table',
     { class: 'data compare-table', id: 'compare-table' },
@@ -341,11 +361,17 @@ function compareTable(rows: readonly CaseComparison[], c: Comparison): HTMLTable
           num(r.modeled?.verdict ?? '–'),
           num(formatNs(r.wall?.base)),
           num(formatNs(r.wall?.head)),
-          changeCell(r.wall?.changePct, r.wall?.verdict, r.wall?.oversubscribed === true),
+          wallChangeCell(r.wall),
           num(formatP(r.wall?.p)),
           num(formatP(r.wall?.pAdjusted)),
           num(r.wall?.verdict ?? '–'),
-          h('td', { class: 'muted' }, r.note ?? ''),
+          h(
+            'td',
+            { class: 'muted' },
+            [r.note, r.wall?.unjudgedReason && `wall not judged: ${r.wall.unjudgedReason}`]
+              .filter(Boolean)
+              .join('; '),
+          ),
         ),
       ),
     ),

@@ -11,6 +11,7 @@ import type { Case, Run } from '../api.js';
 import { distinctProtocols, distinctWorkloads } from '../case-slices.js';
 import { loadRun, runHeader, runPicker, toolbar } from '../controls.js';
 import { chartBox, h, panel, swatch } from '../dom.js';
+import { replayCode, violationSteps } from '../engine.js';
 import { formatCount } from '../format.js';
 import { type CaseVerdict, caseVerdict, violationsOf } from '../oracle-verdict.js';
 import { protocolColor } from '../palette.js';
@@ -64,6 +65,50 @@ function negativeControls(run: Run): HTMLElement {
     h('strong', {}, title),
     h('div', {}, detail),
     breaks.length > 0 ? h('ul', { class: 'control-breaks' }, ...breaks) : '',
+  );
+}
+
+/**
+ * The seed that exposes each negative control: its caught cases on the cooperative engine, with
+ * the schedule's seed, the command that replays it and the interleaving's steps up to the first
+ * violation. Null when no control was caught on that engine.
+ */
+function exposingSeeds(run: Run): HTMLElement | null {
+  const exposed = run.cases
+    .filter((c) => isNegativeControl(c.protocol) && caseVerdict(c) === 'caught')
+    .flatMap((c) => (c.schedule ? [{ c, s: c.schedule }] : []))
+    .sort((a, b) => byProtocolOrder(a.c.protocol, b.c.protocol) || a.c.cpus - b.c.cpus);
+  if (exposed.length === 0) return null;
+  const head = ['control', 'case', 'seed', 'PCT depth', 'steps', 'replay', 'interleaving'];
+  return panel(
+    `The seeds that expose the negative controls (${exposed.length})`,
+    h(
+      'p',
+      { class: 'muted' },
+      'Each caught on the cooperative engine: the seed fixes the interleaving, so the command below replays it to the same first violation.',
+    ),
+    h(
+      'table',
+      { class: 'data', id: 'control-seeds' },
+      h('thead', {}, h('tr', {}, ...head.map((t) => h('th', {}, t)))),
+      h(
+        'tbody',
+        {},
+        ...exposed.map(({ c, s }) =>
+          h(
+            'tr',
+            { 'data-key': c.key, 'data-seed': String(s.seed) },
+            h('td', {}, swatch(protocolColor(c.protocol)), c.protocol),
+            h('td', { class: 'key' }, c.key),
+            h('td', { class: 'num' }, String(s.seed)),
+            h('td', { class: 'num' }, String(s.depth)),
+            h('td', { class: 'num' }, formatCount(s.steps)),
+            h('td', {}, replayCode(s)),
+            h('td', {}, violationSteps(s)),
+          ),
+        ),
+      ),
+    ),
   );
 }
 
@@ -247,6 +292,7 @@ export const correctnessView: View = {
       runHeader(run),
       toolbar(runPicker(runs, run)),
       negativeControls(run),
+      exposingSeeds(run) ?? '',
       safeProtocols(run) ?? '',
       panel('Oracle findings per protocol and workload', summaryTable),
       h('div', { class: 'grid-2' }, panel('Violations found, by rule', chart.box), rules()),

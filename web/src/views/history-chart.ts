@@ -21,6 +21,8 @@ export interface HistoryChartPoint {
   branch: string | null;
   value: number | null;
   regression: boolean;
+  /** Why the change against the commit before was not judged (the engines differ). */
+  unjudgedReason?: string;
 }
 
 /**
@@ -132,6 +134,7 @@ export function historyChart(
                 `run #${p.runId}, measured ${formatDate(p.startedAt)}`,
               ];
               if (p.regression) lines.unshift('REGRESSION against the previous commit');
+              if (p.unjudgedReason) lines.unshift(`${p.unjudgedReason}: the change is not judged`);
               return lines;
             },
             footer: () => 'click: open this run',

@@ -83,7 +83,9 @@ export function latencyChart(
     options: {
       interaction: { mode: 'index', intersect: false },
       scales: {
-        x: { title: axisTitle('CPUs in the mm (initiator + remotes)') },
+        // One category per CPU count present: 1 to 960 each get a readable place (a linear axis
+        // would squash 1–64 against 768), and every count keeps its tick.
+        x: { title: axisTitle('CPUs in the mm (initiator + remotes)'), ticks: { autoSkip: false } },
         y: valueAxis(d.yTitle, d.log, d.format),
       },
       plugins: {
@@ -129,7 +131,7 @@ export function latencyChart(
 /**
  * Speedup over sync per CPU count: bars that grow from the 1× line, up for faster and down for
  * slower. Series in `hidden` start hidden; a click on the legend toggles one and tells `onToggle`.
- * CPU counts in `greyed` are drawn grey, with `greyReason` in their tooltip.
+ * A CPU count with a reason in `greyReasons` is drawn grey, with the reason in its tooltip.
  */
 export function speedupChart(
   canvas: HTMLCanvasElement,
@@ -140,11 +142,11 @@ export function speedupChart(
     log: boolean;
     hidden?: readonly string[];
     onToggle?: (hidden: string[]) => void;
-    greyed?: readonly boolean[];
-    greyReason?: string;
+    greyReasons?: readonly (string | null)[];
   },
 ): AnyChart {
-  const greyed = d.greyed ?? d.cpuLabels.map(() => false);
+  const reasons = d.greyReasons ?? d.cpuLabels.map(() => null);
+  const greyed = reasons.map((r) => r !== null);
   const datasets: unknown[] = d.series.map((s) => ({
     type: 'bar',
     label: s.protocol,
@@ -174,7 +176,7 @@ export function speedupChart(
     options: {
       interaction: { mode: 'index', intersect: false },
       scales: {
-        x: { title: axisTitle('CPUs in the mm') },
+        x: { title: axisTitle('CPUs in the mm'), ticks: { autoSkip: false } },
         y: valueAxis(
           `speedup over ${BASELINE_PROTOCOL} (${d.metricName})`,
           d.log,
@@ -201,7 +203,7 @@ export function speedupChart(
         tooltip: {
           callbacks: {
             label: (item: TooltipItem<'bar'>) =>
-              `${item.dataset.label}: ${(item.parsed.y ?? Number.NaN).toFixed(2)}×${greyed[item.dataIndex] && d.greyReason ? ` — ${d.greyReason}` : ''}`,
+              `${item.dataset.label}: ${(item.parsed.y ?? Number.NaN).toFixed(2)}×${reasons[item.dataIndex] ? ` — ${reasons[item.dataIndex]}` : ''}`,
           },
         },
       },

@@ -15,6 +15,7 @@ import {
 } from '../case-slices.js';
 import { loadRun, note, paramSelect, runHeader, runPicker, toolbar } from '../controls.js';
 import { chartBox, h, panel, swatch } from '../dom.js';
+import { COOPERATIVE_NOTE, engineOf } from '../engine.js';
 import { formatCycles, formatNs, formatRme } from '../format.js';
 import { caseVerdict, violationsOf } from '../oracle-verdict.js';
 import { BASELINE_PROTOCOL, protocolColor } from '../palette.js';
@@ -164,6 +165,13 @@ export const overviewView: View = {
         : [];
     const hostLabel = hostWorkload ? `this host's kernel (${hostWorkload.value}, measured)` : '';
     const oversubscribed = cpus.map((n) => metric.wallClock && n > run.host.cores);
+    const cooperativeAt = cpus.map((n) =>
+      slice.some((c) => c.cpus === n && engineOf(c) === 'cooperative'),
+    );
+    // Greyed for the engine alone: within the cores, but the CPUs took turns on a worker thread.
+    const coopOnly = cpus.filter(
+      (_, i) => metric.wallClock && cooperativeAt[i] && !oversubscribed[i],
+    );
     const hidden = (ctx.params.get('hide') ?? '').split(',').filter((p) => p !== '');
     // The run's own noise check (bench/noise.ts): a noisy run's wall speedups are greyed too.
     const noise = (run.config as { noise?: { noisy?: boolean; reason?: string | null } }).noise;
@@ -211,9 +219,15 @@ export const overviewView: View = {
               ? `${BASELINE_PROTOCOL}'s ${metric.label} divided by each protocol's: bars grow up from 1× when faster than ${BASELINE_PROTOCOL}, down when slower. Click a protocol in the legend to hide it (kept in the link).${
                   noisy
                     ? ` Grey everywhere: ${noise?.reason ?? 'the run was noisy'}.`
-                    : oversubscribed.some(Boolean)
-                      ? ` Grey at ${cpus.filter((_, i) => oversubscribed[i]).join(', ')} CPUs: more simulated CPUs than the ${run.host.cores} cores measured on, so that wall-clock speedup is the simulator's, not hardware-like.`
-                      : ''
+                    : `${
+                        oversubscribed.some(Boolean)
+                          ? ` Grey at ${cpus.filter((_, i) => oversubscribed[i]).join(', ')} CPUs: more simulated CPUs than the ${run.host.cores} cores measured on, so that wall-clock speedup is the simulator's, not hardware-like.`
+                          : ''
+                      }${
+                        coopOnly.length > 0
+                          ? ` Grey at ${coopOnly.join(', ')} CPUs: ${COOPERATIVE_NOTE}.`
+                          : ''
+                      }`
                 }`
               : `This slice has no ${BASELINE_PROTOCOL} cases to compare against.`,
           ),
@@ -251,10 +265,15 @@ export const overviewView: View = {
         log,
         hidden,
         onToggle: (h) => recordParams({ hide: h.join(',') }),
-        greyed: oversubscribed.map((o) => o || noisy),
-        greyReason: noisy
-          ? (noise?.reason ?? 'the run was noisy')
-          : `more CPUs than the ${run.host.cores} cores measured on: the simulator's wall-clock, not hardware-like`,
+        greyReasons: cpus.map((_, i) =>
+          noisy
+            ? (noise?.reason ?? 'the run was noisy')
+            : oversubscribed[i]
+              ? `more CPUs than the ${run.host.cores} cores measured on: the simulator's wall-clock, not hardware-like`
+              : metric.wallClock && cooperativeAt[i]
+                ? COOPERATIVE_NOTE
+                : null,
+        ),
         series: (hasBaseline ? speedupProtocols : []).map((p) => ({
           protocol: p,
           values: cpus.map((n) => {
@@ -285,8 +304,12 @@ function casesTable(
     ...cpus.map((n) =>
       h(
         'th',
-        { class: 'num' },
+        { class: 'num', 'data-cpus': String(n) },
         `${n} CPU${n === 1 ? '' : 's'}${metric.wallClock && n > cores ? ' △' : ''}`,
+        // Compact: the engine is a property of how these CPUs were simulated, said in the title.
+        slice.some((c) => c.cpus === n && engineOf(c) === 'cooperative')
+          ? h('span', { class: 'tag engine-cooperative', title: COOPERATIVE_NOTE }, 'coop')
+          : null,
       ),
     ),
     h('th', {}, 'status'),
