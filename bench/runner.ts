@@ -1,18 +1,19 @@
 /**
- * Runs a suite: one machine per CPU count, reused for that count's cases; each case measured by
- * tinybench inside the initiating CPU's worker. A case that errors, a safe protocol that breaks
+ * Runs a suite: one machine per CPU count, reused for that count's cases, on the engine chosen
+ * for that count (case-options.ts); on the threads engine each case is measured by tinybench
+ * inside the initiating CPU's worker, on the cooperative one over a counted number of flushes. A case that errors, a safe protocol that breaks
  * the oracle, or a negative control the oracle fails to catch, is recorded as such and the run
  * goes on. Nothing is stored here: the caller writes
  * the finished run in one transaction.
  */
 import { randomUUID } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { withCode } from '../common/errors.js';
 import { VERSION } from '../common/version.js';
 import { type CaseRecord, caseKey, erroredCase, type RunRecord } from '../data/run-record.js';
 import type { HostContext } from '../host/context.js';
 import { checkHost, checkKernelOptions } from '../host/kernel.js';
 import {
-  type CaseOptions,
   type CaseResult,
   checkProfileFits,
   ErrorCodes,
@@ -21,33 +22,26 @@ import {
   Machine,
   nonFiniteStatistic,
   oracleVerdict,
+  type ResolvedMachineOptions,
   resolveCaseOptions,
-  resolveMachineOptions,
   violationsOf,
 } from '../sim/index.js';
-import {
-  checkFaultFiresInSome,
-  type FaultCase,
-  type FaultOptions,
-  faultCanFire,
-} from '../sim/shared/fault.js';
+import { invalidRange } from '../sim/shared/errors.js';
+import { checkFaultFiresInSome, type FaultCase, type FaultOptions } from '../sim/shared/fault.js';
 import { checkFault } from '../sim/shared/options.js';
+import { type CaseConfig, caseOptions, faultCaseOf, machineOptionsFor } from './case-options.js';
 import { kernelIterations, runKernelCase } from './kernel-case.js';
 import { noiseCheck, probeBefore } from './noise.js';
 import { commitInfo, hostInfo } from './provenance.js';
+import { replayCommand } from './replay.js';
 import { type BenchCase, type CaseSpec, isKernelCase } from './suites.js';
 
 /** Samples stored per case: past this, evenly spaced order statistics stand for the rest. */
 export const MAX_STORED_SAMPLES = 10_000;
 
-export interface BenchConfig {
+export interface BenchConfig extends CaseConfig {
   suite: string;
   cases: BenchCase[];
-  profile: string;
-  timeMs: number;
-  iterations: number;
-  seed: number;
-  trace: boolean;
   /** Injected into every case where it can fire (sim/shared/fault.ts); there must be one. */
   fault?: FaultOptions | null;
   /** Probe the machine before and after for the wall-clock noise check (default: yes). */
@@ -59,36 +53,14 @@ export interface BenchProgress {
   caseFinished?(index: number, total: number, record: CaseRecord, elapsedMs: number): void;
 }
 
-function caseOptions(config: BenchConfig, spec: CaseSpec): CaseOptions {
-  const options: CaseOptions = {
-    protocol: spec.protocol,
-    workload: spec.workload,
-    pages: spec.pages,
-    profile: config.profile,
-    flushes: config.iterations,
-    timeMs: config.timeMs,
-    seed: config.seed,
-    trace: config.trace || spec.trace === true,
-    fault: null,
-  };
-  const fault = config.fault ?? null;
-  if (fault !== null && faultCanFire(fault, faultCaseOf(spec, options))) options.fault = fault;
-  return options;
-}
-
-/** The case as it resolves, for where a fault can fire (the options' own fault left out). */
-function faultCaseOf(spec: CaseSpec, options: CaseOptions): FaultCase {
-  const machine = resolveMachineOptions({ cpus: spec.cpus });
-  return { ...resolveCaseOptions({ ...options, fault: null }, machine), cpus: spec.cpus };
-}
-
 /** Every case's options, checked before a single worker starts (bad input → nothing runs). */
 export function validateBench(config: BenchConfig): void {
-  const profile = loadProfile(config.profile);
+  loadProfile(config.profile);
   const fault = config.fault ? checkFault(config.fault) : null;
   let host: HostContext | null = null;
   const faultCases: FaultCase[] = [];
   let kernelCases = 0;
+  let cooperative = 0;
   for (const spec of config.cases) {
     if (isKernelCase(spec)) {
       host ??= checkHost();
@@ -96,8 +68,15 @@ export function validateBench(config: BenchConfig): void {
       kernelCases++;
       continue;
     }
-    faultCases.push(faultCaseOf(spec, caseOptions({ ...config, fault: null }, spec)));
-    checkProfileFits(profile, spec.cpus);
+    const options = caseOptions({ ...config, fault: null }, spec);
+    faultCases.push(faultCaseOf(config, spec, options));
+    checkProfileFits(loadProfile(options.profile!), spec.cpus);
+    if (machineOptionsFor(config, spec.cpus).engine === 'cooperative') cooperative++;
+  }
+  if (config.workers !== undefined && cooperative === 0) {
+    throw invalidRange(
+      `--workers has no effect: no case runs on the cooperative engine (--engine ${config.engine ?? 'auto'}; auto picks it above this machine's ${availableParallelism()} cores) (got --workers ${config.workers})`,
+    );
   }
   if (fault !== null) checkFaultFiresInSome(fault, faultCases, kernelCases);
 }
@@ -138,10 +117,20 @@ export function nonFiniteStatistics(r: CaseResult): string[] {
     .map(([name, value]) => `${name} must be a finite number (got ${value})`);
 }
 
-export function caseRecordOf(spec: CaseSpec, profile: string, r: CaseResult): CaseRecord {
+/**
+ * The stored case. `replay`: the command that replays a cooperative case's schedule (null on the
+ * threads engine).
+ */
+export function caseRecordOf(
+  spec: CaseSpec,
+  profile: string,
+  r: CaseResult,
+  replay: string | null = null,
+): CaseRecord {
+  const machine = { engine: r.engine, workers: r.workers } as ResolvedMachineOptions;
   const nonFinite = nonFiniteStatistics(r);
   if (nonFinite.length > 0) {
-    return erroredRecord(spec, profile, nonFiniteStatistic(nonFinite.join('; ')));
+    return erroredRecord(spec, profile, nonFiniteStatistic(nonFinite.join('; ')), machine);
   }
   const verdict = oracleVerdict(spec.protocol, r, violationsOf(r.oracle));
   // A control the oracle missed is a failed case: with a blind oracle no verdict holds, so its
@@ -156,6 +145,7 @@ export function caseRecordOf(spec: CaseSpec, profile: string, r: CaseResult): Ca
         ),
         ErrorCodes.CONTROL_NOT_CAUGHT,
       ),
+      machine,
     );
   }
   const sorted = Float64Array.from(r.samplesNs).sort();
@@ -163,6 +153,19 @@ export function caseRecordOf(spec: CaseSpec, profile: string, r: CaseResult): Ca
     key: caseKey({ ...spec, profile }),
     ...specFields(spec),
     profile,
+    engine: r.engine,
+    workers: r.workers,
+    schedule:
+      r.schedule === null || replay === null
+        ? null
+        : {
+            seed: r.schedule.seed,
+            policy: r.schedule.policy,
+            depth: r.schedule.depth,
+            steps: r.schedule.steps,
+            replay,
+            firstViolationSteps: r.schedule.firstViolationSteps,
+          },
     status: verdict === 'violated' ? 'violated' : 'completed',
     error: null,
     wallNs: {
@@ -205,10 +208,21 @@ function specFields(spec: CaseSpec) {
   return { protocol: spec.protocol, workload: spec.workload, cpus: spec.cpus, pages: spec.pages };
 }
 
-function erroredRecord(spec: CaseSpec, profile: string, err: unknown): CaseRecord {
+function erroredRecord(
+  spec: CaseSpec,
+  profile: string,
+  err: unknown,
+  machine: ResolvedMachineOptions,
+): CaseRecord {
   const e = err as Error & { code?: string };
   return erroredCase(
-    { key: caseKey({ ...spec, profile }), ...specFields(spec), profile },
+    {
+      key: caseKey({ ...spec, profile }),
+      ...specFields(spec),
+      profile,
+      engine: machine.engine,
+      workers: machine.workers,
+    },
     {
       code: isFlushbenchError(err) ? e.code! : ErrorCodes.CASE_FAILED,
       message: e?.message ?? String(err),
@@ -245,15 +259,20 @@ export async function runBench(
         progress.caseFinished?.(i, total, record, performance.now() - started);
         continue;
       }
+      const options = caseOptions(config, spec);
+      // A case on a profile of its own (more CPUs than the run's has) is keyed by that one's name.
+      const caseProfile = options.profile === config.profile ? profile : options.profile!;
+      const mo = machineOptionsFor(config, spec.cpus);
       try {
         if (machine === null || machine.cpus !== spec.cpus) {
           await machine?.close();
           machine = null;
-          machine = await Machine.start({ cpus: spec.cpus });
+          machine = await Machine.start(mo);
         }
-        record = caseRecordOf(spec, profile, await machine.run(caseOptions(config, spec)));
+        const replay = replayCommand(mo, resolveCaseOptions(options, mo));
+        record = caseRecordOf(spec, caseProfile, await machine.run(options), replay);
       } catch (err) {
-        record = erroredRecord(spec, profile, err);
+        record = erroredRecord(spec, caseProfile, err, mo);
         // A crashed CPU leaves the machine unusable: the next case starts a new one.
         if (machine !== null && !machine.usable) {
           await machine.close();

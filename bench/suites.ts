@@ -6,12 +6,15 @@ import { KERNEL_PROTOCOL } from '../data/run-record.js';
 import type { KernelWorkload } from '../host/kernel-protocol.js';
 import {
   CONTROL_PROTOCOLS,
+  loadProfile,
   mustBeCaught,
   type Protocol,
+  profileNames,
   SAFE_PROTOCOLS,
   WORKLOADS,
   type Workload,
 } from '../sim/index.js';
+import { hardwareThreads } from '../sim/shared/profile.js';
 
 export interface CaseSpec {
   protocol: Protocol;
@@ -61,6 +64,11 @@ export interface Suite {
 
 const SAFE = SAFE_PROTOCOLS;
 
+/** The hardware threads of the largest built-in profile: the full suite's last CPU count. */
+export const LARGEST_PROFILE_THREADS = Math.max(
+  ...profileNames().map((p) => hardwareThreads(loadProfile(p).topology)),
+);
+
 /**
  * Every negative control at `cpus`, on the first workload where it can break its guarantee
  * (munmap frees page tables, so it stands for freed tables), one page: the run shows the oracle
@@ -92,9 +100,9 @@ export const SUITES: Readonly<Record<string, Suite>> = Object.freeze({
   default: {
     name: 'default',
     description:
-      'every safe protocol at 1–16 CPUs and 1, 8, 64 pages, plus lazy idle CPUs, freed tables (munmap) and NMIs at 4 CPUs, and the negative controls at 2 and 4 CPUs; one traced flush per case at 4 CPUs, 1 page',
+      'every safe protocol at 1–16, 64 and 256 CPUs and 1, 8, 64 pages, plus lazy idle CPUs, freed tables (munmap) and NMIs at 4 CPUs, and the negative controls at 2 and 4 CPUs; one traced flush per case at 4 CPUs, 1 page',
     protocols: SAFE,
-    cpus: [1, 2, 4, 8, 16],
+    cpus: [1, 2, 4, 8, 16, 64, 256],
     pages: [1, 8, 64],
     workloads: ['madvise'],
     extra: [
@@ -126,14 +134,14 @@ export const SUITES: Readonly<Record<string, Suite>> = Object.freeze({
   },
   full: {
     name: 'full',
-    description: 'every safe protocol and workload, 1–64 CPUs, 1/8/33/34/512 pages (hours)',
+    description: `every safe protocol and workload, 1–64, 128, 256, 512 and ${LARGEST_PROFILE_THREADS} CPUs (the largest profile's threads), 1/8/33/34/512 pages`,
     protocols: SAFE,
-    cpus: [1, 2, 4, 8, 16, 32, 64],
+    cpus: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, LARGEST_PROFILE_THREADS],
     pages: [1, 8, 33, 34, 512],
     workloads: WORKLOADS,
     extra: [],
     timeMs: 200,
-    iterations: 200,
+    iterations: 100,
   },
   ci: {
     name: 'ci',

@@ -21,8 +21,16 @@ import { KERNEL_PROTOCOL, type RunRecord } from '../data/run-record.js';
 import { asStoreFileError, dbPath, Store, sqliteFault, UnknownRefError } from '../data/store.js';
 import { textTable } from '../data/text-table.js';
 import { checkHost, KERNEL_WORKLOADS, type KernelWorkload } from '../host/kernel.js';
-import { MAX_CPUS, PROTOCOLS, type Protocol, WORKLOADS, type Workload } from '../sim/index.js';
+import {
+  ENGINES,
+  MAX_CPUS,
+  PROTOCOLS,
+  type Protocol,
+  WORKLOADS,
+  type Workload,
+} from '../sim/index.js';
 import { invalidRange } from '../sim/shared/errors.js';
+import { MAX_WORKERS } from '../sim/shared/options.js';
 import { saveUnstoredRun } from './cli-import.js';
 import { parseFault } from './fault-flag.js';
 import type { Io } from './io.js';
@@ -89,6 +97,8 @@ export async function benchCommand(args: string[], io: Io): Promise<number> {
       json: { type: 'boolean' },
       trace: { type: 'boolean' },
       fault: { type: 'string' },
+      engine: { type: 'string' },
+      workers: { type: 'string' },
     },
   });
   const suite = SUITES[oneOf('--suite', values.suite, suiteNames(), 'default')];
@@ -138,6 +148,9 @@ export async function benchCommand(args: string[], io: Io): Promise<number> {
     suite: suite.name,
     cases,
     profile: values.profile ?? 'xeon-gold-5418y-2s',
+    profileGiven: values.profile !== undefined,
+    engine: oneOf('--engine', values.engine, ENGINES, 'auto'),
+    workers: intFlag('--workers', values.workers, 1, MAX_WORKERS),
     timeMs: intFlag('--time', values.time, 1, 3_600_000) ?? suite.timeMs,
     iterations: intFlag('--iterations', values.iterations, 1, 10_000_000) ?? suite.iterations,
     seed: intFlag('--seed', values.seed, 0, 0xffff_ffff) ?? 1,

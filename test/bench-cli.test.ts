@@ -14,8 +14,17 @@ const BAD: [string[], RegExp][] = [
     /--cpus must be a comma-separated list of integers from 1 to 1024 \(got "0" in "2,0"\)/,
   ],
   [
-    ['bench', '--cpus', '128'],
+    // Asked for by name, the profile stays: a count beyond it is refused, not moved elsewhere.
+    ['bench', '--profile', 'xeon-gold-5418y-2s', '--cpus', '128'],
     /--cpus must be at most 96, the hardware threads of profile xeon-gold-5418y-2s \(got 128\)/,
+  ],
+  [
+    ['bench', '--engine', 'threads', '--cpus', '300'],
+    /--cpus must be an integer from 1 to 256 with --engine threads/,
+  ],
+  [
+    ['bench', '--cpus', '1,2', '--workers', '2'],
+    /--workers has no effect: no case runs on the cooperative engine/,
   ],
   [
     ['bench', '--protocols', 'sync,fast'],

@@ -102,6 +102,9 @@ export class FlushCostModel {
   private readonly irqsOffPhase: Float64Array;
   /** The ICR write that reaches each CPU: its x2APIC cluster (cluster mode) or itself. */
   private readonly cluster: Int32Array;
+  private readonly clusterSeen: Int32Array;
+  private readonly clusterSentAt: Float64Array;
+  private clusterStamp = 0;
   private readonly pti: boolean;
 
   /** Targets of the flush being modeled and what each one's flush did (set by the caller). */
@@ -139,6 +142,10 @@ export class FlushCostModel {
     this.dequeuedAt = new Float64Array(p.cpus);
     this.irqsOffPhase = new Float64Array(p.cpus);
     this.cluster = p.clusters;
+    let clusters = 0;
+    for (let cpu = 0; cpu < p.cpus; cpu++) clusters = Math.max(clusters, this.cluster[cpu] + 1);
+    this.clusterSeen = new Int32Array(clusters);
+    this.clusterSentAt = new Float64Array(clusters);
     this.pti = p.profile.pti;
     for (let cpu = 0; cpu < p.cpus; cpu++) {
       this.irqsOffPhase[cpu] =
@@ -381,6 +388,24 @@ export class FlushCostModel {
     const self = this.p.self;
     let writes = 0;
     for (let i = 0; i < this.nTargets; i++) this.sent[i] = Number.NaN;
+    if (trace === null) {
+      // The same writes and times in one pass: a cluster's write is made at its first target.
+      const stamp = ++this.clusterStamp;
+      for (let i = 0; i < this.nTargets; i++) {
+        if (!this.ipiNeeded(i)) continue;
+        const cluster = this.cluster[this.targets[i]];
+        if (this.clusterSeen[cluster] !== stamp) {
+          this.clusterSeen[cluster] = stamp;
+          t += this.c.ipiSend;
+          writes++;
+          this.clusterSentAt[cluster] = t;
+        }
+        this.sent[i] = this.clusterSentAt[cluster];
+      }
+      this.icrWrites = writes;
+      return t;
+    }
+    // Traced: each write, then the IPIs it carries, in the order the trace draws them.
     for (let i = 0; i < this.nTargets; i++) {
       if (!Number.isNaN(this.sent[i]) || !this.ipiNeeded(i)) continue;
       t += this.c.ipiSend;
@@ -400,12 +425,15 @@ export class FlushCostModel {
 
   /** The ICR writes an IPI to every target takes: its distinct clusters (or CPUs). */
   private clusterCount(): number {
+    // A stamp per cluster marks the ones counted in this call: linear in the targets.
+    const stamp = ++this.clusterStamp;
     let n = 0;
     for (let i = 0; i < this.nTargets; i++) {
       const cluster = this.cluster[this.targets[i]];
-      let seen = false;
-      for (let j = 0; j < i && !seen; j++) seen = this.cluster[this.targets[j]] === cluster;
-      if (!seen) n++;
+      if (this.clusterSeen[cluster] !== stamp) {
+        this.clusterSeen[cluster] = stamp;
+        n++;
+      }
     }
     return n;
   }

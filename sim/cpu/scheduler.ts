@@ -34,7 +34,7 @@ import type { CaseConfig, CpuResult, ErrorMessage, ScheduleInfo } from '../share
 import type { Cpu, MachineParts } from './cpu.js';
 import { PriorityHeap } from './priority-heap.js';
 import { errorReport } from './report.js';
-import { type CpuHost, describeWait, W_DONE, type Waits } from './wait-point.js';
+import { type CpuHost, describeWait, W_DONE, W_START, type Waits } from './wait-point.js';
 
 /** PCT's depth d: schedules aim at bugs needing up to this many orderings (d−1 change points). */
 export const PCT_DEPTH = 3;
@@ -70,6 +70,13 @@ export class Scheduler implements CpuHost {
   private readonly woke: Int32Array;
   private wokeCount = 0;
   private readonly polled: number[] = [];
+  /**
+   * Blocked CPUs that also wait for a word of the machine's header nobody announces (the mm's
+   * tlb_gen: user code runs again once a flush has begun), by word, with the value last seen.
+   */
+  private readonly watched = new Map<number, { value: number; cpus: number[] }>();
+  private readonly watching: Uint8Array;
+  private readonly started: Uint8Array;
   /** The ring of the last steps: step, cpu, from, from peer, to, to peer, csds, accesses. */
   private readonly ring = new Float64Array(STEPS_KEPT * 8);
   private readonly idleCell = new Int32Array(new SharedArrayBuffer(4));
@@ -86,6 +93,8 @@ export class Scheduler implements CpuHost {
     this.heap = new PriorityHeap(this.prio);
     this.state = new Uint8Array(count);
     this.woke = new Int32Array(count);
+    this.watching = new Uint8Array(count);
+    this.started = new Uint8Array(count);
   }
 
   /** The CPUs this worker runs, in order (made with this scheduler as their host). */
@@ -144,6 +153,9 @@ export class Scheduler implements CpuHost {
     const reports: (CpuResult | ErrorMessage | null)[] = new Array(n).fill(null);
     this.heap.clear();
     this.polled.length = 0;
+    this.watched.clear();
+    this.watching.fill(0);
+    this.started.fill(0);
     this.wokeCount = 0;
     for (let i = 0; i < n; i++) {
       this.state[i] = RUNNABLE;
@@ -184,10 +196,13 @@ export class Scheduler implements CpuHost {
         continue;
       }
       const cpu = this.cpus[i];
-      const from = cpu.wait.why;
-      const fromPeer = cpu.wait.peer;
-      const csds = cpu.csdsHandled;
-      const accesses = cpu.accessesChecked;
+      // Until its first step a CPU still shows the last case's wait and counts.
+      const fresh = this.started[i] === 0;
+      this.started[i] = 1;
+      const from = fresh ? W_START : cpu.wait.why;
+      const fromPeer = fresh ? -1 : cpu.wait.peer;
+      const csds = fresh ? 0 : cpu.csdsHandled;
+      const accesses = fresh ? 0 : cpu.accessesChecked;
       let r: IteratorResult<undefined, CpuResult>;
       try {
         r = gens[i].next();
@@ -219,6 +234,7 @@ export class Scheduler implements CpuHost {
       }
       this.drainWoken();
       this.recheckPolled();
+      this.recheckWatched();
       // Pairs with the oracle's Atomics.add when it records a violation.
       if (firstViolationSteps === null && Atomics.load(i32, kViolationSeq) !== 0) {
         firstViolationSteps = this.stepsKept(steps);
@@ -246,6 +262,40 @@ export class Scheduler implements CpuHost {
     }
     this.state[i] = BLOCKED;
     if (w.polled) this.polled.push(i);
+    if (w.c >= 0 && this.watching[i] === 0) {
+      let g = this.watched.get(w.c);
+      if (g === undefined) {
+        // Pairs with the store that changes the word (inc_mm_tlb_gen's Atomics.add).
+        g = { value: Atomics.load(this.i32, w.c), cpus: [] };
+        this.watched.set(w.c, g);
+      }
+      g.cpus.push(i);
+      this.watching[i] = 1;
+    }
+  }
+
+  /** A watched word moved: its blocked CPUs look again (once per change, not once per step). */
+  private recheckWatched(): void {
+    for (const [idx, g] of this.watched) {
+      // Pairs with the store that changes the word.
+      const v = Atomics.load(this.i32, idx);
+      if (v === g.value) continue;
+      g.value = v;
+      let kept = 0;
+      for (const i of g.cpus) {
+        const w = this.cpus[i].wait;
+        if (this.state[i] === BLOCKED && w.c === idx && !w.satisfied(this.i32)) {
+          g.cpus[kept++] = i;
+          continue;
+        }
+        this.watching[i] = 0;
+        if (this.state[i] === BLOCKED && w.satisfied(this.i32)) {
+          this.state[i] = RUNNABLE;
+          this.heap.push(i);
+        }
+      }
+      g.cpus.length = kept;
+    }
   }
 
   private drainWoken(): void {

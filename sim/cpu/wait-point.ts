@@ -54,13 +54,15 @@ export class WaitPoint {
   why = W_START;
   peer = -1;
   /**
-   * Runnable again once i32[a] !== va, or (b ≥ 0) i32[b] !== vb. a < 0: runnable at once (a
-   * point where another CPU may run first, nothing to wait for).
+   * Runnable again once i32[a] !== va, or (b ≥ 0) i32[b] !== vb, or (c ≥ 0) i32[c] !== vc. a < 0:
+   * runnable at once (a point where another CPU may run first, nothing to wait for).
    */
   a = -1;
   va = 0;
   b = -1;
   vb = 0;
+  c = -1;
+  vc = 0;
   /**
    * No CPU wakes this one when the word changes (an access ending, a barrier filling): the
    * cooperative engine looks at it again after every step instead.
@@ -81,6 +83,7 @@ export class WaitPoint {
     this.peer = -1;
     this.a = -1;
     this.b = -1;
+    this.c = -1;
     this.polled = false;
     this.atLeast = false;
     this.sliceMs = 0;
@@ -94,9 +97,16 @@ export class WaitPoint {
     this.va = va;
     this.b = b;
     this.vb = vb;
+    this.c = -1;
     this.polled = false;
     this.atLeast = false;
     this.sliceMs = 0;
+  }
+
+  /** Also runnable once i32[c] !== vc (after until()). */
+  orUntil(c: number, vc: number): void {
+    this.c = c;
+    this.vc = vc;
   }
 
   /** Wait until i32[a] >= min; no CPU announces it, so it is polled. */
@@ -121,7 +131,8 @@ export class WaitPoint {
     const v = Atomics.load(i32, this.a);
     if (this.atLeast) return v >= this.va;
     if (v !== this.va) return true;
-    return this.b >= 0 && Atomics.load(i32, this.b) !== this.vb;
+    if (this.b >= 0 && Atomics.load(i32, this.b) !== this.vb) return true;
+    return this.c >= 0 && Atomics.load(i32, this.c) !== this.vc;
   }
 }
 
