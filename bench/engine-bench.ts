@@ -13,15 +13,15 @@
  * is missed.
  */
 import { spawnSync } from 'node:child_process';
-import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type Engine, loadProfile, Machine, profileNames } from '../sim/index.js';
 import { hardwareThreads } from '../sim/shared/profile.js';
 
 const GOAL_SPEED = 50;
 const GOAL_SCALE = 16;
 const GOAL_RSS_MB = 1024;
-const CLI = fileURLToPath(new URL('../../bin/flushbench.js', import.meta.url));
 
 interface Point {
   engine: Engine;
@@ -30,7 +30,10 @@ interface Point {
   perFlushMs: number;
 }
 
-/** The marginal wall time of one flush, ms: two flush counts, the difference. */
+/** Pairs of runs measured per point: the median of their marginal times is the figure. */
+const PAIRS = 3;
+
+/** The marginal wall time of one flush, ms: two flush counts, the difference, median of PAIRS. */
 async function perFlush(
   engine: Engine,
   cpus: number,
@@ -49,10 +52,14 @@ async function perFlush(
         profile,
       });
     await run(f1); // V8 warms up
-    const a = await run(f1);
-    const b = await run(f2);
-    const perFlushMs = (b.elapsedMs - a.elapsedMs) / (b.flushesRun - a.flushesRun);
-    return { engine, cpus, profile, perFlushMs };
+    const marginal: number[] = [];
+    for (let k = 0; k < PAIRS; k++) {
+      const a = await run(f1);
+      const b = await run(f2);
+      marginal.push((b.elapsedMs - a.elapsedMs) / (b.flushesRun - a.flushesRun));
+    }
+    marginal.sort((x, y) => x - y);
+    return { engine, cpus, profile, perFlushMs: marginal[PAIRS >> 1] };
   } finally {
     await machine.close();
   }
@@ -70,25 +77,32 @@ function ms(x: number): string {
 
 /** `sim --engine cooperative --cpus N` in a process of its own: exit code and peak RSS. */
 function simProcess(cpus: number, profile: string): { status: number | null; maxRssMb: number } {
-  const script = `
-    const { main } = await import(${JSON.stringify(new URL('../cli/cli.js', import.meta.url).href)});
-    const code = await main(['sim', '--engine', 'cooperative', '--cpus', '${cpus}', '--profile', '${profile}', '--flushes', '20', '--json'], { out: () => {}, err: (s) => process.stderr.write(s + '\\n') });
-    process.stdout.write(JSON.stringify({ code, maxRssKb: process.resourceUsage().maxRSS }));
-    process.exit(code);`;
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
-    encoding: 'utf8',
-    timeout: 600_000,
-  });
-  const out = r.stdout ? JSON.parse(r.stdout) : { maxRssKb: Number.NaN };
-  if (r.status !== 0) process.stderr.write(r.stderr);
-  return { status: r.status, maxRssMb: out.maxRssKb / 1024 };
+  // A file, not --eval: workers inherit the parent's flags, and --input-type would stop them.
+  const dir = mkdtempSync(join(tmpdir(), 'flushbench-engine-'));
+  const script = join(dir, 'sim.mjs');
+  writeFileSync(
+    script,
+    `const { main } = await import(${JSON.stringify(new URL('../cli/cli.js', import.meta.url).href)});
+const code = await main(['sim', '--engine', 'cooperative', '--cpus', '${cpus}', '--profile', '${profile}', '--flushes', '20', '--json'], { out: () => {}, err: (s) => process.stderr.write(s + '\\n') });
+process.stdout.write(JSON.stringify({ code, maxRssKb: process.resourceUsage().maxRSS }));
+process.exitCode = code;
+`,
+  );
+  try {
+    const r = spawnSync(process.execPath, [script], { encoding: 'utf8', timeout: 600_000 });
+    if (r.status !== 0) process.stderr.write(r.stderr);
+    const out = r.stdout ? JSON.parse(r.stdout) : { maxRssKb: Number.NaN };
+    return { status: r.status, maxRssMb: out.maxRssKb / 1024 };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 async function main(): Promise<number> {
   const big = largestProfile();
   const base = 'xeon-gold-5418y-2s';
   process.stdout.write(
-    `flushbench engine benchmark: sync, madvise, 1 page, on ${availableParallelism()} cores (${CLI})\n`,
+    `flushbench engine benchmark: sync, madvise, 1 page, on ${availableParallelism()} cores; wall per flush is the marginal time of one more flush, the median of ${PAIRS} pairs of runs\n`,
   );
   const threads = await perFlush('threads', 64, base, [10, 30]);
   const coop64 = await perFlush('cooperative', 64, base, [100, 400]);
