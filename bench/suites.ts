@@ -6,6 +6,7 @@ import { KERNEL_PROTOCOL } from '../data/run-record.js';
 import type { KernelWorkload } from '../host/kernel-protocol.js';
 import {
   CONTROL_PROTOCOLS,
+  type EngineChoice,
   loadProfile,
   mustBeCaught,
   type Protocol,
@@ -56,6 +57,11 @@ export interface Suite {
   kernel?: { workloads: readonly KernelWorkload[]; pages: readonly number[] };
   /** Cases at this CPU count and page count record one traced flush (for the timeline). */
   traceAt?: { cpus: number; pages: number };
+  /**
+   * The engine of its cases unless --engine says (default auto: threads while the CPUs fit this
+   * machine's cores, cooperative above).
+   */
+  engine?: EngineChoice;
   /** tinybench: at least this much flush time per case, ms... */
   timeMs: number;
   /** ...and at least this many samples. */
@@ -140,6 +146,8 @@ export const SUITES: Readonly<Record<string, Suite>> = Object.freeze({
     pages: [1, 8, 33, 34, 512],
     workloads: WORKLOADS,
     extra: [],
+    // Every count above this machine's cores on the cooperative engine, the rest on threads.
+    engine: 'auto',
     timeMs: 200,
     iterations: 100,
   },

@@ -149,7 +149,7 @@ export async function benchCommand(args: string[], io: Io): Promise<number> {
     cases,
     profile: values.profile ?? 'xeon-gold-5418y-2s',
     profileGiven: values.profile !== undefined,
-    engine: oneOf('--engine', values.engine, ENGINES, 'auto'),
+    engine: oneOf('--engine', values.engine, ENGINES, suite.engine ?? 'auto'),
     workers: intFlag('--workers', values.workers, 1, MAX_WORKERS),
     timeMs: intFlag('--time', values.time, 1, 3_600_000) ?? suite.timeMs,
     iterations: intFlag('--iterations', values.iterations, 1, 10_000_000) ?? suite.iterations,

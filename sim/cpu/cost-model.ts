@@ -50,6 +50,11 @@ export interface ModelParams {
   profile: Profile;
   cpus: number;
   self: number;
+  /**
+   * Whether this CPU initiates flushes (default true). Only an initiator models flushes and needs
+   * per-target scratch; at 960 CPUs the others would allocate 60 MB of it per case for nothing.
+   */
+  initiator?: boolean;
   /** Distance classes from `self` to every CPU. */
   distances: Uint8Array;
   /** The ICR write that reaches each CPU: its x2APIC cluster (cluster mode) or itself. */
@@ -134,20 +139,21 @@ export class FlushCostModel {
     this.c = p.profile.cycles;
     this.lt = p.profile.lineTransferCycles;
     this.byRef = !p.traits.infoInline;
-    this.targets = new Int32Array(p.cpus);
-    this.remoteKind = new Int32Array(p.cpus);
-    this.queued = new Float64Array(p.cpus);
-    this.sent = new Float64Array(p.cpus);
-    this.busyUntil = new Float64Array(p.cpus);
-    this.dequeuedAt = new Float64Array(p.cpus);
-    this.irqsOffPhase = new Float64Array(p.cpus);
+    const n = p.initiator === false ? 0 : p.cpus;
+    this.targets = new Int32Array(n);
+    this.remoteKind = new Int32Array(n);
+    this.queued = new Float64Array(n);
+    this.sent = new Float64Array(n);
+    this.busyUntil = new Float64Array(n);
+    this.dequeuedAt = new Float64Array(n);
+    this.irqsOffPhase = new Float64Array(n);
     this.cluster = p.clusters;
     let clusters = 0;
-    for (let cpu = 0; cpu < p.cpus; cpu++) clusters = Math.max(clusters, this.cluster[cpu] + 1);
+    for (let cpu = 0; cpu < n; cpu++) clusters = Math.max(clusters, this.cluster[cpu] + 1);
     this.clusterSeen = new Int32Array(clusters);
     this.clusterSentAt = new Float64Array(clusters);
     this.pti = p.profile.pti;
-    for (let cpu = 0; cpu < p.cpus; cpu++) {
+    for (let cpu = 0; cpu < n; cpu++) {
       this.irqsOffPhase[cpu] =
         mix32(p.seed ^ Math.imul(cpu + 1, 0x27d4eb2d)) % IRQS_OFF_PERIOD_CYCLES;
     }

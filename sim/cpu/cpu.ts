@@ -173,6 +173,7 @@ export class Cpu extends CpuInitiator {
       profile: cfg.profile,
       cpus: this.n,
       self: this.id,
+      initiator: this.initiator,
       distances,
       clusters: placement.cluster,
       traits,
