@@ -4,10 +4,12 @@
  * itself and the record that says how it ran.
  */
 import {
+  CASE_DEFAULTS,
   type CaseOptions,
   COOPERATIVE_WARMUP_FLUSHES,
   type EngineChoice,
   loadProfile,
+  MACHINE_DEFAULTS,
   type MachineOptions,
   profileNames,
   type ResolvedMachineOptions,
@@ -20,6 +22,8 @@ import type { CaseSpec } from './suites.js';
 
 /** What of the bench's configuration shapes a case. */
 export interface CaseConfig {
+  /** Every case of the run: a machine is sized for the largest of its CPU count's cases. */
+  cases?: readonly (CaseSpec | { protocol: string; cpus: number })[];
   profile: string;
   /** The profile was asked for (--profile): no case may leave it for another. */
   profileGiven?: boolean;
@@ -56,9 +60,30 @@ export function profileFor(config: CaseConfig, cpus: number): string {
   return fits[0] ?? config.profile;
 }
 
+/** Pages the user threads touch besides the zapped ranges (sim's default; bench never sets it). */
+const SHARED_PAGES = CASE_DEFAULTS.sharedPages;
+
+/**
+ * Virtual pages a machine of `cpus` needs for the run's cases at that count: in workload multi
+ * every CPU zaps a range of its own (960 CPUs × 512 pages is past sim's default 65,536).
+ */
+function vaPagesFor(config: CaseConfig, cpus: number): number | undefined {
+  let needed = 0;
+  for (const c of config.cases ?? []) {
+    if (c.cpus !== cpus || !('workload' in c)) continue;
+    const initiators = c.workload === 'multi' ? cpus : 1;
+    needed = Math.max(needed, initiators * c.pages + SHARED_PAGES);
+  }
+  return needed > MACHINE_DEFAULTS.vaPages ? needed : undefined;
+}
+
 /** The machine a case runs on: auto picks threads while the CPUs fit this host's cores. */
 export function machineOptionsFor(config: CaseConfig, cpus: number): ResolvedMachineOptions {
-  const m: MachineOptions = { cpus, engine: config.engine ?? 'auto' };
+  const m: MachineOptions = {
+    cpus,
+    engine: config.engine ?? 'auto',
+    vaPages: vaPagesFor(config, cpus),
+  };
   const resolved = resolveMachineOptions(m);
   if (config.workers !== undefined && resolved.engine === 'cooperative') {
     return resolveMachineOptions({ ...m, workers: Math.min(config.workers, cpus) });
