@@ -1,12 +1,31 @@
 /**
  * One simulated CPU, the code that runs inside a worker thread: a case from its setup and start
- * barrier to its result. The layers below (see cpu-state.ts) hold the rest.
+ * barrier to its result. The CPU is made of parts, one concept per file; each takes in its
+ * constructor the shared context (cpu-context.ts) and only the parts it uses, through small
+ * interfaces, so the arrows point one way:
+ *
+ *   memory          access through TLB and oracle, page walks, flush_tlb_func(), switch_mm
+ *   deferred-flush  an acknowledged flush not done yet                      ← memory
+ *   nmi             NMIs and nmi_uaccess_okay()                             ← memory, deferred
+ *   injected-fault  --fault: throw, exit or hang at the n-th csd
+ *   ipi-handler     the target's interrupt side: the call_single_queue    ← memory, deferred,
+ *                   handler, csd_unlock()                                      nmi, fault
+ *   smp             the sender's side: flush mask, csd_lock(), IPIs        ← ipi-handler, fault
+ *   user-work       user threads and idling, taking interrupts            ← memory, deferred,
+ *                                                                            nmi, ipi-handler, fault
+ *   zap-range       the initiator's range: zap, writeback, refault         ← memory
+ *   shootdown       flush_tlb_mm_range(), by IPIs or INVLPGB + TLBSYNC      ← memory, smp
+ *   initiator       the measured madvise loop                              ← smp, ipi-handler,
+ *                                                                            user-work, zap-range,
+ *                                                                            shootdown, fault
+ *   cpu             wires them, runs a case (this file)
+ *
+ * The oracle (oracle.ts) is handed to the parts that tell it something. Every wait is a yield
+ * after filling the context's WaitPoint (wait-point.ts), whatever part it is in.
  */
 
-import { AddressSpace } from '../shared/address-space.js';
 import { cpuStuck } from '../shared/errors.js';
 import {
-  FRAME_POOL,
   kCpuIrqsEnabled,
   kCpuIsLazy,
   kCpuLoadedMm,
@@ -22,191 +41,178 @@ import {
   type CpuResult,
   type TraceEvent,
 } from '../shared/messages.js';
-import { PROTOCOL_TRAITS } from '../shared/protocols.js';
-import { FlushCostModel, mix32 } from './cost-model.js';
-import { WHERE_END, WHERE_USER } from './cpu-state.js';
-import { NMI_USER_PERIOD } from './deferred-flush.js';
-import { CpuInitiator } from './initiator.js';
-import { distancesFrom, placementOf } from './placement.js';
-import { PARK_SLICE_MS } from './smp.js';
-import { W_BARRIER, W_START, type Waits } from './wait-point.js';
+import { CpuContext, PARK_SLICE_MS } from './cpu-context.js';
+import { DeferredFlush } from './deferred-flush.js';
+import { Initiator } from './initiator.js';
+import { InjectedFault } from './injected-fault.js';
+import { IpiHandler } from './ipi-handler.js';
+import type { MachineParts } from './machine-parts.js';
+import { CpuMemory } from './memory.js';
+import { Nmi } from './nmi.js';
+import { Oracle } from './oracle.js';
+import { Shootdown } from './shootdown.js';
+import { Smp } from './smp.js';
+import { UserWork } from './user-work.js';
+import { type CpuHost, W_BARRIER, type WaitPoint, type Waits } from './wait-point.js';
+import { WHERE_END, WHERE_USER } from './where.js';
+import { ZapRange } from './zap-range.js';
 
-export { type CpuInit, type MachineParts, machineParts } from './cpu-state.js';
+export { type CpuInit, type MachineParts, machineParts } from './machine-parts.js';
 
-/** Spin mode: polls between looks at the clock and the abort flag (≈ tens of µs). */
-const SPIN_POLLS = 4096;
-/** Park mode: polls before parking; a wake costs ≈ 25 µs here, so a short spin pays first. */
-const PARK_POLLS = 256;
+export class Cpu {
+  /** What this CPU waits for when its code yields (see wait-point.ts). */
+  readonly wait: WaitPoint;
+  private readonly ctx: CpuContext;
+  private readonly oracle: Oracle;
+  private readonly memory: CpuMemory;
+  private readonly deferred: DeferredFlush;
+  private readonly nmi: Nmi;
+  private readonly fault: InjectedFault;
+  private readonly irqs: IpiHandler;
+  private readonly smp: Smp;
+  private readonly user: UserWork;
+  private readonly range: ZapRange;
+  private readonly initiator: Initiator;
 
-export class Cpu extends CpuInitiator {
+  constructor(parts: MachineParts, cpu: number, host: CpuHost) {
+    const ctx = new CpuContext(parts.i32, parts.layout, cpu, host);
+    const tlb = parts.tlbs[cpu];
+    this.ctx = ctx;
+    this.wait = ctx.wait;
+    this.oracle = new Oracle(parts.i32, parts.layout, cpu, tlb);
+    this.memory = new CpuMemory(ctx, tlb, parts.pscs[cpu], this.oracle);
+    this.deferred = new DeferredFlush(ctx, this.memory, this.oracle);
+    this.nmi = new Nmi(ctx, this.memory, this.deferred);
+    this.fault = new InjectedFault(ctx);
+    this.irqs = new IpiHandler(ctx, this.memory, this.deferred, this.nmi, this.fault, this.oracle);
+    this.smp = new Smp(ctx, this.irqs, this.fault);
+    this.user = new UserWork(ctx, this.memory, this.deferred, this.nmi, this.irqs, this.fault);
+    this.range = new ZapRange(ctx, this.memory, this.oracle);
+    const shootdown = new Shootdown(ctx, this.memory, this.smp, parts.tlbs, parts.pscs);
+    this.initiator = new Initiator(
+      ctx,
+      this.smp,
+      this.irqs,
+      this.user,
+      this.range,
+      shootdown,
+      this.fault,
+    );
+  }
+
   /**
    * Runs one case to the end and returns this CPU's results; each yield is a wait point (see
    * wait-point.ts). Throws on a failure.
    */
   *runCase(cfg: CaseConfig): Waits<CpuResult> {
     this.setupCase(cfg);
-    const i32 = this.i32;
+    const ctx = this.ctx;
+    const i32 = ctx.i32;
+    const isInitiator = ctx.initiator;
     // Every CPU starts with the mm loaded and its TLB and paging-structure cache warm, as the
     // threads of a process that has been running would.
     // Published before the start barrier; initiators read them in collectTargets.
-    Atomics.store(i32, this.shared + kCpuLoadedMm, MM_ID);
-    Atomics.store(i32, this.priv + kCpuIrqsEnabled, 1);
-    this.warmPass(WHERE_USER);
-    const lazy = !this.initiator && this.opts.workload === 'idle';
+    Atomics.store(i32, ctx.shared + kCpuLoadedMm, MM_ID);
+    // Interrupts on; published for whoever inspects this CPU (see userBurst).
+    Atomics.store(i32, ctx.priv + kCpuIrqsEnabled, 1);
+    this.memory.warmPass(WHERE_USER);
+    const lazy = !isInitiator && ctx.opts.workload === 'idle';
     // Idle in lazy TLB mode: the mm stays loaded, but flushes skip this CPU.
-    if (lazy) Atomics.store(i32, this.shared + kCpuIsLazy, 1);
+    if (lazy) Atomics.store(i32, ctx.shared + kCpuIsLazy, 1);
     yield* this.barrier(kReadyCount, 'start');
 
     let samplesNs: Float64Array | null = null;
     let modeled: Float64Array | null = null;
     let iterations: Float64Array | null = null;
     let trace: TraceEvent[] | null = null;
-    if (this.initiator) {
-      samplesNs = new Float64Array(this.opts.flushes);
-      modeled = new Float64Array(this.opts.flushes);
-      iterations = new Float64Array(this.opts.flushes);
-      trace = this.opts.trace && this.id === 0 ? [] : null;
-      samplesNs = yield* this.runInitiator(samplesNs, modeled, iterations, trace);
+    if (isInitiator) {
+      samplesNs = new Float64Array(ctx.opts.flushes);
+      modeled = new Float64Array(ctx.opts.flushes);
+      iterations = new Float64Array(ctx.opts.flushes);
+      trace = ctx.opts.trace && ctx.id === 0 ? [] : null;
+      samplesNs = yield* this.initiator.runInitiator(samplesNs, modeled, iterations, trace);
       // The last initiator to finish stops everyone.
-      if (Atomics.add(i32, kInitiatorsDone, 1) + 1 === this.initiatorCount()) {
+      if (Atomics.add(i32, kInitiatorsDone, 1) + 1 === ctx.initiatorCount()) {
         // Pairs with respond()'s load of kStop on every CPU.
         Atomics.store(i32, kStop, 1);
-        for (let c = 0; c < this.n; c++) this.wake(c);
+        for (let c = 0; c < ctx.n; c++) ctx.wake(c);
       }
     }
-    yield* this.respond();
+    yield* this.user.respond();
 
     // The run is over. Lazy CPUs, which kept the mm's page tables loaded all along, return to
     // the mm (catching up through tlb_gen); then every non-initiator touches its working set once
     // more, so a flush that was wrongly skipped or deferred shows up as a stale use.
-    if (this.deferredPending) this.runDeferredFlush();
+    if (this.deferred.pending) this.deferred.runDeferredFlush();
     if (lazy) {
-      this.speculativeWalk(`a speculative walk on lazy CPU ${this.id}`);
-      this.switchMmIrqsOff();
+      this.memory.speculativeWalk(`a speculative walk on lazy CPU ${ctx.id}`);
+      this.memory.switchMmIrqsOff();
     }
-    if (!this.initiator) this.warmPass(WHERE_END);
+    if (!isInitiator) this.memory.warmPass(WHERE_END);
     yield* this.barrier(kDoneCount, 'end');
-    if (this.initiator) this.sweepLostWrites();
+    if (isInitiator) this.range.sweepLostWrites();
 
+    const initiator = this.initiator;
     return {
       type: 'result',
-      cpu: this.id,
-      initiator: this.initiator,
-      flushesRun: this.flushesRun,
-      warmupFlushes: this.warmupRun,
+      cpu: ctx.id,
+      initiator: isInitiator,
+      flushesRun: initiator.flushesRun,
+      warmupFlushes: initiator.warmupRun,
       samplesNs,
-      rme: this.tinybenchRme,
+      rme: initiator.tinybenchRme,
       modeledCycles: modeled,
       iterationCycles: iterations,
-      callCycles: this.callCycles,
-      counters: this.counters.slice(),
-      remoteHandlerCycles: this.remoteHandlerCycles,
-      remoteHandlers: this.remoteHandlers,
+      callCycles: initiator.callCycles,
+      counters: ctx.counters.slice(),
+      remoteHandlerCycles: ctx.remoteHandlerCycles,
+      remoteHandlers: ctx.remoteHandlers,
       oracle: this.oracle.counts(),
       trace,
-      order: this.order,
+      order: ctx.order,
     };
   }
 
-  protected setupCase(cfg: CaseConfig): void {
-    const o = cfg.options;
-    const traits = PROTOCOL_TRAITS[o.protocol];
-    this.cfg = cfg;
-    this.opts = o;
-    this.broadcast = traits.transport === 'broadcast';
-    this.byRef = !traits.infoInline;
-    this.localFlushFirst = traits.localFlushFirst;
-    const freedTablesHonoured = o.freedTables && traits.honoursFreedTables;
-    this.flushBeforeAck = traits.flushBeforeAck || freedTablesHonoured;
-    this.flushLazy = freedTablesHonoured;
-    this.userAccessesBeforeFlush = traits.userAccessesBeforeFlush;
-    this.nmiChecksUaccess = traits.nmiChecksUaccess;
-    // The cooperative engine neither spins nor parks: a wait that is not over yields at once.
-    this.spin = !this.host.cooperative && cfg.waitMode === 'spin';
-    this.pollBudget = this.host.cooperative ? 1 : this.spin ? SPIN_POLLS : PARK_POLLS;
-    this.initiator = o.workload === 'multi' || this.id === 0;
-    this.userWork = o.workload !== 'idle' && o.workload !== 'idle-loaded';
-    this.idleLoaded = o.workload === 'idle-loaded';
-    this.crosscall = o.workload === 'crosscall';
-    this.irqsOffWorkload = o.workload === 'irqs-off';
-    this.nmiWorkload = o.workload === 'nmi';
-    this.tracksAccess = this.broadcast;
-    this.counters.fill(0);
-    this.space = new AddressSpace(o.pages, this.initiatorCount(), o.sharedPages);
-    this.zapStart = this.space.zapStartOf(this.id);
-    this.zapTable = this.space.tableOfInitiator(this.id);
-    this.zapGen = new Int32Array(o.pages);
-    this.oldSlot = new Int32Array(o.pages);
-    this.snapshots = new Int32Array(o.pages * FRAME_POOL).fill(-1);
-    this.snapshotGen = new Int32Array(o.pages * FRAME_POOL);
-    this.ipiMask = new Int32Array(this.n);
-    this.callTargets = new Int32Array(this.n);
-    this.rng = (Math.imul(o.seed ^ 0x5bd1e995, this.id + 1) ^ (this.id * 0x9e3779b9)) | 1;
-    this.nmiRng = mix32(o.seed ^ Math.imul(this.id + 1, 0x2545f491)) | 1;
-    this.nmiUserPhase = (this.nmiRng >>> 0) % NMI_USER_PERIOD;
-    this.flushesHandled = 0;
-    this.accessCount = 0;
-    this.seenDoorbell = 0;
-    this.flushesRun = 0;
-    this.warmupRun = 0;
-    this.tinybenchRme = Number.NaN;
-    this.irqsEnabled = true;
-    this.idlePolls = 0;
-    this.deferredPending = false;
-    this.deferredRecord = false;
-    this.deferredExposed = false;
-    this.recording = false;
-    this.order = o.trace ? [] : null;
-    this.fault = o.fault && o.fault.cpu === this.id ? o.fault : null;
-    this.csdsSeen = 0;
-    this.hung = false;
-    this.waitDeadline = 0;
-    this.wait.runnable(W_START);
-    this.oracle.setupCase(this.space);
-    this.remoteHandlerCycles = 0;
-    this.callCycles = 0;
-    this.remoteHandlers = 0;
-    this.tlb.clock = 0;
-    const placement = placementOf(cfg.profile, this.n);
-    const distances = distancesFrom(placement, this.id, new Uint8Array(this.n));
-    this.model = new FlushCostModel({
-      profile: cfg.profile,
-      cpus: this.n,
-      self: this.id,
-      initiator: this.initiator,
-      distances,
-      clusters: placement.cluster,
-      traits,
-      pages: o.pages,
-      seed: o.seed,
-      crosscall: this.crosscall,
-      irqsOff: this.irqsOffWorkload,
-      idleTargets: this.idleLoaded,
-      refillEntries: Math.min(this.layout.tlbSets * this.layout.tlbWays, o.sharedPages),
-    });
+  /** The context first (options, traits, the cost model), then each part copies its fields. */
+  private setupCase(cfg: CaseConfig): void {
+    const ctx = this.ctx;
+    ctx.setupCase(cfg);
+    this.oracle.setupCase(ctx.space);
+    this.memory.setupCase();
+    this.deferred.setupCase();
+    this.nmi.setupCase();
+    this.fault.setupCase();
+    this.irqs.setupCase();
+    this.smp.setupCase();
+    this.user.setupCase();
+    this.range.setupCase();
+    this.initiator.setupCase();
   }
 
   /** A barrier around the case, bounded; the last CPU to arrive wakes the others. */
-  protected *barrier(idx: number, what: string): Waits {
-    const i32 = this.i32;
+  private *barrier(idx: number, what: string): Waits {
+    const ctx = this.ctx;
+    const i32 = ctx.i32;
+    const n = ctx.n;
     // Arrive; the last to arrive wakes those parked below on the same word.
-    if (Atomics.add(i32, idx, 1) + 1 >= this.n) {
+    if (Atomics.add(i32, idx, 1) + 1 >= n) {
       Atomics.notify(i32, idx);
       return;
     }
-    const deadline = performance.now() + this.cfg.barrierTimeoutMs;
+    const deadline = performance.now() + ctx.cfg.barrierTimeoutMs;
     for (;;) {
+      // Pairs with the other CPUs' Atomics.add as they arrive.
       const arrived = Atomics.load(i32, idx);
-      if (arrived >= this.n) return;
-      this.checkAbort();
+      if (arrived >= n) return;
+      ctx.checkAbort();
       if (performance.now() > deadline) {
         throw cpuStuck(
-          `CPU ${this.id} waited ${this.cfg.barrierTimeoutMs} ms at the ${what} barrier: only ${arrived} of ${this.n} CPUs arrived`,
-          this.id,
+          `CPU ${ctx.id} waited ${ctx.cfg.barrierTimeoutMs} ms at the ${what} barrier: only ${arrived} of ${n} CPUs arrived`,
+          ctx.id,
         );
       }
       // Pairs with the last arriver's notify (threads); looked at after every step (cooperative).
-      this.wait.untilAtLeast(W_BARRIER, idx, this.n);
+      this.wait.untilAtLeast(W_BARRIER, idx, n);
       this.wait.sleep(idx, arrived, PARK_SLICE_MS, false);
       yield;
     }
@@ -214,7 +220,7 @@ export class Cpu extends CpuInitiator {
 
   /** csds this CPU handled so far in the case (a schedule's steps tell what each step did). */
   get csdsHandled(): number {
-    return this.counters[C_CSDS_HANDLED];
+    return this.ctx.counters[C_CSDS_HANDLED];
   }
 
   /** Accesses the oracle checked on this CPU so far in the case. */
