@@ -181,14 +181,17 @@ export class CpuContext {
   }
 
   /** Throws when the run was aborted or the deadline passed; returns the deadline. */
-  checkDeadline(deadline: number, cpu: number, what: string): number {
+  checkDeadline(deadline: number, cpu: number, what: string | (() => string)): number {
     // Pairs with the machine's (or a failing CPU's) store of kAbort.
     if (Atomics.load(this.i32, kAbort) !== 0) throw runAborted(this.id);
-    const now = performance.now();
+    // The engine's clock: the wall-clock on threads; on the cooperative engine the time no CPU
+    // could run, so that a 960-CPU round others are busy with is not a stuck CPU.
+    const now = this.host.now();
     if (deadline === 0) return now + this.cfg.csdLockTimeoutMs;
     if (now > deadline) {
+      const waitedFor = typeof what === 'string' ? what : what();
       throw cpuStuck(
-        `CPU ${cpu} is stuck: CPU ${this.id} waited ${this.cfg.csdLockTimeoutMs} ms for ${what}`,
+        `CPU ${cpu} is stuck: CPU ${this.id} waited ${this.cfg.csdLockTimeoutMs} ms for ${waitedFor}`,
         cpu,
       );
     }

@@ -199,13 +199,13 @@ export class Cpu {
       Atomics.notify(i32, idx);
       return;
     }
-    const deadline = performance.now() + ctx.cfg.barrierTimeoutMs;
+    const deadline = ctx.host.now() + ctx.cfg.barrierTimeoutMs;
     for (;;) {
       // Pairs with the other CPUs' Atomics.add as they arrive.
       const arrived = Atomics.load(i32, idx);
       if (arrived >= n) return;
       ctx.checkAbort();
-      if (performance.now() > deadline) {
+      if (ctx.host.now() > deadline) {
         throw cpuStuck(
           `CPU ${ctx.id} waited ${ctx.cfg.barrierTimeoutMs} ms at the ${what} barrier: only ${arrived} of ${n} CPUs arrived`,
           ctx.id,

@@ -21,7 +21,7 @@ import type { Interrupts } from './ipi-handler.js';
 import type { Shootdown } from './shootdown.js';
 import type { Smp } from './smp.js';
 import type { UserWork } from './user-work.js';
-import { W_USER, type Waits } from './wait-point.js';
+import { W_RETURNED, W_USER, W_ZAPPED, type Waits } from './wait-point.js';
 import type { ZapRange } from './zap-range.js';
 
 /** tinybench's own warm-up, after ours has had V8 optimize the flush path. */
@@ -174,6 +174,10 @@ export class Initiator {
     this.flushesRun++;
     yield* this.beforeFlush();
     const ctx = this.ctx;
+    // Other CPUs may run between the zap and the flush, and between its return and the
+    // writeback: where stale translations are still legal, and where they no longer are.
+    ctx.wait.runnable(W_ZAPPED);
+    yield;
     ctx.recording = trace !== null;
     const t0 = performance.now();
     yield* this.flushOnce();
@@ -181,6 +185,8 @@ export class Initiator {
     if (ctx.recording) ctx.note('flush-returned', -1);
     ctx.recording = false;
     if (samplesNs !== null) samplesNs[j] = (t1 - t0) * 1e6;
+    ctx.wait.runnable(W_RETURNED);
+    yield;
     yield* this.afterFlush(modeled, iterations, j, trace);
   }
 

@@ -50,7 +50,7 @@ export class InjectedFault implements Hang {
     const { i32, id, wait, wakeSeqIdx } = this.ctx;
     // Pairs with the machine's (or a failing CPU's) store of kAbort.
     if (Atomics.load(i32, kAbort) !== 0) throw runAborted(id);
-    if (performance.now() > this.hangLimit) {
+    if (this.ctx.host.now() > this.hangLimit) {
       throw cpuStuck(`CPU ${id} hung with interrupts off (injected fault)`, id);
     }
     // Only the abort frees it; it is looked at again when nothing else can run.
@@ -74,6 +74,6 @@ export class InjectedFault implements Hang {
     // Published for whoever inspects this CPU (pairs with no wait: nothing waits on it).
     Atomics.store(i32, this.ctx.priv + kCpuIrqsEnabled, 0);
     this.hung = true;
-    this.hangLimit = performance.now() + 4 * this.ctx.cfg.csdLockTimeoutMs;
+    this.hangLimit = this.ctx.host.now() + 4 * this.ctx.cfg.csdLockTimeoutMs;
   }
 }

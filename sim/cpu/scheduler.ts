@@ -80,6 +80,8 @@ export class Scheduler implements CpuHost {
   /** The ring of the last steps: step, cpu, from, from peer, to, to peer, csds, accesses. */
   private readonly ring = new Float64Array(STEPS_KEPT * 8);
   private readonly idleCell = new Int32Array(new SharedArrayBuffer(4));
+  /** Time spent with no CPU of this worker able to run, ms: the clock of every wait's deadline. */
+  private stalledMs = 0;
 
   constructor(parts: MachineParts, first: number, count: number, worker: number, workers: number) {
     if (workers > MAX_WAKE_WORKERS) throw new RangeError(`at most ${MAX_WAKE_WORKERS} workers`);
@@ -112,6 +114,10 @@ export class Scheduler implements CpuHost {
     const idx = workerWakeWord(this.workerOf(cpu));
     Atomics.add(this.i32, idx, 1);
     Atomics.notify(this.i32, idx);
+  }
+
+  now(): number {
+    return this.stalledMs;
   }
 
   runBlocking<T>(_g: Waits<T>): T {
@@ -163,6 +169,7 @@ export class Scheduler implements CpuHost {
     }
     let remaining = n;
     let steps = 0;
+    this.stalledMs = 0;
     let firstViolationSteps: string[] | null = null;
     let wakeSeen = Atomics.load(i32, workerWakeWord(this.worker));
 
@@ -344,8 +351,22 @@ export class Scheduler implements CpuHost {
     fail: (i: number, err: unknown) => void,
     wakeSeen: number,
   ): void {
-    const i32 = this.i32;
     const wakeIdx = workerWakeWord(this.worker);
+    const idleFrom = performance.now();
+    try {
+      this.idleOnce(gens, fail, wakeSeen, wakeIdx);
+    } finally {
+      this.stalledMs += performance.now() - idleFrom;
+    }
+  }
+
+  private idleOnce(
+    gens: Waits<CpuResult>[],
+    fail: (i: number, err: unknown) => void,
+    wakeSeen: number,
+    wakeIdx: number,
+  ): void {
+    const i32 = this.i32;
     if (this.workers > 1) {
       for (let spins = 0; spins < IDLE_SPINS; spins++) {
         // Pairs with woken()'s add on another worker, and with abortRun's store.

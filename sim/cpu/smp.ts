@@ -106,7 +106,10 @@ export class Smp {
       flags = Atomics.load(i32, csd + kCsdFlags);
       if ((flags & CSD_FLAG_LOCK) === 0) return this.waitOver();
     }
-    this.waitDeadline = this.ctx.checkDeadline(this.waitDeadline, target, this.describeCsd(csd));
+    // The csd is named only if the wait ends in an error: no string per yield.
+    this.waitDeadline = this.ctx.checkDeadline(this.waitDeadline, target, () =>
+      this.describeCsd(csd),
+    );
     // Runnable again once the csd's flags change or an IPI of ours comes in.
     this.wait.until(why, target, csd + kCsdFlags, flags, this.doorbellIdx, irqs.seenDoorbell);
     if (!this.spin) {

@@ -30,6 +30,10 @@ export class ThreadHost implements CpuHost {
     if (Atomics.load(this.i32, l + kCpuParked) !== 0) Atomics.notify(this.i32, l + kCpuWakeSeq);
   }
 
+  now(): number {
+    return performance.now();
+  }
+
   runBlocking<T>(g: Waits<T>): T {
     const i32 = this.i32;
     const w = this.wait!;

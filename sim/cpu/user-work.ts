@@ -4,7 +4,7 @@
  * doorbell, walking speculatively now and then — until every initiator is done.
  */
 
-import { kCpuIrqsEnabled, kStop } from '../shared/layout.js';
+import { kCpuIrqsEnabled, kMmTlbGen, kStop } from '../shared/layout.js';
 import { type CpuContext, PARK_SLICE_MS } from './cpu-context.js';
 import type { DeferredFlush, PendingFlush } from './deferred-flush.js';
 import type { Hang } from './injected-fault.js';
@@ -159,6 +159,11 @@ export class UserWork {
         kStop,
         0,
       );
+      // With no IPI to wait for (broadcast invalidation), user code runs again once the next
+      // flush has begun: a cooperative CPU must not sit out every flush (threads sleep a slice).
+      // Pairs with inc_mm_tlb_gen's Atomics.add.
+      if (this.userWork && ctx.broadcast)
+        this.wait.orUntil(kMmTlbGen, Atomics.load(i32, kMmTlbGen));
       this.wait.sleep(
         this.wakeSeqIdx,
         seq,

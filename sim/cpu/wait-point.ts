@@ -31,6 +31,10 @@ export const W_IDLE = 7;
 export const W_HUNG = 8;
 /** Finished the case. */
 export const W_DONE = 9;
+/** An initiator that zapped the PTEs and bumped tlb_gen, about to flush. */
+export const W_ZAPPED = 10;
+/** An initiator whose flush call returned, about to write back the pages and refault them. */
+export const W_RETURNED = 11;
 
 const NAMES = [
   'has not started',
@@ -43,6 +47,8 @@ const NAMES = [
   'idles; waits for an IPI',
   'hangs with interrupts off',
   'is done',
+  'zapped the PTEs; is about to flush',
+  'has seen its flush return; is about to write back and refault',
 ];
 
 /** What a CPU at wait point `why` (with `peer`) is doing, in words. */
@@ -145,6 +151,12 @@ export interface CpuHost {
   readonly cooperative: boolean;
   /** `cpu` may be able to go on: a word it waits for changed. */
   woken(cpu: number): void;
+  /**
+   * The clock waits are bounded by, ms. Threads: the wall-clock. Cooperative: the time this worker
+   * spent with no CPU able to run — while others run, a waiting CPU is not stuck, however long a
+   * 960-CPU round takes; when none can, the wait's deadline comes as on threads.
+   */
+  now(): number;
   /**
    * Runs a generator to its end where no yield can be made, inside tinybench's timed call (the
    * threads engine only: a cooperative CPU cannot finish a flush without the others running).
