@@ -43,12 +43,12 @@ const NAMES = [
   "waits for CPU %p's acknowledgement",
   "waits for CPU %p's access in flight (TLBSYNC)",
   'returns from its interrupt',
-  'ran user code; waits for an IPI',
-  'idles; waits for an IPI',
+  'has run user code and waits for an IPI',
+  'idles, waiting for an IPI',
   'hangs with interrupts off',
   'is done',
-  'zapped the PTEs; is about to flush',
-  'has seen its flush return; is about to write back and refault',
+  'has zapped the PTEs and is about to flush',
+  'has seen its flush return and is about to write back and refault',
 ];
 
 /** What a CPU at wait point `why` (with `peer`) is doing, in words. */
