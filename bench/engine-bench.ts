@@ -31,7 +31,7 @@ interface Point {
 }
 
 /** Pairs of runs measured per point: the median of their marginal times is the figure. */
-const PAIRS = 3;
+const PAIRS = 5;
 
 /** The marginal wall time of one flush, ms: two flush counts, the difference, median of PAIRS. */
 async function perFlush(
@@ -105,7 +105,7 @@ async function main(): Promise<number> {
     `flushbench engine benchmark: sync, madvise, 1 page, on ${availableParallelism()} cores; wall per flush is the marginal time of one more flush, the median of ${PAIRS} pairs of runs\n`,
   );
   const threads = await perFlush('threads', 64, base, [10, 30]);
-  const coop64 = await perFlush('cooperative', 64, base, [100, 400]);
+  const coop64 = await perFlush('cooperative', 64, base, [100, 800]);
   const coopBig = await perFlush('cooperative', big.threads, big.name, [10, 40]);
   const speed = threads.perFlushMs / coop64.perFlushMs;
   const scale = coopBig.perFlushMs / coop64.perFlushMs;

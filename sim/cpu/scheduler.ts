@@ -239,9 +239,9 @@ export class Scheduler implements CpuHost {
         }
         this.place(i);
       }
-      this.drainWoken();
-      this.recheckPolled();
-      this.recheckWatched();
+      if (this.wokeCount > 0) this.drainWoken();
+      if (this.polled.length > 0) this.recheckPolled();
+      if (this.watched.size > 0) this.recheckWatched();
       // Pairs with the oracle's Atomics.add when it records a violation.
       if (firstViolationSteps === null && Atomics.load(i32, kViolationSeq) !== 0) {
         firstViolationSteps = this.stepsKept(steps);
