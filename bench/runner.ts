@@ -127,7 +127,7 @@ export function caseRecordOf(
   r: CaseResult,
   replay: string | null = null,
 ): CaseRecord {
-  const machine = { engine: r.engine, workers: r.workers } as ResolvedMachineOptions;
+  const machine = { engine: r.engine, workers: r.workers };
   const nonFinite = nonFiniteStatistics(r);
   if (nonFinite.length > 0) {
     return erroredRecord(spec, profile, nonFiniteStatistic(nonFinite.join('; ')), machine);
@@ -212,7 +212,7 @@ function erroredRecord(
   spec: CaseSpec,
   profile: string,
   err: unknown,
-  machine: ResolvedMachineOptions,
+  machine: Pick<ResolvedMachineOptions, 'engine' | 'workers'>,
 ): CaseRecord {
   const e = err as Error & { code?: string };
   return erroredCase(

@@ -20,10 +20,6 @@ export class PriorityHeap {
     this.inHeap.fill(0);
   }
 
-  has(i: number): boolean {
-    return this.inHeap[i] !== 0;
-  }
-
   push(i: number): void {
     if (this.inHeap[i] !== 0) return;
     this.inHeap[i] = 1;

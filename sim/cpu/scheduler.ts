@@ -124,11 +124,9 @@ export class Scheduler implements CpuHost {
     throw new Error('a cooperative CPU cannot run a flush to its end on its own');
   }
 
+  /** The worker whose slice holds `cpu`: the last w with sliceStart(w) ≤ cpu. */
   private workerOf(cpu: number): number {
-    let w = Math.floor((cpu * this.workers) / this.layout.cpus);
-    while (w + 1 < this.workers && sliceStart(this.layout.cpus, this.workers, w + 1) <= cpu) w++;
-    while (sliceStart(this.layout.cpus, this.workers, w) > cpu) w--;
-    return w;
+    return Math.ceil(((cpu + 1) * this.workers) / this.layout.cpus) - 1;
   }
 
   /** Runs one case on the slice; a report per CPU, the schedule on the first one's result. */
