@@ -17,8 +17,12 @@ function word(s: string): string {
   return /^[A-Za-z0-9_./:=,@+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
+/**
+ * Null where no command can: the threads engine, or several cooperative workers, whose
+ * interleaving between them is the OS's. (sim runs one worker when --schedule-seed is given.)
+ */
 export function replayCommand(m: ResolvedMachineOptions, o: ResolvedCaseOptions): string | null {
-  if (m.engine !== 'cooperative' || o.scheduleSeed === null) return null;
+  if (m.engine !== 'cooperative' || o.scheduleSeed === null || m.workers !== 1) return null;
   const flags: [string, string | number | null][] = [
     ['--engine', 'cooperative'],
     ['--schedule-seed', o.scheduleSeed],
@@ -35,7 +39,6 @@ export function replayCommand(m: ResolvedMachineOptions, o: ResolvedCaseOptions)
   ) => {
     if (o[key] !== CASE_DEFAULTS[key]) flags.push([flag, o[key]]);
   };
-  if (m.workers !== MACHINE_DEFAULTS.workers) flags.push(['--workers', m.workers]);
   if (o.warmupFlushes !== COOPERATIVE_WARMUP_FLUSHES) {
     flags.push(['--warmup-flushes', o.warmupFlushes]);
   }

@@ -107,9 +107,10 @@ sim options:
                        cooperative above). threads: a worker thread per CPU, real races, up to
                        256 CPUs; cooperative: CPUs switched at their wait points on --workers
                        threads by a seeded PCT schedule, replayable, up to 1024 CPUs
-  --workers <n>        cooperative: worker threads (default 1, deterministic)
-  --schedule-seed <n>  cooperative: the schedule's seed (default 1); the same seed replays the
-                       same interleaving, counters and oracle findings, bit for bit
+  --workers <n|auto>   cooperative: worker threads (default auto: one per 64 CPUs, up to the
+                       cores; 1 when --schedule-seed is given). With one, a run is deterministic
+  --schedule-seed <n>  cooperative: the schedule's seed (default 1); on one worker the same seed
+                       replays the same interleaving, counters and oracle findings, bit for bit
   --wait-mode <m>      threads: auto | spin | park (default auto: spin while CPUs ≤ cores)
   --csd-lock-timeout-ms <n>        how long a sender waits for a csd before naming the CPU stuck (default 5000)
   --fault <cpu>:<hang|throw|exit>[:<n>]  make a CPU fail at its n-th csd (default 1), to see
@@ -268,7 +269,10 @@ async function simCommand(args: string[], io: Io): Promise<number> {
     scheduleSeed: numeric(values['schedule-seed']),
   } as CaseOptions;
   // Validate everything before a single worker starts.
-  const mo = resolveMachineOptions(machineOptions);
+  let mo = resolveMachineOptions(machineOptions);
+  // A seed asked for is a schedule to replay: one worker, unless more are asked for.
+  if (mo.engine === 'cooperative' && values.workers === undefined && values['schedule-seed'])
+    mo = resolveMachineOptions({ ...machineOptions, workers: 1 });
   const co = resolveCaseOptions(caseOptions, mo);
   checkSimFlagsHaveEffect(values, mo, co);
   checkProfileFits(loadProfile(co.profile), mo.cpus);

@@ -51,7 +51,7 @@ const CASES: [string[], RegExp][] = [
   ],
   [
     ['sim', '--engine', 'cooperative', '--cpus', '4', '--workers', '5'],
-    /--workers must be an integer from 1 to 4 \(got 5\)/,
+    /--workers must be auto or an integer from 1 to 4 \(got 5\)/,
   ],
   [
     ['explore', '--protocol', 'async-unsafe', '--cpus', '4', '--schedules', '0'],

@@ -1,6 +1,6 @@
 /**
- * The oracle's verdicts hold on the cooperative engine as on the threads one: at 2 to 256 CPUs
- * every negative control is caught where it can break its guarantee, and every safe protocol
+ * The oracle's verdicts hold on the cooperative engine as on the threads one: at 2 to 256 CPUs, on
+ * one worker and on several, every negative control is caught where it can break its guarantee, and every safe protocol
  * shows no violation of any kind on every workload.
  */
 import assert from 'node:assert/strict';
@@ -15,7 +15,14 @@ import {
   WORKLOADS,
 } from '../sim/index.js';
 
-const CPUS = [2, 4, 16, 64, 256];
+/** CPUs and worker threads: one worker (the deterministic schedule) and several. */
+const MACHINES = [
+  { cpus: 2, workers: 1 },
+  { cpus: 4, workers: 1 },
+  { cpus: 16, workers: 2 },
+  { cpus: 64, workers: 1 },
+  { cpus: 256, workers: 2 },
+];
 /** Every CPU initiates in multi: fewer flushes each keep 256 initiators quick. */
 const flushesOf = (workload: string) => (workload === 'multi' ? 3 : 16);
 
@@ -24,11 +31,11 @@ after(async () => {
   await Promise.all(machines.map((m) => m.close()));
 });
 
-for (const cpus of CPUS) {
-  test(`cooperative, ${cpus} CPUs: controls caught, safe protocols clean on every workload`, async () => {
+for (const { cpus, workers } of MACHINES) {
+  test(`cooperative, ${cpus} CPUs on ${workers} worker${workers === 1 ? '' : 's'}: controls caught, safe protocols clean on every workload`, async () => {
     // The largest built-in profile of at least this many threads.
     const profile = cpus > 96 ? 'epyc-7r13-2s' : 'xeon-gold-5418y-2s';
-    const machine = await Machine.start({ cpus, engine: 'cooperative' });
+    const machine = await Machine.start({ cpus, engine: 'cooperative', workers });
     machines.push(machine);
     const run = (protocol: string, workload: string) =>
       machine.run({
@@ -42,6 +49,7 @@ for (const cpus of CPUS) {
       for (const workload of WORKLOADS) {
         const r = await run(protocol, workload);
         assert.equal(r.engine, 'cooperative');
+        assert.equal(r.workers, workers);
         assert.equal(
           violationsOf(r.oracle),
           0,

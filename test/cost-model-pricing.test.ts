@@ -29,7 +29,7 @@ function model(profile: Profile, cpus: number, pages: number, protocol: 'sync' |
     profile,
     cpus,
     self: 0,
-    distances,
+    distances: { to: (c: number) => distances[c] },
     clusters: placementOf(profile, cpus).cluster,
     traits: PROTOCOL_TRAITS[protocol],
     pages,

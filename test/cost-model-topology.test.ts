@@ -26,7 +26,7 @@ function modelFlush(protocol: 'sync' | 'async-inline', targets: number[], distan
     profile: xeon,
     cpus: distances.length,
     self: 0,
-    distances,
+    distances: { to: (c: number) => distances[c] },
     clusters: placementOf(xeon, distances.length).cluster,
     traits: PROTOCOL_TRAITS[protocol],
     pages: 1,

@@ -33,6 +33,7 @@ import { FLUSH_FULL, FLUSH_PARTIAL } from '../shared/layout.js';
 import type { TraceEvent } from '../shared/messages.js';
 import type { Profile } from '../shared/profile.js';
 import type { ProtocolTraits } from '../shared/protocols.js';
+import type { Distances } from './placement.js';
 
 /** User reads a cross-call makes on the target (workload `crosscall`). */
 export const CROSSCALL_READS = 4;
@@ -56,7 +57,7 @@ export interface ModelParams {
    */
   initiator?: boolean;
   /** Distance classes from `self` to every CPU. */
-  distances: Uint8Array;
+  distances: Distances;
   /** The ICR write that reaches each CPU: its x2APIC cluster (cluster mode) or itself. */
   clusters: Int32Array;
   traits: ProtocolTraits;
@@ -201,14 +202,15 @@ export class FlushCostModel {
     }
     if (this.p.crosscall) {
       // smp_call_function_many(): queue a csd on every target, then one IPI per cluster.
-      for (let i = 0; i < this.nTargets; i++) t += 2 * this.lt[this.p.distances[this.targets[i]]];
+      for (let i = 0; i < this.nTargets; i++)
+        t += 2 * this.lt[this.p.distances.to(this.targets[i])];
       t = this.sendIpis(t, null);
     }
     // inc_mm_tlb_gen(): a locked add on a line every target read in the last flush, so it
     // first takes the line back from the farthest of them.
     let farthest = 0;
     for (let i = 0; i < this.nTargets; i++) {
-      farthest = Math.max(farthest, this.lt[this.p.distances[this.targets[i]]]);
+      farthest = Math.max(farthest, this.lt[this.p.distances.to(this.targets[i])]);
     }
     // madvise's body (mmap lock, VMA lookup, zap_page_range's set-up and walk) and the PTE writes.
     t += c.madviseBody + this.p.pages * c.pteUpdate + c.localAtomic + farthest;
@@ -216,7 +218,7 @@ export class FlushCostModel {
     if (this.p.crosscall) {
       // The earlier cross-call's handler on each target, flush-relative.
       for (let i = 0; i < this.nTargets; i++) {
-        const x = this.lt[this.p.distances[this.targets[i]]];
+        const x = this.lt[this.p.distances.to(this.targets[i])];
         const start = this.sent[i] - t + x + c.ipiEntry;
         this.dequeuedAt[i] = start + x;
         this.busyUntil[i] = start + 2 * x + CROSSCALL_READS * c.tlbHit + x + c.ipiExit;
@@ -260,7 +262,7 @@ export class FlushCostModel {
       // Linux 5.2's on_each_cpu_cond_mask(tlb_is_not_lazy): each target's is_lazy, on the line
       // that target wrote in its last flush.
       for (let i = 0; i < this.nTargets; i++) {
-        t += this.lt[this.p.distances[this.targets[i]]];
+        t += this.lt[this.p.distances.to(this.targets[i])];
         transfers += 1;
         trace?.push({ cpu: self, event: 'is-lazy-read', cycles: t, peer: this.targets[i] });
       }
@@ -268,7 +270,7 @@ export class FlushCostModel {
     // Linux 5.2 sends to a single target with a fresh csd on its own stack: no lock transfer.
     const onStack = this.p.traits.onStackCsdForOne && this.nTargets === 1;
     for (let i = 0; i < this.nTargets; i++) {
-      const x = this.lt[this.p.distances[this.targets[i]]];
+      const x = this.lt[this.p.distances.to(this.targets[i])];
       if (!onStack) {
         t += x; // csd_lock: the target wrote this line when it unlocked last time
         transfers += 1;
@@ -284,7 +286,7 @@ export class FlushCostModel {
     let done = t;
     for (let i = 0; i < this.nTargets; i++) {
       const cpu = this.targets[i];
-      const x = this.lt[this.p.distances[cpu]];
+      const x = this.lt[this.p.distances.to(cpu)];
       let start: number;
       if (!Number.isNaN(this.sent[i])) {
         let arrive = this.sent[i] + x;
@@ -455,7 +457,7 @@ export class FlushCostModel {
     if (this.p.crosscall) {
       // The cross-call behind the flush: a csd on every target, one IPI per cluster.
       for (let i = 0; i < this.nTargets; i++)
-        after += 2 * this.lt[this.p.distances[this.targets[i]]];
+        after += 2 * this.lt[this.p.distances.to(this.targets[i])];
       after += this.clusterCount() * c.ipiSend;
     }
     after += this.p.pages * (c.pageFault + c.pageWalk + c.pteUpdate + c.tlbHit);
@@ -469,7 +471,7 @@ export class FlushCostModel {
    */
   remoteHandler(sender: number, byRef: boolean, kind: number, viaIpi: boolean): number {
     const c = this.c;
-    const x = this.lt[this.p.distances[sender]];
+    const x = this.lt[this.p.distances.to(sender)];
     return (
       (viaIpi ? c.ipiEntry + c.ipiExit : 0) +
       2 * x +

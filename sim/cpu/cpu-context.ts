@@ -22,7 +22,7 @@ import { type CaseConfig, COUNTER_NAMES, type OrderEvent } from '../shared/messa
 import type { ResolvedCaseOptions } from '../shared/options.js';
 import { PROTOCOL_TRAITS } from '../shared/protocols.js';
 import { FlushCostModel } from './cost-model.js';
-import { distancesFrom, placementOf } from './placement.js';
+import { DistancesFrom, placementOf } from './placement.js';
 import { type CpuHost, W_START, WaitPoint } from './wait-point.js';
 import { whereNamesOf } from './where.js';
 
@@ -146,13 +146,12 @@ export class CpuContext {
     this.remoteHandlerCycles = 0;
     this.remoteHandlers = 0;
     const placement = placementOf(cfg.profile, this.n);
-    const distances = distancesFrom(placement, this.id, new Uint8Array(this.n));
     this.model = new FlushCostModel({
       profile: cfg.profile,
       cpus: this.n,
       self: this.id,
       initiator: this.initiator,
-      distances,
+      distances: new DistancesFrom(placement, this.id),
       clusters: placement.cluster,
       traits,
       pages: o.pages,

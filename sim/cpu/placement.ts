@@ -51,19 +51,41 @@ export function placementOf(profile: Profile, cpus: number): Placement {
   return p;
 }
 
-/** Distance classes from `self` to every CPU, by the rule of profile.ts's distance(). */
-export function distancesFrom(p: Placement, self: number, out: Uint8Array): Uint8Array {
-  for (let c = 0; c < out.length; c++) {
-    out[c] =
-      c === self
-        ? DIST_SELF
-        : p.core[c] === p.core[self]
-          ? DIST_SMT
-          : p.llc[c] === p.llc[self]
-            ? DIST_LLC
-            : p.socket[c] === p.socket[self]
-              ? DIST_SOCKET
-              : DIST_REMOTE_SOCKET;
+/** The distance class from one CPU to any other (DIST_SELF … DIST_REMOTE_SOCKET). */
+export interface Distances {
+  to(cpu: number): number;
+}
+
+/**
+ * Distances from `self`, by the rule of profile.ts's distance(), read off the placement's shared
+ * arrays when asked: a table per CPU would be 960 bytes of its own at 960 CPUs, one more line
+ * of host memory each target's handler touches far from the rest.
+ */
+export class DistancesFrom implements Distances {
+  private readonly p: Placement;
+  private readonly self: number;
+  private readonly core: number;
+  private readonly llc: number;
+  private readonly socket: number;
+
+  constructor(p: Placement, self: number) {
+    this.p = p;
+    this.self = self;
+    this.core = p.core[self];
+    this.llc = p.llc[self];
+    this.socket = p.socket[self];
   }
-  return out;
+
+  to(c: number): number {
+    const p = this.p;
+    return c === this.self
+      ? DIST_SELF
+      : p.core[c] === this.core
+        ? DIST_SMT
+        : p.llc[c] === this.llc
+          ? DIST_LLC
+          : p.socket[c] === this.socket
+            ? DIST_SOCKET
+            : DIST_REMOTE_SOCKET;
+  }
 }

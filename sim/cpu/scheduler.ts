@@ -18,7 +18,9 @@
  * A CPU waiting for a word is not runnable until the word changes: the CPUs that change such words
  * (a csd unlock, an IPI, the stop) say so through woken(); words nobody announces (a barrier
  * filling, an access ending) are looked at after every step. A CPU of another worker is woken
- * through that worker's wake word.
+ * through its bit in the layout's wake bits, and that worker's wake word, bumped twice per step
+ * whatever the number of its CPUs the step woke (an initiator's step queues a flush on each): at
+ * the first, so that worker starts at once, and when the step ends.
  */
 import { mulberry32 } from '../../common/mulberry32.js';
 import { runAborted } from '../shared/errors.js';
@@ -69,6 +71,9 @@ export class Scheduler implements CpuHost {
   private readonly state: Uint8Array;
   private readonly woke: Int32Array;
   private wokeCount = 0;
+  /** Workers with a CPU this step woke: their wake words are bumped when the step ends. */
+  private readonly wokeWorker: Uint8Array;
+  private wokeWorkers = 0;
   private readonly polled: number[] = [];
   /**
    * Blocked CPUs that also wait for a word of the machine's header nobody announces (the mm's
@@ -95,6 +100,7 @@ export class Scheduler implements CpuHost {
     this.heap = new PriorityHeap(this.prio);
     this.state = new Uint8Array(count);
     this.woke = new Int32Array(count);
+    this.wokeWorker = new Uint8Array(workers);
     this.watching = new Uint8Array(count);
     this.started = new Uint8Array(count);
   }
@@ -110,10 +116,61 @@ export class Scheduler implements CpuHost {
       if (this.state[i] === BLOCKED) this.woke[this.wokeCount++] = i;
       return;
     }
-    // Another worker's CPU: bump its worker's wake word; pairs with that worker's idle wait.
-    const idx = workerWakeWord(this.workerOf(cpu));
+    // Another worker's CPU: its bit, read by takeWakeBits() there; the word when the step ends.
+    Atomics.or(this.i32, this.layout.wakeBits + (cpu >> 5), 1 << (cpu & 31));
+    const w = this.workerOf(cpu);
+    if (this.wokeWorker[w] === 0) {
+      // Its first CPU this step: that worker may start at once, while this step goes on (an
+      // initiator queueing a flush on hundreds of CPUs); the end of the step tells it again.
+      this.wokeWorker[w] = 1;
+      this.wokeWorkers++;
+      this.bump(w);
+    }
+  }
+
+  private bump(w: number): void {
+    const idx = workerWakeWord(w);
     Atomics.add(this.i32, idx, 1);
     Atomics.notify(this.i32, idx);
+  }
+
+  /**
+   * Bumps again the wake word of every worker this step woke a CPU of, for the bits set after its
+   * first bump; pairs with that worker's load of the word, then of its bits.
+   */
+  private wakeWorkers(): void {
+    for (let w = 0; w < this.workers; w++) {
+      if (this.wokeWorker[w] === 0) continue;
+      this.wokeWorker[w] = 0;
+      this.bump(w);
+    }
+    this.wokeWorkers = 0;
+  }
+
+  /** The CPUs of this slice other workers woke: each looks at its wait again. */
+  private takeWakeBits(): void {
+    const i32 = this.i32;
+    const base = this.layout.wakeBits;
+    const first = this.first;
+    const end = first + this.count;
+    for (let word = first >> 5, last = (end - 1) >> 5; word <= last; word++) {
+      // Our bits only: a word at a slice's edge holds another worker's too.
+      const lo = Math.max(first, word << 5) - (word << 5);
+      const hi = Math.min(end, (word + 1) << 5) - (word << 5);
+      const mask = hi - lo === 32 ? -1 : ((1 << (hi - lo)) - 1) << lo;
+      // Pairs with woken()'s Atomics.or on the waking worker.
+      if ((Atomics.load(i32, base + word) & mask) === 0) continue;
+      let bits = Atomics.and(i32, base + word, ~mask) & mask;
+      while (bits !== 0) {
+        const b = 31 - Math.clz32(bits);
+        bits &= ~(1 << b);
+        const i = (word << 5) + b - first;
+        if (this.state[i] === BLOCKED && this.cpus[i].wait.satisfied(i32)) {
+          this.state[i] = RUNNABLE;
+          this.heap.push(i);
+        }
+      }
+    }
   }
 
   now(): number {
@@ -192,7 +249,7 @@ export class Scheduler implements CpuHost {
         const wake = Atomics.load(i32, workerWakeWord(this.worker));
         if (wake !== wakeSeen) {
           wakeSeen = wake;
-          this.recheckBlocked();
+          this.takeWakeBits();
         }
       }
       const i = this.heap.pop();
@@ -238,6 +295,7 @@ export class Scheduler implements CpuHost {
         this.place(i);
       }
       if (this.wokeCount > 0) this.drainWoken();
+      if (this.wokeWorkers > 0) this.wakeWorkers();
       if (this.polled.length > 0) this.recheckPolled();
       if (this.watched.size > 0) this.recheckWatched();
       // Pairs with the oracle's Atomics.add when it records a violation.
@@ -322,15 +380,6 @@ export class Scheduler implements CpuHost {
         polled.splice(k, 1);
       } else if (this.cpus[i].wait.satisfied(this.i32)) {
         polled.splice(k, 1);
-        this.state[i] = RUNNABLE;
-        this.heap.push(i);
-      }
-    }
-  }
-
-  private recheckBlocked(): void {
-    for (let i = 0; i < this.count; i++) {
-      if (this.state[i] === BLOCKED && this.cpus[i].wait.satisfied(this.i32)) {
         this.state[i] = RUNNABLE;
         this.heap.push(i);
       }

@@ -1,8 +1,10 @@
 /**
- * A set-associative TLB in the SharedArrayBuffer: sets × ways entries of three Int32 each, side by
- * side — the tag, the PTE word the entry was filled from (frame slot and generation), and an LRU
- * stamp — so that a lookup reads one or two cache lines of the set, not three arrays' worth: a
- * machine of 768 CPUs keeps 768 TLBs, far more than the host's caches hold.
+ * A set-associative TLB in the SharedArrayBuffer: sets × ways entries of three Int32 each — the
+ * tag, the PTE word the entry was filled from (frame slot and generation), and an LRU stamp — laid
+ * out way by way: way 0 of every set, then way 1, and so on. A set's first entry is filled first,
+ * so a working set no bigger than the sets sits in way 0, in a twelfth of a line per page: a burst
+ * of accesses touches a few lines of the TLB, not one per set. A machine of 960 CPUs keeps 960
+ * TLBs, far more than the host's caches hold, and each CPU's burst comes after 959 others'.
  *
  * The tag is mm << 20 | (vpn + 1); 0 means invalid. Only the owning CPU fills and reads its TLB.
  * The one foreign writer is broadcast invalidation (INVLPGB), which clears tags with a CAS on the
@@ -27,6 +29,8 @@ export class Tlb {
   readonly sets: number;
   readonly ways: number;
   readonly entries: number;
+  /** Words from one way of a set to the next. */
+  private readonly wayStride: number;
   /** LRU clock; only the owner advances it. */
   clock = 0;
 
@@ -36,11 +40,12 @@ export class Tlb {
     this.ways = ways;
     this.entries = sets * ways;
     this.base = base;
+    this.wayStride = sets * TLB_ENTRY_WORDS;
   }
 
   /** The word of the first way of the set `vpn` maps to. */
   private setOf(vpn: number): number {
-    return this.base + (vpn & (this.sets - 1)) * this.ways * TLB_ENTRY_WORDS;
+    return this.base + (vpn & (this.sets - 1)) * TLB_ENTRY_WORDS;
   }
 
   /** The entry index holding (mm, vpn), stamped as used, or -1. */
@@ -48,7 +53,7 @@ export class Tlb {
     const tag = tlbTag(mm, vpn);
     const first = this.setOf(vpn);
     const i32 = this.i32;
-    for (let w = first, end = first + this.ways * TLB_ENTRY_WORDS; w < end; w += TLB_ENTRY_WORDS) {
+    for (let w = first, end = first + this.ways * this.wayStride; w < end; w += this.wayStride) {
       if (i32[w] === tag) {
         i32[w + STAMP] = ++this.clock;
         return (w - this.base) / TLB_ENTRY_WORDS;
@@ -67,7 +72,7 @@ export class Tlb {
     const first = this.setOf(vpn);
     let victim = first;
     let oldest = Number.POSITIVE_INFINITY;
-    for (let w = first, end = first + this.ways * TLB_ENTRY_WORDS; w < end; w += TLB_ENTRY_WORDS) {
+    for (let w = first, end = first + this.ways * this.wayStride; w < end; w += this.wayStride) {
       if (i32[w] === 0) {
         victim = w;
         break;
@@ -119,7 +124,7 @@ export class Tlb {
     const tag = tlbTag(mm, vpn);
     const first = this.setOf(vpn);
     let dropped = 0;
-    for (let w = first, end = first + this.ways * TLB_ENTRY_WORDS; w < end; w += TLB_ENTRY_WORDS) {
+    for (let w = first, end = first + this.ways * this.wayStride; w < end; w += this.wayStride) {
       // Pairs with fill's Atomics.store of the tag.
       if (Atomics.compareExchange(this.i32, w, tag, 0) === tag) dropped++;
     }
@@ -159,7 +164,7 @@ export class Tlb {
   peek(mm: number, vpn: number): number {
     const tag = tlbTag(mm, vpn);
     const first = this.setOf(vpn);
-    for (let w = first, end = first + this.ways * TLB_ENTRY_WORDS; w < end; w += TLB_ENTRY_WORDS) {
+    for (let w = first, end = first + this.ways * this.wayStride; w < end; w += this.wayStride) {
       if (this.i32[w] === tag) return (w - this.base) / TLB_ENTRY_WORDS;
     }
     return -1;

@@ -5,6 +5,7 @@
  *
  *   region          size (Int32)                 written by                 read by
  *   header          9 + 64 lines                 main, initiators, workers  everyone
+ *   wake bits       cpus / 32                    cooperative wakers         the CPU's worker
  *   tlbstate        cpus × 16                    owner (rarely)             initiators (flush mask)
  *   private         cpus × 16                    owner                      owner; TLBSYNC
  *   flush info      cpus × 16                    owner (initiator)          targets (sync/concurrent)
@@ -179,6 +180,11 @@ export interface LayoutParams {
 export interface Layout extends LayoutParams {
   /** Total Int32 slots. */
   words: number;
+  /**
+   * A bit per CPU, set by a cooperative worker that gives a CPU of another worker something to
+   * go on with; that worker takes the bits of its slice and looks at those CPUs only.
+   */
+  wakeBits: number;
   tlbstateLines: number;
   privateLines: number;
   infoLines: number;
@@ -217,6 +223,8 @@ export function ringCapacityFor(cpus: number): number {
 
 export function computeLayout(p: LayoutParams): Layout {
   let at = HEADER_LINES * LINE;
+  const wakeBits = at;
+  at += roundUpToLine(Math.ceil(p.cpus / 32));
   const tlbstateLines = at;
   at += p.cpus * LINE;
   const privateLines = at;
@@ -250,6 +258,7 @@ export function computeLayout(p: LayoutParams): Layout {
   return Object.freeze({
     ...p,
     words: at,
+    wakeBits,
     tlbstateLines,
     privateLines,
     infoLines,
