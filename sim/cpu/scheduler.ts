@@ -234,6 +234,11 @@ export class Scheduler implements CpuHost {
       remaining--;
       abortRun(i32, this.layout);
     };
+    const finish = (i: number, result: CpuResult) => {
+      reports[i] = result;
+      this.state[i] = DONE;
+      remaining--;
+    };
 
     while (remaining > 0) {
       // Pairs with abortRun's store, here or on another worker: every CPU not done stops.
@@ -254,7 +259,7 @@ export class Scheduler implements CpuHost {
       }
       const i = this.heap.pop();
       if (i < 0) {
-        this.idle(gens, fail, wakeSeen);
+        this.idle(gens, fail, finish, wakeSeen);
         continue;
       }
       const cpu = this.cpus[i];
@@ -284,9 +289,7 @@ export class Scheduler implements CpuHost {
         accesses,
       );
       if (r.done) {
-        reports[i] = r.value;
-        this.state[i] = DONE;
-        remaining--;
+        finish(i, r.value);
       } else {
         if (nextChange < changeAt.length && steps >= changeAt[nextChange]) {
           nextChange++;
@@ -396,12 +399,13 @@ export class Scheduler implements CpuHost {
   private idle(
     gens: Waits<CpuResult>[],
     fail: (i: number, err: unknown) => void,
+    finish: (i: number, result: CpuResult) => void,
     wakeSeen: number,
   ): void {
     const wakeIdx = workerWakeWord(this.worker);
     const idleFrom = performance.now();
     try {
-      this.idleOnce(gens, fail, wakeSeen, wakeIdx);
+      this.idleOnce(gens, fail, finish, wakeSeen, wakeIdx);
     } finally {
       this.stalledMs += performance.now() - idleFrom;
     }
@@ -410,6 +414,7 @@ export class Scheduler implements CpuHost {
   private idleOnce(
     gens: Waits<CpuResult>[],
     fail: (i: number, err: unknown) => void,
+    finish: (i: number, result: CpuResult) => void,
     wakeSeen: number,
     wakeIdx: number,
   ): void {
@@ -424,14 +429,21 @@ export class Scheduler implements CpuHost {
     }
     for (let i = 0; i < this.count; i++) {
       if (this.state[i] !== BLOCKED) continue;
+      // Another worker may have let it go on since we looked: then this is a step like any.
+      if (this.cpus[i].wait.satisfied(i32)) {
+        this.state[i] = RUNNABLE;
+        this.heap.push(i);
+        continue;
+      }
+      let r: IteratorResult<undefined, CpuResult>;
       try {
-        const r = gens[i].next();
-        if (r.done) throw new Error(`CPU ${this.first + i} finished while blocked`);
+        r = gens[i].next();
       } catch (err) {
         fail(i, err);
         return;
       }
-      this.place(i);
+      if (r.done) finish(i, r.value);
+      else this.place(i);
     }
     if (this.heap.size > 0) return;
     // Pairs with woken()'s add and notify from another worker; a slice at most.
