@@ -5,9 +5,11 @@
  * modeled cycles into ns at the profile's clock, and compares the ratios to the baseline
  * protocol — speedups are what the model must get right — within the file's tolerance.
  */
+
 import { fileURLToPath } from 'node:url';
 import { ErrorCodes, withCode } from '../common/errors.js';
 import { readJsonFile } from '../common/json-file.js';
+import { fidelityScore } from '../data/fidelity.js';
 import { type RunRecord, VALIDATION_SUITE } from '../data/run-record.js';
 import type {
   PublishedMeasurement,
@@ -64,9 +66,10 @@ export function loadPublished(file: string = PUBLISHED_FILE): Published {
   }
   for (const m of raw.measurements) {
     const where = `${file}: measurement ${JSON.stringify(m?.id)}`;
-    if (!profileNames().includes(m.profile))
+    // A built-in profile, or a profile file (validate --host's, or one being written).
+    if (!profileNames().includes(m.profile) && !/\.json$/.test(String(m.profile)))
       throw bad(
-        `${where}: profile must be one of ${profileNames().join(', ')} (got ${JSON.stringify(m.profile)})`,
+        `${where}: profile must be one of ${profileNames().join(', ')} or a profile file ending in .json (got ${JSON.stringify(m.profile)})`,
       );
     if (!(WORKLOADS as readonly string[]).includes(m.workload))
       throw bad(
@@ -205,6 +208,7 @@ export async function validate(
       suite: VALIDATION_SUITE,
       tolerance,
       rows,
+      score: fidelityScore(rows),
       measurements: published.measurements,
     } satisfies ValidationConfig,
     cases,

@@ -1,13 +1,24 @@
 /**
  * `flushbench validate`: the model against published measurements (bench/published.json),
  * published against modeled per protocol, absolute and as ratios to the baseline; stored like a
- * run (suite `validate`). Exit 1 when a ratio is off by more than the file's tolerance.
+ * run (suite `validate`), and gated on fidelity as compare gates speed: exit 1 when a point got
+ * worse than in the base validation (data/fidelity.ts), 0 otherwise — stable misses included.
  */
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { hostValidation } from '../bench/host-profile.js';
 import { loadPublished, type Published, type Validation, validate } from '../bench/validate.js';
-import { dbPath, Store } from '../data/store.js';
+import {
+  compareFidelity,
+  FIDELITY_SLACK,
+  type FidelityComparison,
+  fidelityScore,
+  scoreText,
+} from '../data/fidelity.js';
+import { dbPath, Store, UnknownRefError } from '../data/store.js';
+import type { StoredRun } from '../data/stored.js';
 import { textTable } from '../data/text-table.js';
+import type { ValidationConfig } from '../data/validation.js';
 import { invalidRange } from '../sim/shared/errors.js';
 
 /** Where validate --host writes the profile it derives (data/ holds the store too). */
@@ -51,10 +62,10 @@ export function formatValidation(published: Published, v: Validation): string[] 
       ).map((l) => `  ${l}`),
     );
   }
-  const checked = v.rows.length;
+  const score = fidelityScore(v.rows);
   lines.push(
     '',
-    `${checked - v.misses} of ${checked} ratios within ±${Math.round(v.tolerance * 100)} % of the published ones${v.misses ? `; ${v.misses} missed` : ''}`,
+    `${score.within} of ${score.of} points within ±${Math.round(v.tolerance * 100)} % of the published ratios (each measurement's baseline aside)${score.of > score.within ? `; ${score.of - score.within} missed` : ''}`,
   );
   return lines;
 }
@@ -67,7 +78,9 @@ export async function validateCommand(args: string[], io: Io): Promise<number> {
     options: {
       file: { type: 'string' },
       db: { type: 'string' },
+      base: { type: 'string' },
       json: { type: 'boolean' },
+      markdown: { type: 'boolean' },
       host: { type: 'boolean' },
       'profile-out': { type: 'string' },
     },
@@ -91,29 +104,138 @@ export async function validateCommand(args: string[], io: Io): Promise<number> {
       `--profile-out has no effect without --host: it names where the host profile is written (got --profile-out ${values['profile-out']})`,
     );
   }
+  if (values.json && values.markdown) {
+    throw invalidRange('--json and --markdown are two formats of one report: give one (got both)');
+  }
   const published = loadPublished(values.file);
   const file = dbPath(values.db);
+  // A --base that names no validation run is bad input: refused before anything is written.
+  const askedBase = values.base === undefined ? null : resolveBase(file, values.base);
   const store = Store.open(file);
   try {
     const v = await validate(published);
     const runId = store.insertRun(v.run);
+    const baseId = askedBase ?? store.latestValidationOfOtherCommit(runId);
+    const base = baseId === null ? null : store.getRun(baseId);
+    const fidelity =
+      base === null
+        ? null
+        : compareFidelity((base.config as Partial<ValidationConfig>).rows ?? [], v.rows);
+    const score = fidelityScore(v.rows);
+    const code = fidelity !== null && fidelity.regressions > 0 ? 1 : 0;
     if (values.json) {
       io.out(
         JSON.stringify(
-          { id: runId, tolerance: v.tolerance, misses: v.misses, rows: v.rows },
+          {
+            id: runId,
+            tolerance: v.tolerance,
+            score,
+            misses: v.misses,
+            rows: v.rows,
+            base: base === null ? null : baseOf(base),
+            fidelity,
+          },
           null,
           2,
         ),
       );
-      return v.misses > 0 ? 1 : 0;
+      return code;
+    }
+    if (values.markdown) {
+      io.out(fidelityMarkdown(score, base, fidelity));
+      return code;
     }
     const lines = formatValidation(published, v);
+    lines.push(...fidelityLines(base, fidelity));
     lines.push(`run ${runId} stored in ${file} (suite validate)`);
     io.out(lines.join('\n').trimStart());
-    return v.misses > 0 ? 1 : 0;
+    return code;
   } finally {
     store.close();
   }
+}
+
+/** --base in the store at `file`, read only: a missing store holds no validation run. */
+function resolveBase(file: string, ref: string): number {
+  if (!existsSync(file)) {
+    throw new UnknownRefError(
+      `--base must be a validation run's id, or a commit sha (or a unique prefix) or a branch with a stored validation run; ${file} does not exist yet (got ${JSON.stringify(ref)})`,
+    );
+  }
+  const store = Store.openRead(file);
+  try {
+    return store.resolveValidationRef(ref);
+  } finally {
+    store.close();
+  }
+}
+
+/** The base validation as a report names it. */
+function baseOf(run: StoredRun) {
+  return {
+    id: run.id,
+    commit: run.commit?.sha ?? null,
+    branch: run.commit?.branch ?? null,
+    startedAt: run.startedAt,
+  };
+}
+
+function baseName(run: StoredRun): string {
+  const c = run.commit;
+  return `validation run ${run.id}${c ? ` (${c.sha.slice(0, 12)}${c.branch ? `, ${c.branch}` : ''})` : ''}`;
+}
+
+const errorText = (e: number | null) => (e === null ? '—' : pct(e));
+
+/** The points that moved, a line each, and the verdict. */
+function fidelityLines(base: StoredRun | null, f: FidelityComparison | null): string[] {
+  if (base === null || f === null) {
+    return ['no earlier validation run of another commit is stored: nothing to gate against'];
+  }
+  const moved = f.changes.filter((c) => c.kind !== 'same');
+  return [
+    '',
+    `against ${baseName(base)}: ${scoreText(f.base)} then, ${scoreText(f.head)} now`,
+    ...moved.map(
+      (c) =>
+        `  ${c.regression ? '✗' : ' '} ${c.measurement}: ${pointLabel(c)}: ${c.kind} (ratio off by ${errorText(c.baseError)} → ${errorText(c.headError)})`,
+    ),
+    f.regressions > 0
+      ? `fidelity regressed at ${f.regressions} point${f.regressions === 1 ? '' : 's'} (left its tolerance, or off by ${Math.round(FIDELITY_SLACK * 100)} points more)`
+      : `no point regressed${moved.length === 0 ? `: every point within ${Math.round(FIDELITY_SLACK * 100)} points of the base` : ''}`,
+  ];
+}
+
+/** The pull request's section: the score and the points that moved, as a Markdown table. */
+export function fidelityMarkdown(
+  score: { within: number; of: number },
+  base: StoredRun | null,
+  f: FidelityComparison | null,
+): string {
+  const lines = ['### Fidelity (`flushbench validate`)', ''];
+  if (base === null || f === null) {
+    lines.push(`${scoreText(score)}; no validation of the base is stored, so nothing is gated.`);
+    return lines.join('\n');
+  }
+  lines.push(
+    `${scoreText(f.head)} (base: ${scoreText(f.base)}, ${baseName(base)}).`,
+    f.regressions > 0
+      ? `**Fidelity regressed at ${f.regressions} point${f.regressions === 1 ? '' : 's'}.**`
+      : 'No point regressed.',
+  );
+  const moved = f.changes.filter((c) => c.kind !== 'same');
+  if (moved.length > 0) {
+    lines.push(
+      '',
+      '| | measurement | point | ratio off by (base) | ratio off by (head) | change |',
+      '| --- | --- | --- | ---: | ---: | --- |',
+      ...moved.map(
+        (c) =>
+          `| ${c.regression ? '✗' : ''} | ${c.measurement} | ${pointLabel(c)} | ${errorText(c.baseError)} | ${errorText(c.headError)} | ${c.kind} |`,
+      ),
+    );
+  }
+  return lines.join('\n');
 }
 
 /**

@@ -71,10 +71,10 @@ export class Store extends StoreReads {
         );
       }
       const byCommit =
-        shas.length === 1 ? this.latestRunWhere('commit_sha = ?', shas[0].commit_sha) : null;
+        shas.length === 1 ? this.latestRunWhere('commit_sha = ?', false, shas[0].commit_sha) : null;
       if (byCommit !== null) return byCommit;
     }
-    const byBranch = this.latestRunWhere('branch = ?', ref);
+    const byBranch = this.latestRunWhere('branch = ?', false, ref);
     if (byBranch !== null) return byBranch;
     throw new UnknownRefError(
       `${what} must be a run id, a commit sha (or a unique prefix) or a branch with a stored run (got ${JSON.stringify(ref)})`,
@@ -82,7 +82,7 @@ export class Store extends StoreReads {
   }
 
   latestRunId(): number | null {
-    return this.latestRunWhere('1 = 1');
+    return this.latestRunWhere('1 = 1', false);
   }
 
   /** The latest run of a commit other than `sha` (or of any commit when sha is null). */
@@ -93,15 +93,69 @@ export class Store extends StoreReads {
       }
     ).commit_sha;
     return sha === null
-      ? this.latestRunWhere('id != ?', runId)
-      : this.latestRunWhere('(commit_sha IS NULL OR commit_sha != ?)', sha);
+      ? this.latestRunWhere('id != ?', false, runId)
+      : this.latestRunWhere('(commit_sha IS NULL OR commit_sha != ?)', false, sha);
   }
 
-  /** Validation runs are reached by their id: a commit, a branch or "the latest" is a bench run. */
-  private latestRunWhere(where: string, ...params: unknown[]): number | null {
+  /**
+   * A validation run by ref, as validate --base takes it: its id, or a commit sha (a unique
+   * prefix) or a branch, whose latest validation run it is.
+   */
+  resolveValidationRef(ref: string, what = '--base'): number {
+    if (/^\d+$/.test(ref)) {
+      const row = this.sql('SELECT id, suite FROM runs WHERE id = ?').get(Number(ref)) as
+        | { id: number; suite: string }
+        | undefined;
+      if (row?.suite === VALIDATION_SUITE) return row.id;
+      if (row) {
+        throw new UnknownRefError(
+          `${what} must name a validation run (flushbench validate); run ${ref} is a bench run of suite ${row.suite}`,
+        );
+      }
+    }
+    if (/^[0-9a-f]{4,40}$/i.test(ref)) {
+      const shas = this.db
+        .prepare(
+          `SELECT DISTINCT commit_sha FROM runs WHERE commit_sha LIKE ? AND suite = '${VALIDATION_SUITE}'`,
+        )
+        .all(`${ref.toLowerCase()}%`) as { commit_sha: string }[];
+      if (shas.length > 1) {
+        throw new UnknownRefError(
+          `${what} ${ref} is ambiguous: it is a prefix of ${shas.length} commits (${shas.map((s) => s.commit_sha.slice(0, 12)).join(', ')})`,
+        );
+      }
+      if (shas.length === 1) {
+        const byCommit = this.latestRunWhere('commit_sha = ?', true, shas[0].commit_sha);
+        if (byCommit !== null) return byCommit;
+      }
+    }
+    const byBranch = this.latestRunWhere('branch = ?', true, ref);
+    if (byBranch !== null) return byBranch;
+    throw new UnknownRefError(
+      `${what} must be a validation run's id, or a commit sha (or a unique prefix) or a branch with a stored validation run (got ${JSON.stringify(ref)})`,
+    );
+  }
+
+  /** The latest validation run of a commit other than this one's (any other, when it has none). */
+  latestValidationOfOtherCommit(runId: number): number | null {
+    const sha = (
+      this.sql('SELECT commit_sha FROM runs WHERE id = ?').get(runId) as {
+        commit_sha: string | null;
+      }
+    ).commit_sha;
+    return sha === null
+      ? this.latestRunWhere('id != ?', true, runId)
+      : this.latestRunWhere('(commit_sha IS NULL OR commit_sha != ?)', true, sha);
+  }
+
+  /**
+   * The latest bench run (or validation run) that matches: validation runs are reached by their
+   * own refs, a commit, a branch or "the latest" bench run is never one.
+   */
+  private latestRunWhere(where: string, validation: boolean, ...params: unknown[]): number | null {
     const row = this.db
       .prepare(
-        `SELECT id FROM runs WHERE (${where}) AND suite != '${VALIDATION_SUITE}' ORDER BY started_at DESC, id DESC LIMIT 1`,
+        `SELECT id FROM runs WHERE (${where}) AND suite ${validation ? '=' : '!='} '${VALIDATION_SUITE}' ORDER BY started_at DESC, id DESC LIMIT 1`,
       )
       .get(...params) as { id: number } | undefined;
     return row?.id ?? null;

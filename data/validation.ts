@@ -51,11 +51,19 @@ export const ValidationRow = Type.Object({
 });
 export type ValidationRow = Static<typeof ValidationRow>;
 
+/** Points within their tolerance, of all points (fidelity.ts). */
+export const ValidationScore = Type.Object({
+  within: Type.Integer({ minimum: 0 }),
+  of: Type.Integer({ minimum: 0 }),
+});
+
 /** A validate run's config. */
 export const ValidationConfig = Type.Object({
   suite: Type.Literal('validate'),
   tolerance: Type.Number(),
   rows: Type.Array(ValidationRow),
+  /** Computed once by validate; absent in runs stored before it was. */
+  score: Type.Optional(ValidationScore),
   measurements: Type.Array(PublishedMeasurement),
 });
 export type ValidationConfig = Static<typeof ValidationConfig>;

@@ -444,10 +444,11 @@ describe('dashboard in a browser', { timeout: 180_000 }, () => {
     const id = store.insertRun(v.run);
     store.close();
     await show(page, '#/validation', 'validation');
-    const within = v.rows.filter((r) => r.withinTolerance).length;
+    const score = (v.run.config as ValidationConfig).score!;
+    assert.ok(score.of > 0 && score.of < v.rows.length, 'the baselines are not scored');
     assert.match(
       (await page.textContent('#validation-verdict')) ?? '',
-      new RegExp(`^${within} of ${v.rows.length} ratios within ±15 %`),
+      new RegExp(`^${score.within} of ${score.of} points within ±15 %`),
     );
     assert.equal(await page.getAttribute('#validation-verdict', 'data-misses'), String(v.misses));
     const measurements = (await api<{ config: ValidationConfig }>(`/api/runs/${id}`)).body.config

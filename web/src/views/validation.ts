@@ -40,8 +40,8 @@ async function loadValidation(ctx: ViewContext): Promise<Run | null> {
 
 function verdict(config: ValidationConfig): HTMLElement {
   const misses = config.rows.filter((r) => !r.withinTolerance);
-  const within = config.rows.length - misses.length;
   const tol = `±${Math.round(config.tolerance * 100)} %`;
+  const score = config.score;
   return h(
     'div',
     {
@@ -52,7 +52,9 @@ function verdict(config: ValidationConfig): HTMLElement {
     h(
       'strong',
       {},
-      `${within} of ${config.rows.length} ratios within ${tol} of the published ones`,
+      score === undefined
+        ? `${misses.length} of ${config.rows.length} ratios outside ${tol} of the published ones (a validation stored before its score was)`
+        : `${score.within} of ${score.of} points within ${tol} of the published ratios (each measurement's baseline aside)`,
     ),
     h(
       'div',
