@@ -47,7 +47,7 @@ Usage:
   flushbench calibrate [--rounds <n>] [--json]
   flushbench profiles [--json]
   flushbench kernel [--cpus <n,…>] [--pages <n>] [--workload touch|idle|busy] [--iterations <n>] [--json]
-  flushbench validate [--file <published.json>] [--db <file>] [--json]
+  flushbench validate [--file <published.json>] [--base <ref>] [--db <file>] [--json | --markdown]
   flushbench validate --host [--profile-out <file>] [--json]
   flushbench bench [--suite <s>] [--protocols <p,…>] [--cpus <n,…>] [--pages <n,…>]
                    [--workloads <w,…>] [--profile <p>] [--time <ms>] [--iterations <n>]
