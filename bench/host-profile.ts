@@ -62,7 +62,13 @@ export interface HostFitInput {
   date: string;
 }
 
-type CostJson = { value: number; unit: string; source: string; estimate: boolean };
+type CostJson = {
+  value: number;
+  unit: string;
+  source: string;
+  estimate: boolean;
+  ledger?: unknown[];
+};
 type ProfileJson = Record<string, unknown> & { costs: Record<string, CostJson> };
 
 /** The model's 1- and 2-CPU system call and 1-CPU iteration on a profile file, in cycles. */
@@ -101,7 +107,8 @@ export async function fitHostProfile(input: HostFitInput, file: string): Promise
     readFileSync(new URL(`${baseName}.json`, PROFILES_DIR), 'utf8'),
   ) as ProfileJson;
   const costs: Record<string, CostJson> = {};
-  for (const [key, cost] of Object.entries(base.costs)) {
+  for (const [key, { ledger: _history, ...cost }] of Object.entries(base.costs)) {
+    // The built-in's ledger is its own history: this file's costs start here, and some are fitted.
     costs[key] = { ...cost, source: `from profile ${baseName}, not measured here: ${cost.source}` };
   }
   const lineKey = LINE_KEY[input.line.distance];

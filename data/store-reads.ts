@@ -1,13 +1,14 @@
 /** Reading runs back: summaries, whole runs and cases, samples, traces, a case's history. */
 
 import { statsOfRow } from './case-columns.js';
-import type {
-  CaseRecord,
-  caseExecution,
-  Engine,
-  RunRecord,
-  Schedule,
-  Trace,
+import {
+  type CaseRecord,
+  type caseExecution,
+  type Engine,
+  type RunRecord,
+  type Schedule,
+  type Trace,
+  VALIDATION_SUITE,
 } from './run-record.js';
 import { fromBlob } from './store-connection.js';
 import { StoreWrites } from './store-writes.js';
@@ -48,7 +49,9 @@ export abstract class StoreReads extends StoreWrites {
     const rows = this.db
       .prepare(
         `SELECT r.id, r.uuid, r.started_at, r.ended_at, r.commit_sha, r.commit_subject, r.commit_time,
-           r.branch, r.dirty, r.suite, r.profile, r.case_count AS cases, r.failure_count AS failures
+           r.branch, r.dirty, r.suite, r.profile, r.case_count AS cases, r.failure_count AS failures,
+           CASE WHEN r.suite = '${VALIDATION_SUITE}' THEN json_extract(r.config, '$.score.within') END AS score_within,
+           CASE WHEN r.suite = '${VALIDATION_SUITE}' THEN json_extract(r.config, '$.score.of') END AS score_of
          FROM runs r ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
          ORDER BY r.started_at DESC, r.id DESC LIMIT @limit OFFSET @offset`,
       )
@@ -218,6 +221,9 @@ function runSummaryOf(r: Record<string, unknown>): RunSummary {
     profile: r.profile as string,
     cases: r.cases as number,
     failures: r.failures as number,
+    ...(typeof r.score_of === 'number'
+      ? { fidelity: { within: r.score_within as number, of: r.score_of } }
+      : {}),
   };
 }
 

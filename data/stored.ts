@@ -13,6 +13,7 @@ import {
   Nullable,
   runFields,
 } from './run-record.js';
+import { ValidationScore } from './validation.js';
 
 export const StoredCase = byStatus([
   Type.Object({
@@ -56,6 +57,8 @@ export const RunSummary = Type.Object({
   profile: Type.String(),
   cases: Type.Integer(),
   failures: Type.Integer(),
+  /** A validation run's score, as validate stored it (absent on bench runs and older ones). */
+  fidelity: Type.Optional(ValidationScore),
 });
 export type RunSummary = Static<typeof RunSummary>;
 

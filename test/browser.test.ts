@@ -479,6 +479,21 @@ describe('dashboard in a browser', { timeout: 180_000 }, () => {
       assert.equal(await page.locator(`#validation-${m.id} tbody tr`).count(), rows.length);
     }
     await shoot('validation');
+    // The History view plots the score validate stored, per commit.
+    await show(
+      page,
+      '#/history?protocol=sync&cpus=4&pages=1&workload=madvise&metric=modeled',
+      'history',
+    );
+    const fidelity = await chartOf(page, 'chart-fidelity');
+    assert.deepEqual(
+      fidelity.datasets.map((d) => d.data.at(-1)),
+      [score.within, score.of],
+    );
+    assert.match(
+      (await page.textContent('#fidelity-latest')) ?? '',
+      new RegExp(`^Latest: ${score.within} of ${score.of} points within tolerance`),
+    );
     // The overview still opens the latest bench run, not the validation.
     await show(page, '#/overview', 'overview');
     assert.equal(await page.textContent('#run-header .run-id'), `Run #${runIds.at(-1)}`);

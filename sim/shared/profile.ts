@@ -36,11 +36,34 @@ export const COST_KEYS = Object.freeze([
 ] as const);
 export type CostKey = (typeof COST_KEYS)[number];
 
+/** Points within tolerance of all points, as validate scores a model (data/fidelity.ts). */
+export interface LedgerScore {
+  within: number;
+  of: number;
+}
+
+/**
+ * One value a cost has had, in order: the source's own figure for it, the commit that made it
+ * the value (null: the commit that added this entry), and validate's score just before and just
+ * after that commit (null where validate did not exist yet).
+ */
+export interface LedgerEntry {
+  value: number;
+  /** The source's verbatim figure behind the value, or null for an estimate built from parts. */
+  figure: string | null;
+  commit: string | null;
+  validate: { before: LedgerScore | null; after: LedgerScore | null } | null;
+  /** Why it changed, and whether a validate miss sent anyone looking for the new source. */
+  note: string;
+}
+
 export interface CostEntry {
   value: number;
   unit: 'cycles' | 'ns';
   source: string;
   estimate: boolean;
+  /** Every value the cost has had, the current one last (built-in profiles keep one). */
+  ledger: readonly LedgerEntry[];
 }
 
 export interface Topology {
@@ -246,7 +269,8 @@ export function parseProfile(raw: unknown, file = '<inline>'): Profile {
     }
     if (typeof e.estimate !== 'boolean')
       fail(file, `costs.${key}.estimate must be true or false`, e.estimate);
-    entries[key] = { value, unit: e.unit, source: e.source, estimate: e.estimate };
+    const ledger = parseLedger(file, key, e.ledger, value);
+    entries[key] = { value, unit: e.unit, source: e.source, estimate: e.estimate, ledger };
     cycles[key] = Math.max(1, Math.round(e.unit === 'ns' ? value * ghz : value));
   }
   for (const key of Object.keys(costs)) {
@@ -286,6 +310,64 @@ function isClusterSize(v: unknown): boolean {
     v <= X2APIC_CLUSTER_SIZE &&
     (v & (v - 1)) === 0
   );
+}
+
+function isScore(x: unknown): x is LedgerScore | null {
+  if (x === null) return true;
+  const s = x as LedgerScore;
+  return (
+    typeof x === 'object' &&
+    Number.isInteger(s.within) &&
+    Number.isInteger(s.of) &&
+    s.within >= 0 &&
+    s.within <= s.of
+  );
+}
+
+/**
+ * A cost's ledger: optional in a profile file (validate --host writes none), and when given, its
+ * last entry is the cost's value — a value changed without its entry is refused.
+ */
+function parseLedger(file: string, key: string, raw: unknown, value: number): LedgerEntry[] {
+  if (raw === undefined) return [];
+  const where = `costs.${key}.ledger`;
+  if (!Array.isArray(raw) || raw.length === 0)
+    fail(file, `${where} must be a non-empty array of the values the cost has had`, raw);
+  const out: LedgerEntry[] = [];
+  for (const [i, e] of (raw as Record<string, unknown>[]).entries()) {
+    const at = `${where}[${i}]`;
+    if (typeof e !== 'object' || e === null) fail(file, `${at} must be an object`, e);
+    if (typeof e.value !== 'number' || !(e.value > 0))
+      fail(file, `${at}.value must be a positive number`, e.value);
+    if (e.figure !== null && (typeof e.figure !== 'string' || e.figure.trim() === ''))
+      fail(file, `${at}.figure must be the source's verbatim figure, or null`, e.figure);
+    if (e.commit !== null && (typeof e.commit !== 'string' || !/^[0-9a-f]{40}$/.test(e.commit)))
+      fail(
+        file,
+        `${at}.commit must be a full commit sha, or null for the commit adding it`,
+        e.commit,
+      );
+    const v = e.validate as Record<string, unknown> | null;
+    if (v !== null && (typeof v !== 'object' || !isScore(v.before) || !isScore(v.after)))
+      fail(file, `${at}.validate must be null or { before, after }, each a score or null`, v);
+    if (typeof e.note !== 'string') fail(file, `${at}.note must be a string`, e.note);
+    out.push({
+      value: e.value,
+      figure: e.figure as string | null,
+      commit: e.commit as string | null,
+      validate: v as LedgerEntry['validate'],
+      note: e.note,
+    });
+  }
+  const last = out[out.length - 1].value;
+  if (last !== value) {
+    fail(
+      file,
+      `costs.${key}.value must equal its ledger's last entry (${last}): a changed cost needs its ledger entry`,
+      value,
+    );
+  }
+  return out;
 }
 
 /** `{ "value": …, "source": "…" }`: a setting must say where it comes from, like a cost. */

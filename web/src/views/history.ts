@@ -1,7 +1,8 @@
 /**
  * One case's metric over commits, oldest first: where it got dearer, and by which commit. A
  * point the server flags as a regression (compare against the previous point found one) is red
- * and large. Wheel and drag zoom and pan; the range stays in the URL for a shared link.
+ * and large. Wheel and drag zoom and pan; the range stays in the URL for a shared link. Below,
+ * validate's fidelity score per commit (history-fidelity.ts).
  */
 import {
   type CaseKind,
@@ -26,6 +27,7 @@ import { BASELINE_PROTOCOL } from '../palette.js';
 import { hrefOf, navigate, recordParams, setParams } from '../route.js';
 import type { View, ViewContext } from '../view-context.js';
 import { historyChart } from './history-chart.js';
+import { appendFidelity } from './history-fidelity.js';
 
 const HISTORY_METRICS: readonly {
   id: HistoryMetric;
@@ -200,6 +202,7 @@ export const historyView: View = {
     const points = history.points;
     if (points.length === 0) {
       ctx.root.append(note(`No stored run has the case ${history.key}.`, 'note warn'));
+      await appendFidelity(ctx);
       return;
     }
     const regressions = points.filter((p) => p.regression);
@@ -253,6 +256,7 @@ export const historyView: View = {
       chart.resetZoom();
       setParams({ xmin: null, xmax: null });
     });
+    await appendFidelity(ctx);
   },
 };
 
