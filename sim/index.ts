@@ -43,10 +43,12 @@ export {
 } from './shared/options.js';
 export { checkProfileFits, loadProfile, type Profile, profileNames } from './shared/profile.js';
 export {
+  activeCpusOf,
   CONTROL_PROTOCOLS,
   mustBeCaught,
   type OracleVerdict,
   oracleVerdict,
   PROTOCOL_TRAITS,
   type ProtocolTraits,
+  traitsIn,
 } from './shared/protocols.js';

@@ -87,13 +87,34 @@ test('async-inline with freed page tables waits for completed flushes (condition
   }
 });
 
-test('broadcast: no IPI and no code on the targets; invalidate, then TLBSYNC, then return', async () => {
-  const o = await traced('broadcast');
+test('broadcast at 4 CPUs: no IPI and no code on the targets; invalidate, then TLBSYNC, then return', async () => {
+  // An mm active on 4 or more CPUs gets a global ASID (Linux 6.15), which INVLPGB needs.
+  const four = await Machine.start({ cpus: 4 });
+  try {
+    const r = await four.run({
+      protocol: 'broadcast',
+      workload: 'idle-loaded',
+      flushes: 10,
+      trace: true,
+    });
+    assert.deepEqual(
+      r.order!.map((e) => e.step),
+      ['flush-start', 'invlpgb-done', 'tlbsync-done', 'flush-returned'],
+    );
+    assert.ok(r.order!.every((e) => e.cpu === 0));
+  } finally {
+    await four.close();
+  }
+});
+
+test('broadcast at 3 CPUs: no global ASID, so the IPI path of concurrent, step for step', async () => {
+  const broadcast = await traced('broadcast');
+  const concurrent = await traced('concurrent');
   assert.deepEqual(
-    o.map((e) => e.step),
-    ['flush-start', 'invlpgb-done', 'tlbsync-done', 'flush-returned'],
+    broadcast.map((e) => [e.cpu, e.step, e.peer]),
+    concurrent.map((e) => [e.cpu, e.step, e.peer]),
   );
-  assert.ok(o.every((e) => e.cpu === 0));
+  assert.ok(broadcast.some((e) => e.step === 'ipi-sent'));
 });
 
 test('async-unsafe acknowledges without flushing in the handler', async () => {

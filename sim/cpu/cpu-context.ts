@@ -20,7 +20,7 @@ import {
 } from '../shared/layout.js';
 import { type CaseConfig, COUNTER_NAMES, type OrderEvent } from '../shared/messages.js';
 import type { ResolvedCaseOptions } from '../shared/options.js';
-import { PROTOCOL_TRAITS } from '../shared/protocols.js';
+import { traitsIn } from '../shared/protocols.js';
 import { FlushCostModel } from './cost-model.js';
 import { DistancesFrom, placementOf } from './placement.js';
 import { type CpuHost, W_START, WaitPoint } from './wait-point.js';
@@ -117,7 +117,8 @@ export class CpuContext {
   /** The case's options and traits into fields, the counters zeroed, the cost model made. */
   setupCase(cfg: CaseConfig): void {
     const o = cfg.options;
-    const traits = PROTOCOL_TRAITS[o.protocol];
+    // Broadcast below its global-ASID threshold flushes the IPI way (protocols.ts).
+    const traits = traitsIn(o.protocol, { workload: o.workload, cpus: this.n });
     this.cfg = cfg;
     this.opts = o;
     this.broadcast = traits.transport === 'broadcast';

@@ -12,7 +12,7 @@
  * sim and bench say why in the same words: both come from here.
  */
 import { invalidRange } from './errors.js';
-import { PROTOCOL_TRAITS, type Protocol, type Workload } from './protocols.js';
+import { type Protocol, traitsIn, type Workload } from './protocols.js';
 
 export const FAULT_KINDS = Object.freeze(['hang', 'throw', 'exit'] as const);
 
@@ -51,7 +51,7 @@ type Why = { missingCpu: true } | { missingCpu: false; reason: string };
 /** Why the fault cannot fire in the case, or null when it can. */
 function whyNot(f: FaultOptions, c: FaultCase): Why | null {
   if (f.cpu >= c.cpus) return { missingCpu: true };
-  const traits = PROTOCOL_TRAITS[c.protocol];
+  const traits = traitsIn(c.protocol, c);
   const crosscalls = c.workload === 'crosscall' ? CROSSCALLS_PER_FLUSH : 0;
   if (traits.transport === 'broadcast' && crosscalls === 0) {
     return {

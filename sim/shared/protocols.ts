@@ -53,6 +53,13 @@ export interface ProtocolTraits {
    * the sender's stack, which it locks without a line transfer.
    */
   onStackCsdForOne: boolean;
+  /**
+   * Broadcast only past a threshold of active CPUs, as Linux 6.15 does: INVLPGB needs a global
+   * ASID, and consider_global_asid() (arch/x86/mm/tlb.c) gives one only when
+   * mm_active_cpus_exceeds(mm, 3), i.e. to an mm loaded and not lazy on 4 or more CPUs. Below,
+   * the mm's flushes go the `fallback` row's way (the IPI path). null: always this row.
+   */
+  globalAsid: { minActiveCpus: number; fallback: string } | null;
   /** A negative control: where it applies, the oracle must catch it in every run. */
   control: ControlTraits | null;
   /** One line for the CLI's help and the README. */
@@ -100,6 +107,7 @@ const ASYNC_INLINE: ProtocolTraits = {
   nmiChecksUaccess: true,
   lazyCheckSharesLine: false,
   onStackCsdForOne: false,
+  globalAsid: null,
   control: null,
   summary:
     'the 2019 RFC: info inlined in the csd, the target acknowledges then flushes before anything else runs',
@@ -115,6 +123,7 @@ const SYNC: ProtocolTraits = {
   nmiChecksUaccess: true,
   lazyCheckSharesLine: false,
   onStackCsdForOne: false,
+  globalAsid: null,
   control: null,
   summary:
     "Linux ≤ 5.12's order on 5.13's data layout: local flush, then remote flushes; waits for every remote flush",
@@ -144,7 +153,9 @@ export const PROTOCOL_TRAITS = Object.freeze({
     transport: 'broadcast',
     localFlushFirst: false,
     flushBeforeAck: false,
-    summary: 'AMD INVLPGB + TLBSYNC: no IPI, the initiator invalidates every TLB',
+    globalAsid: { minActiveCpus: 4, fallback: 'concurrent' },
+    summary:
+      'AMD INVLPGB + TLBSYNC, as Linux 6.15 uses it: for an mm active on 4 or more CPUs no IPI, the initiator invalidates every TLB; below, the IPI path of concurrent',
   },
   'async-unsafe': {
     ...ASYNC_INLINE,
@@ -187,6 +198,27 @@ export const PROTOCOL_TRAITS = Object.freeze({
 } satisfies Record<string, ProtocolTraits>);
 
 export type Protocol = keyof typeof PROTOCOL_TRAITS;
+
+/**
+ * CPUs on which the case's mm is loaded and not lazy — what mm_active_cpus_exceeds() counts:
+ * every CPU, but in workload idle only the initiator (the others idle in lazy TLB mode).
+ */
+export function activeCpusOf(c: { workload: Workload; cpus: number }): number {
+  return c.workload === 'idle' ? 1 : c.cpus;
+}
+
+/**
+ * The traits a protocol's flushes follow in a case: its row's, or, for an mm below the row's
+ * global-ASID threshold, its fallback row's (see globalAsid).
+ */
+export function traitsIn(
+  protocol: Protocol,
+  c: { workload: Workload; cpus: number },
+): ProtocolTraits {
+  const t = PROTOCOL_TRAITS[protocol];
+  if (t.globalAsid === null || activeCpusOf(c) >= t.globalAsid.minActiveCpus) return t;
+  return PROTOCOL_TRAITS[t.globalAsid.fallback as Protocol];
+}
 
 /** Every protocol, in the table's order: the baseline first, the negative controls last. */
 export const PROTOCOLS: readonly Protocol[] = Object.freeze(
