@@ -92,6 +92,8 @@ test('a profile without a source, or with an unknown cost, is refused with its p
 
 test('every number of a profile is finite and bounded: costs in cycles and after ns × ghz, ghz, topology', () => {
   const entries = JSON.parse(JSON.stringify(loadProfile('xeon-gold-5418y-2s').entries));
+  // Bounds are the subject here, not the ledger a changed value would need (cost-ledger.test.ts).
+  for (const e of Object.values(entries)) delete (e as { ledger?: unknown }).ledger;
   const base = {
     name: 'x',
     ghz: 2,
