@@ -244,6 +244,7 @@ export async function hostValidation(
   const idle = [point(local), point(await measure(2, 1, 'idle'))];
   const source = {
     citation: `this host, measured by flushbench validate --host on ${date} (${release()})`,
+    authors: ['flushbench validate --host'],
     url: 'flushbench kernel',
     quote: 'madvise(MADV_DONTNEED) call p50, ns',
   };

@@ -71,6 +71,15 @@ export function loadPublished(file: string = PUBLISHED_FILE): Published {
       throw bad(
         `${where}: profile must be one of ${profileNames().join(', ')} or a profile file ending in .json (got ${JSON.stringify(m.profile)})`,
       );
+    const authors = m.source?.authors;
+    if (
+      !Array.isArray(authors) ||
+      authors.length === 0 ||
+      !authors.every((a) => typeof a === 'string' && a.trim() !== '')
+    )
+      throw bad(
+        `${where}: source.authors must list who measured it (got ${JSON.stringify(authors)})`,
+      );
     if (!(WORKLOADS as readonly string[]).includes(m.workload))
       throw bad(
         `${where}: workload must be one of ${WORKLOADS.join(', ')} (got ${JSON.stringify(m.workload)})`,

@@ -18,7 +18,13 @@ export type PublishedPoint = Static<typeof PublishedPoint>;
 export const PublishedMeasurement = Type.Object({
   id: Type.String(),
   title: Type.String(),
-  source: Type.Object({ citation: Type.String(), url: Type.String(), quote: Type.String() }),
+  source: Type.Object({
+    citation: Type.String(),
+    /** Who measured: validate is held to more than one author's numbers. */
+    authors: Type.Array(Type.String(), { minItems: 1 }),
+    url: Type.String(),
+    quote: Type.String(),
+  }),
   machine: Type.String(),
   kernel: Type.String(),
   benchmark: Type.String(),

@@ -20,6 +20,7 @@ const STEP: Partial<Record<Protocol, RegExp>> = {
   'async-unsafe': /acknowledged/,
   'async-ignore-freed-tables': /page table \d+/,
   'async-nmi-unchecked': /NMI handler/,
+  'async-rfc-v2-as-posted': /returned without reading CPU \d+'s acknowledgement/,
 };
 
 function applicable(

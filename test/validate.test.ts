@@ -42,6 +42,17 @@ test('validate prints every published figure beside the modeled one, and with no
     within: compared - misses,
     of: compared,
   });
+  // RFC v2's figures beside each other: the code as posted, and async-inline with its bug fixed.
+  for (const cpus of [2, 4]) {
+    for (const protocol of ['async-rfc-v2-as-posted', 'async-inline']) {
+      assert.ok(
+        out.rows.some(
+          (x: { protocol: string; cpus: number }) => x.protocol === protocol && x.cpus === cpus,
+        ),
+        `${protocol} at ${cpus} CPUs`,
+      );
+    }
+  }
   // Nothing to gate against in an empty store: the score is the answer.
   assert.equal(out.base, null);
   assert.equal(r.status, 0, r.stderr);

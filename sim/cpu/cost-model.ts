@@ -58,6 +58,13 @@ export interface ModelParams {
   initiator?: boolean;
   /** Distance classes from `self` to every CPU. */
   distances: Distances;
+  /**
+   * The initiator waits for every acknowledgement before it returns (default true). False: the
+   * flush ends once the IPIs are sent and the local flush is done; the acknowledgements still
+   * come, on the targets' time. The next flush's csd_lock() would wait for a late one, but an
+   * iteration (the refault, the syscall) is far longer than a target's way to its unlock.
+   */
+  waitsForAcks?: boolean;
   /** The ICR write that reaches each CPU: its x2APIC cluster (cluster mode) or itself. */
   clusters: Int32Array;
   traits: ProtocolTraits;
@@ -328,6 +335,7 @@ export class FlushCostModel {
         // irq_exit and IRET, after the handler: the target's time, not the sender's.
         trace?.push({ cpu, event: 'irq-exit-end', cycles: Math.max(s, unlock) + c.ipiExit });
       }
+      if (this.p.waitsForAcks === false) continue;
       const seen = unlock + x; // the sender's csd_lock_wait reads the line again
       transfers += 2;
       if (seen > done) done = seen;

@@ -76,6 +76,8 @@ export class CpuContext {
   flushLazy = false;
   /** User accesses an async target runs after its acknowledgement, before its flush. */
   userAccessesBeforeFlush = 0;
+  /** The initiator waits for every acknowledgement before it returns (see protocols.ts). */
+  waitsForAcks = true;
   nmiChecksUaccess = true;
   spin = true;
   pollBudget = 0;
@@ -128,6 +130,7 @@ export class CpuContext {
     this.flushBeforeAck = traits.flushBeforeAck || freedTablesHonoured;
     this.flushLazy = freedTablesHonoured;
     this.userAccessesBeforeFlush = traits.userAccessesBeforeFlush;
+    this.waitsForAcks = traits.waitsForAcks || freedTablesHonoured;
     this.nmiChecksUaccess = traits.nmiChecksUaccess;
     // The cooperative engine neither spins nor parks: a wait that is not over yields at once.
     this.spin = !this.host.cooperative && cfg.waitMode === 'spin';
@@ -153,6 +156,7 @@ export class CpuContext {
       self: this.id,
       initiator: this.initiator,
       distances: new DistancesFrom(placement, this.id),
+      waitsForAcks: this.waitsForAcks,
       clusters: placement.cluster,
       traits,
       pages: o.pages,

@@ -88,7 +88,14 @@ export class Cpu {
     this.smp = new Smp(ctx, this.irqs, this.fault);
     this.user = new UserWork(ctx, this.memory, this.deferred, this.nmi, this.irqs, this.fault);
     this.range = new ZapRange(ctx, this.memory, this.oracle);
-    const shootdown = new Shootdown(ctx, this.memory, this.smp, parts.tlbs, parts.pscs);
+    const shootdown = new Shootdown(
+      ctx,
+      this.memory,
+      this.smp,
+      parts.tlbs,
+      parts.pscs,
+      this.oracle,
+    );
     this.initiator = new Initiator(
       ctx,
       this.smp,

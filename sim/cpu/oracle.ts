@@ -17,6 +17,11 @@
  *     speculatively included);
  *   - a walk — real, or speculative while the entry is merely cached — through the cached
  *     upper-level entry of a table the request freed is a freed-table walk.
+ * The rule's premise is the initiator's side of it: a flush returns only once the initiator has
+ * seen every target acknowledge. A return that no acknowledgement is ordered before — the
+ * initiator never read the target's unlock, so sending the IPI stood in for it — is a violation
+ * on every interleaving, however the race went this time (an unordered return, counted with the
+ * ack-window violations on the initiator).
  *
  * "Killed" is exact: at the acknowledgement the oracle reads the PTE of every page the request
  * changed (the initiator is waiting for this very acknowledgement, so the PTE is the one the
@@ -188,6 +193,25 @@ export class Oracle {
       `${what} ran before the CPU performed a flush it had acknowledged (its tlb_gen ${localTlbGen} < ${tlbGen}), so ${
         held ? 'its TLB still held' : 'its TLB may still hold'
       } a translation that flush killed`,
+    );
+  }
+
+  /**
+   * The initiator's flush for `tlbGen` returned without reading `target`'s acknowledgement:
+   * nothing orders the reuse of the pages after the target took the request. `vpn` is the first
+   * page the request changed, whose new PTE generation is `gen`.
+   */
+  unorderedReturn(target: number, vpn: number, gen: number, tlbGen: number): void {
+    this.ackWindowViolations++;
+    if (this.firstByKind['ack-window-unordered-return'] !== undefined) return;
+    this.record(
+      'ack-window-unordered-return',
+      vpn,
+      gen - 1,
+      gen,
+      tlbGen,
+      `CPU ${this.cpu}'s flush (tlb_gen ${tlbGen}) returned without reading CPU ${target}'s acknowledgement: nothing orders the pages' reuse after CPU ${target} took the request — sending the IPI stood in for it, and CPU ${target}'s TLB may still hold the translation`,
+      target,
     );
   }
 

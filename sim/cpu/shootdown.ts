@@ -17,12 +17,14 @@ import {
   kInfoNewTlbGen,
   kInfoStart,
   MM_ID,
+  PTE_GEN_SHIFT,
   privateLine,
   TLB_FLUSH_ALL,
 } from '../shared/layout.js';
 import { C_BROADCAST_INVALIDATIONS, C_TLBSYNC_WAITS } from '../shared/messages.js';
 import type { CpuContext } from './cpu-context.js';
 import type { LocalFlush } from './memory.js';
+import type { Oracle } from './oracle.js';
 import type { PagingStructureCache } from './psc.js';
 import type { Smp } from './smp.js';
 import type { Tlb } from './tlb.js';
@@ -40,6 +42,7 @@ export class Shootdown {
   /** Every CPU's TLB and paging-structure cache, for broadcast invalidation. */
   private readonly tlbs: readonly Tlb[];
   private readonly pscs: readonly PagingStructureCache[];
+  private readonly oracle: Pick<Oracle, 'unorderedReturn'>;
 
   constructor(
     ctx: CpuContext,
@@ -47,12 +50,14 @@ export class Shootdown {
     smp: ShootdownSmp,
     tlbs: readonly Tlb[],
     pscs: readonly PagingStructureCache[],
+    oracle: Pick<Oracle, 'unorderedReturn'>,
   ) {
     this.ctx = ctx;
     this.memory = memory;
     this.smp = smp;
     this.tlbs = tlbs;
     this.pscs = pscs;
+    this.oracle = oracle;
   }
 
   /**
@@ -94,6 +99,12 @@ export class Shootdown {
     if (!ctx.localFlushFirst) {
       localKind = memory.flushTlbFunc(start, end, newTlbGen);
       if (ctx.recording) ctx.note('local-flush-done', -1);
+    }
+    if (!ctx.waitsForAcks) {
+      // Back without reading a single unlock: the next csd_lock() on each target waits instead.
+      const gen = Atomics.load(i32, ctx.pt + start) >>> PTE_GEN_SHIFT;
+      for (let i = 0; i < n; i++) this.oracle.unorderedReturn(targets[i], start, gen, newTlbGen);
+      return localKind;
     }
     for (let i = 0; i < n; i++) {
       const csd = smp.csdAt(targets[i], CSD_FLUSH);

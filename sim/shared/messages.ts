@@ -66,6 +66,7 @@ export type ViolationKind =
   | 'ack-window-use'
   | 'ack-window-write'
   | 'ack-window-exposed'
+  | 'ack-window-unordered-return'
   | 'freed-table-walk';
 
 export interface Violation {

@@ -40,6 +40,12 @@ export interface ProtocolTraits {
    * many user accesses (0: it flushes before anything else runs on it).
    */
   userAccessesBeforeFlush: number;
+  /**
+   * The initiator waits for every target's acknowledgement (its csd unlock) before it returns.
+   * False: it returns once it has sent the IPIs and flushed locally, unless page tables were
+   * freed (then it waits, as the RFC's SYNC csd does).
+   */
+  waitsForAcks: boolean;
   /** The NMI handler asks nmi_uaccess_okay() before it reads user memory: condition 2. */
   nmiChecksUaccess: boolean;
   /**
@@ -104,6 +110,7 @@ const ASYNC_INLINE: ProtocolTraits = {
   flushBeforeAck: false,
   honoursFreedTables: true,
   userAccessesBeforeFlush: 0,
+  waitsForAcks: true,
   nmiChecksUaccess: true,
   lazyCheckSharesLine: false,
   onStackCsdForOne: false,
@@ -120,6 +127,7 @@ const SYNC: ProtocolTraits = {
   flushBeforeAck: true,
   honoursFreedTables: true,
   userAccessesBeforeFlush: 0,
+  waitsForAcks: true,
   nmiChecksUaccess: true,
   lazyCheckSharesLine: false,
   onStackCsdForOne: false,
@@ -194,6 +202,19 @@ export const PROTOCOL_TRAITS = Object.freeze({
     },
     summary:
       'negative control: async-inline whose NMI handler reads user memory without asking nmi_uaccess_okay()',
+  },
+  'async-rfc-v2-as-posted': {
+    ...ASYNC_INLINE,
+    waitsForAcks: false,
+    control: {
+      breaks:
+        'the initiator returns only once every target has acknowledged: sending the IPI is no synchronisation',
+      caughtBy: 'ackWindowViolations',
+      // It waits when page tables are freed; lazy idle CPUs are no targets.
+      appliesTo: (c) => c.cpus >= 2 && !c.freedTables && c.workload !== 'idle',
+    },
+    summary:
+      'negative control: RFC v2 11/12 as posted (2019-05-31): info inlined, and the initiator returns after sending the IPIs and flushing locally, without waiting for any acknowledgement',
   },
 } satisfies Record<string, ProtocolTraits>);
 

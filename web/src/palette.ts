@@ -16,6 +16,7 @@ const PROTOCOL_COLORS: Readonly<Record<string, string>> = Object.freeze({
   'async-unsafe': '#d23c3c',
   'async-ignore-freed-tables': '#b5651d',
   'async-nmi-unchecked': '#c71585',
+  'async-rfc-v2-as-posted': '#7a7a00',
 });
 
 /** For protocols a newer flushbench may add: still distinct, still stable per name. */
