@@ -84,10 +84,16 @@ export function loadPublished(file: string = PUBLISHED_FILE): Published {
       throw bad(
         `${where}: workload must be one of ${WORKLOADS.join(', ')} (got ${JSON.stringify(m.workload)})`,
       );
-    if (m.metric !== 'iteration' && m.metric !== 'call')
-      throw bad(`${where}: metric must be iteration or call (got ${JSON.stringify(m.metric)})`);
-    if (m.unit !== 'ns' && m.unit !== 'cycles')
-      throw bad(`${where}: unit must be ns or cycles (got ${JSON.stringify(m.unit)})`);
+    if (m.metric !== 'iteration' && m.metric !== 'call' && m.metric !== 'flush')
+      throw bad(
+        `${where}: metric must be iteration, call or flush (got ${JSON.stringify(m.metric)})`,
+      );
+    if (m.unit !== 'ns' && m.unit !== 'cycles' && m.unit !== 'ops/s')
+      throw bad(`${where}: unit must be ns, cycles or ops/s (got ${JSON.stringify(m.unit)})`);
+    if (m.unit === 'ops/s' && m.metric !== 'iteration')
+      throw bad(
+        `${where}: unit ops/s counts iterations, so the metric must be iteration (got ${JSON.stringify(m.metric)})`,
+      );
     if (!Array.isArray(m.points) || m.points.length < 2)
       throw bad(`${where}: points must list at least two figures (the first is the baseline)`);
     for (const [i, pt] of m.points.entries()) {
@@ -148,6 +154,10 @@ export async function validate(
           trace: false,
           // Modeled cycles only: no wall-clock to judge.
           noiseCheck: false,
+          // One cooperative worker: a seeded schedule, so every modeled figure — several
+          // initiators' included — is the same on every run, and a gate on it means something.
+          engine: 'cooperative',
+          workers: 1,
         },
         progress,
       ),
@@ -177,13 +187,19 @@ export async function validate(
         );
       }
       const cycles =
-        m.metric === 'iteration' ? c.modeledCycles?.iterationMean : c.modeledCycles?.callMean;
+        m.metric === 'iteration'
+          ? c.modeledCycles?.iterationMean
+          : m.metric === 'flush'
+            ? c.modeledCycles?.mean
+            : c.modeledCycles?.callMean;
       if (typeof cycles !== 'number') {
         throw withCode(
           new Error(`validate: ${m.id} needs the ${m.metric} figure, which the case lacks`),
           ErrorCodes.CASE_FAILED,
         );
       }
+      // ops/s: every CPU runs the loop (will-it-scale's threads), one iteration per `cycles`.
+      if (m.unit === 'ops/s') return (pt.cpus * ghz * 1e9) / cycles;
       return m.unit === 'ns' ? cycles / ghz : cycles;
     };
     const [base] = m.points;

@@ -45,7 +45,7 @@ export function formatValidation(published: Published, v: Validation): string[] 
       `${m.id}: ${m.title}`,
       `  ${m.source.citation}`,
       `  ${m.source.url}`,
-      `  machine: ${m.machine}; modeled on ${m.profile}, per ${m.metric === 'iteration' ? 'iteration' : 'system call'}`,
+      `  machine: ${m.machine}; modeled on ${m.profile}, per ${{ iteration: 'iteration', call: 'system call', flush: 'flush call' }[m.metric]}`,
       ...(m.note ? [`  note: ${m.note}`] : []),
       ...textTable(
         ['point', 'published', 'modeled', 'published ratio', 'modeled ratio', 'ratio off by', ''],

@@ -30,9 +30,13 @@ export const PublishedMeasurement = Type.Object({
   benchmark: Type.String(),
   profile: Type.String(),
   workload: Type.String(),
-  /** What was timed: the whole iteration (madvise + touch), or the system call alone. */
-  metric: Type.Enum(['iteration', 'call']),
-  unit: Type.Enum(['ns', 'cycles']),
+  /**
+   * What was timed: the whole iteration (madvise + touch), the system call alone, or the flush
+   * call (flush_tlb_mm_range()) alone.
+   */
+  metric: Type.Enum(['iteration', 'call', 'flush']),
+  /** ops/s: iterations per second over all CPUs (will-it-scale's total), with metric iteration. */
+  unit: Type.Enum(['ns', 'cycles', 'ops/s']),
   points: Type.Array(PublishedPoint, { minItems: 2 }),
   /** How the modeled case differs from the published benchmark, when it does. */
   note: Type.Optional(Type.String()),

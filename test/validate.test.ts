@@ -81,8 +81,20 @@ test('validate prints every published figure beside the modeled one, and with no
     )!;
     assert.ok(c.status === 'completed', c.key);
     const cycles =
-      m.metric === 'iteration' ? c.modeledCycles!.iterationMean : c.modeledCycles!.callMean!;
-    assert.equal(row.modeled, m.unit === 'ns' ? cycles / loadProfile(m.profile).ghz : cycles);
+      m.metric === 'iteration'
+        ? c.modeledCycles!.iterationMean
+        : m.metric === 'flush'
+          ? c.modeledCycles!.mean
+          : c.modeledCycles!.callMean!;
+    const ghz = loadProfile(m.profile).ghz;
+    // ops/s: will-it-scale's total, every CPU one iteration per `cycles`.
+    const expected =
+      m.unit === 'ops/s'
+        ? (row.cpus * ghz * 1e9) / cycles
+        : m.unit === 'ns'
+          ? cycles / ghz
+          : cycles;
+    assert.equal(row.modeled, expected);
   }
 });
 
@@ -129,4 +141,22 @@ test('a bad measurement file is refused with exit 2, its path and the rule, and 
   const store = Store.open(db);
   assert.equal(store.countRuns(), 0);
   store.close();
+});
+
+test('the published measurements are more than one author’s, and cover the flush from one CPU to many initiators', () => {
+  const { measurements } = loadPublished();
+  assert.ok(measurements.length >= 8, `${measurements.length} measurements`);
+  const others = new Set(
+    measurements.flatMap((m) => m.source.authors).filter((a) => a !== 'Nadav Amit'),
+  );
+  assert.ok(others.size >= 3, `authors other than Nadav Amit: ${[...others].join(', ')}`);
+  const points = measurements.flatMap((m) => m.points.map((p) => ({ ...p, m })));
+  // The local flush call alone.
+  assert.ok(points.some((p) => p.m.metric === 'flush' && p.cpus === 1));
+  // One initiator at several CPU counts.
+  const single = new Set(points.filter((p) => p.m.workload === 'madvise').map((p) => p.cpus));
+  assert.ok(single.size >= 3, `single-initiator CPU counts: ${[...single].join(', ')}`);
+  // Several initiators, and broadcast invalidation.
+  assert.ok(points.some((p) => p.m.workload === 'multi'));
+  assert.ok(points.some((p) => p.protocol === 'broadcast' && p.cpus >= 4));
 });

@@ -144,7 +144,7 @@ export const validationView: View = {
           'p',
           { class: 'muted' },
           h('a', { href: m.source.url, rel: 'noreferrer' }, m.source.citation),
-          ` — ${m.machine}; ${m.kernel}. Modeled on ${m.profile}, per ${m.metric === 'iteration' ? 'iteration' : 'system call'}.`,
+          ` — ${m.machine}; ${m.kernel}. Modeled on ${m.profile}, per ${{ iteration: 'iteration', call: 'system call', flush: 'flush call' }[m.metric]}.`,
         ),
         m.note ? h('p', { class: 'muted' }, `Note: ${m.note}`) : '',
         h('blockquote', {}, m.source.quote),
