@@ -143,6 +143,10 @@ export const validationView: View = {
         h(
           'p',
           { class: 'muted' },
+          // Validations stored before sources named their authors have none.
+          (m.source.authors as string[] | undefined)?.length
+            ? `Measured by ${m.source.authors.join(', ')}: `
+            : '',
           h('a', { href: m.source.url, rel: 'noreferrer' }, m.source.citation),
           ` — ${m.machine}; ${m.kernel}. Modeled on ${m.profile}, per ${{ iteration: 'iteration', call: 'system call', flush: 'flush call' }[m.metric]}.`,
         ),
