@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { hostValidation } from '../bench/host-profile.js';
+import { sensitivity, TOP_COSTS } from '../bench/sensitivity.js';
 import { loadPublished, type Published, type Validation, validate } from '../bench/validate.js';
 import {
   compareFidelity,
@@ -18,7 +19,7 @@ import {
 import { dbPath, Store, UnknownRefError } from '../data/store.js';
 import type { StoredRun } from '../data/stored.js';
 import { textTable } from '../data/text-table.js';
-import type { ValidationConfig } from '../data/validation.js';
+import type { PointSensitivity, ValidationConfig } from '../data/validation.js';
 import { invalidRange } from '../sim/shared/errors.js';
 
 /** Where validate --host writes the profile it derives (data/ holds the store too). */
@@ -81,6 +82,7 @@ export async function validateCommand(args: string[], io: Io): Promise<number> {
       base: { type: 'string' },
       json: { type: 'boolean' },
       markdown: { type: 'boolean' },
+      sensitivity: { type: 'boolean' },
       host: { type: 'boolean' },
       'profile-out': { type: 'string' },
     },
@@ -114,6 +116,9 @@ export async function validateCommand(args: string[], io: Io): Promise<number> {
   const store = Store.open(file);
   try {
     const v = await validate(published);
+    // Computed before the run is stored, so that it is stored with it.
+    const sens = values.sensitivity ? await sensitivity(published, v) : null;
+    if (sens !== null) (v.run.config as ValidationConfig).sensitivity = sens;
     const runId = store.insertRun(v.run);
     const baseId = askedBase ?? store.latestValidationOfOtherCommit(runId);
     const base = baseId === null ? null : store.getRun(baseId);
@@ -134,6 +139,7 @@ export async function validateCommand(args: string[], io: Io): Promise<number> {
             rows: v.rows,
             base: base === null ? null : baseOf(base),
             fidelity,
+            ...(sens === null ? {} : { sensitivity: sens }),
           },
           null,
           2,
@@ -146,6 +152,7 @@ export async function validateCommand(args: string[], io: Io): Promise<number> {
       return code;
     }
     const lines = formatValidation(published, v);
+    if (sens !== null) lines.push(...sensitivityLines(sens));
     lines.push(...fidelityLines(base, fidelity));
     lines.push(`run ${runId} stored in ${file} (suite validate)`);
     io.out(lines.join('\n').trimStart());
@@ -168,6 +175,27 @@ function resolveBase(file: string, ref: string): number {
   } finally {
     store.close();
   }
+}
+
+/** Per point, the costs it depends on most: elasticity, and whether the cost is an estimate. */
+function sensitivityLines(sens: PointSensitivity[]): string[] {
+  const lines = [
+    '',
+    `sensitivity: the % change of each point's modeled ratio per % change of a cost (top ${TOP_COSTS}; * an estimate)`,
+  ];
+  let measurement = '';
+  for (const s of sens) {
+    if (s.measurement !== measurement) {
+      measurement = s.measurement;
+      lines.push(`  ${measurement} (${s.profile})`);
+    }
+    const costs = s.costs.map(
+      (c) =>
+        `${c.cost}${c.estimate ? '*' : ''} ${c.elasticity >= 0 ? '+' : ''}${c.elasticity.toFixed(3)}`,
+    );
+    lines.push(`    ${pointLabel(s)}: ${costs.length > 0 ? costs.join(', ') : 'no cost moves it'}`);
+  }
+  return lines;
 }
 
 /** The base validation as a report names it. */

@@ -61,6 +61,25 @@ export const ValidationRow = Type.Object({
 });
 export type ValidationRow = Static<typeof ValidationRow>;
 
+/** One cost's elasticity at a point: % change of the modeled ratio per % change of the cost. */
+export const CostElasticity = Type.Object({
+  cost: Type.String(),
+  elasticity: Type.Number(),
+  /** The profile marks the cost an estimate, not a published figure. */
+  estimate: Type.Boolean(),
+});
+
+/** The costs a point's modeled ratio depends on most (validate --sensitivity). */
+export const PointSensitivity = Type.Object({
+  measurement: Type.String(),
+  protocol: Type.String(),
+  cpus: Type.Integer(),
+  pages: Type.Integer(),
+  profile: Type.String(),
+  costs: Type.Array(CostElasticity),
+});
+export type PointSensitivity = Static<typeof PointSensitivity>;
+
 /** Points within their tolerance, of all points (fidelity.ts). */
 export const ValidationScore = Type.Object({
   within: Type.Integer({ minimum: 0 }),
@@ -74,6 +93,8 @@ export const ValidationConfig = Type.Object({
   rows: Type.Array(ValidationRow),
   /** Computed once by validate; absent in runs stored before it was. */
   score: Type.Optional(ValidationScore),
+  /** Per point (each measurement's baseline aside), with --sensitivity only. */
+  sensitivity: Type.Optional(Type.Array(PointSensitivity)),
   measurements: Type.Array(PublishedMeasurement),
 });
 export type ValidationConfig = Static<typeof ValidationConfig>;

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
+import { sensitivity } from '../bench/sensitivity.js';
 import { loadPublished, validate } from '../bench/validate.js';
 import { Store } from '../data/store.js';
 import type { ValidationConfig } from '../data/validation.js';
@@ -493,6 +494,21 @@ describe('dashboard in a browser', { timeout: 180_000 }, () => {
     assert.match(
       (await page.textContent('#fidelity-latest')) ?? '',
       new RegExp(`^Latest: ${score.within} of ${score.of} points within tolerance`),
+    );
+    // validate --sensitivity's figures, stored with a validation, are shown under its measurement.
+    const one = { ...loadPublished(), measurements: [loadPublished().measurements[1]] };
+    const small = await validate(one);
+    const sens = await sensitivity(one, small);
+    (small.run.config as ValidationConfig).sensitivity = sens;
+    const s2 = Store.open(join(dir, 'runs.db'));
+    const sensId = s2.insertRun(small.run);
+    s2.close();
+    await show(page, `#/validation?run=${sensId}`, 'validation');
+    const m = one.measurements[0];
+    assert.equal(await page.locator(`#sensitivity-${m.id} tbody tr`).count(), sens.length);
+    assert.match(
+      (await page.textContent(`#sensitivity-${m.id} tbody tr`)) ?? '',
+      new RegExp(`${sens[0].costs[0].cost}\\*? [+-]\\d\\.\\d{3}`),
     );
     // The overview still opens the latest bench run, not the validation.
     await show(page, '#/overview', 'overview');

@@ -50,6 +50,7 @@ export type {
   StoredRun as Run,
 } from '../../data/stored.js';
 export type {
+  PointSensitivity,
   PublishedMeasurement,
   ValidationConfig,
   ValidationRow,

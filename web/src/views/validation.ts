@@ -3,7 +3,14 @@
  * point's time as a ratio to the first (baseline) point, published beside modeled, and the table
  * with the absolute figures. The verdict first: how many ratios are within the file's tolerance.
  */
-import { getRun, listRuns, type Run, type ValidationConfig, type ValidationRow } from '../api.js';
+import {
+  getRun,
+  listRuns,
+  type PointSensitivity,
+  type Run,
+  type ValidationConfig,
+  type ValidationRow,
+} from '../api.js';
 import { runHeader, VALIDATION_SUITE } from '../controls.js';
 import { chartBox, h, swatch } from '../dom.js';
 import { protocolColor } from '../palette.js';
@@ -116,6 +123,43 @@ function rowsTable(rows: readonly ValidationRow[], unit: string): HTMLElement {
   );
 }
 
+/** validate --sensitivity's figures for one measurement: per point, the costs it leans on. */
+function sensitivityTable(points: readonly PointSensitivity[], id: string): HTMLElement {
+  return h(
+    'table',
+    { class: 'data validation-sensitivity', id: `sensitivity-${id}` },
+    h(
+      'caption',
+      {},
+      'Sensitivity: the % change of the modeled ratio per % change of a cost (the three largest; * an estimate)',
+    ),
+    h('thead', {}, h('tr', {}, h('th', {}, 'point'), h('th', {}, 'costs it depends on most'))),
+    h(
+      'tbody',
+      {},
+      ...points.map((p) =>
+        h(
+          'tr',
+          {},
+          h('td', {}, pointLabel(p)),
+          h(
+            'td',
+            {},
+            p.costs.length === 0
+              ? 'no cost moves it'
+              : p.costs
+                  .map(
+                    (c) =>
+                      `${c.cost}${c.estimate ? '*' : ''} ${c.elasticity >= 0 ? '+' : ''}${c.elasticity.toFixed(3)}`,
+                  )
+                  .join(', '),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
 export const validationView: View = {
   name: 'validation',
   title: 'Validation',
@@ -131,6 +175,8 @@ export const validationView: View = {
       );
     }
     const config = run.config as unknown as ValidationConfig;
+    // Stored only by validate --sensitivity.
+    const sens = config.sensitivity ?? [];
     const charts: { canvas: HTMLCanvasElement; rows: ValidationRow[] }[] = [];
     const panels = config.measurements.map((m, i) => {
       const rows = config.rows.filter((r) => r.measurement === m.id);
@@ -153,6 +199,12 @@ export const validationView: View = {
         m.note ? h('p', { class: 'muted' }, `Note: ${m.note}`) : '',
         h('blockquote', {}, m.source.quote),
         h('div', { class: 'grid-2' }, chart.box, rowsTable(rows, m.unit)),
+        sens.some((x) => x.measurement === m.id)
+          ? sensitivityTable(
+              sens.filter((x) => x.measurement === m.id),
+              m.id,
+            )
+          : '',
       );
     });
     ctx.root.replaceChildren(runHeader(run), verdict(config), ...panels);
