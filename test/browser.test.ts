@@ -11,7 +11,6 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
-import { sensitivity } from '../bench/sensitivity.js';
 import { loadPublished, validate } from '../bench/validate.js';
 import { Store } from '../data/store.js';
 import type { ValidationConfig } from '../data/validation.js';
@@ -480,36 +479,6 @@ describe('dashboard in a browser', { timeout: 180_000 }, () => {
       assert.equal(await page.locator(`#validation-${m.id} tbody tr`).count(), rows.length);
     }
     await shoot('validation');
-    // The History view plots the score validate stored, per commit.
-    await show(
-      page,
-      '#/history?protocol=sync&cpus=4&pages=1&workload=madvise&metric=modeled',
-      'history',
-    );
-    const fidelity = await chartOf(page, 'chart-fidelity');
-    assert.deepEqual(
-      fidelity.datasets.map((d) => d.data.at(-1)),
-      [score.within, score.of],
-    );
-    assert.match(
-      (await page.textContent('#fidelity-latest')) ?? '',
-      new RegExp(`^Latest: ${score.within} of ${score.of} points within tolerance`),
-    );
-    // validate --sensitivity's figures, stored with a validation, are shown under its measurement.
-    const one = { ...loadPublished(), measurements: [loadPublished().measurements[1]] };
-    const small = await validate(one);
-    const sens = await sensitivity(one, small);
-    (small.run.config as ValidationConfig).sensitivity = sens;
-    const s2 = Store.open(join(dir, 'runs.db'));
-    const sensId = s2.insertRun(small.run);
-    s2.close();
-    await show(page, `#/validation?run=${sensId}`, 'validation');
-    const m = one.measurements[0];
-    assert.equal(await page.locator(`#sensitivity-${m.id} tbody tr`).count(), sens.length);
-    assert.match(
-      (await page.textContent(`#sensitivity-${m.id} tbody tr`)) ?? '',
-      new RegExp(`${sens[0].costs[0].cost}\\*? [+-]\\d\\.\\d{3}`),
-    );
     // The overview still opens the latest bench run, not the validation.
     await show(page, '#/overview', 'overview');
     assert.equal(await page.textContent('#run-header .run-id'), `Run #${runIds.at(-1)}`);
