@@ -3,7 +3,7 @@
  * CPU code, the cost model, the suites and the tests, rather than `if (protocol === …)` spread
  * over files (as Linux names what varies in `struct smp_ops`).
  *
- * Three of them are negative controls: each breaks exactly one guarantee of the 2019 thread, so
+ * Four of them are negative controls: each breaks exactly one guarantee of the 2019 thread, so
  * that the oracle can be shown to catch it.
  */
 
