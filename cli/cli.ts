@@ -102,7 +102,8 @@ sim options:
   --freed-tables       the flush frees page tables (lazy CPUs flushed, async-inline waits)
   --single-page-flush-ceiling <n>  pages above which a range becomes a full flush (default 33)
   --shared-pages <n>   pages the user threads touch besides the zapped range (default 64)
-  --user-burst <n>     user accesses per burst on the other CPUs (default 32)
+  --user-burst <n>     user accesses per burst on the other CPUs (default 32; a page fault
+                       ends a burst: the thread waits in it for the refault)
   --tlb-sets <n>, --tlb-ways <n>   TLB geometry per CPU (default 64 × 4)
   --engine <e>         auto | threads | cooperative (default auto: threads while CPUs ≤ cores,
                        cooperative above). threads: a worker thread per CPU, real races, up to

@@ -52,7 +52,8 @@ const WALK_RETRIES = 64;
 
 /** Reading and writing user memory, as user code, cross-calls, NMIs and the refault do. */
 export interface UserMemory {
-  access(vpn: number, write: boolean, where: number): void;
+  /** False when the page was not present: a page fault. */
+  access(vpn: number, write: boolean, where: number): boolean;
   /** The page of draw `r` of a seeded stream. */
   pickVpn(r: number): number;
 }
@@ -75,8 +76,11 @@ export interface UserStream {
   /** User accesses made so far: the data a write stores; where the irqs-off and NMI points fall. */
   readonly accessCount: number;
   nextRandom(): number;
-  /** One access of user code: the next draw, a write one time in two, counted. */
-  userAccess(): void;
+  /**
+   * One access of user code: the next draw, a write one time in two, counted. False when it
+   * took a page fault: the thread then waits for the refault, so its burst ends.
+   */
+  userAccess(): boolean;
 }
 
 /** The oracle, as the memory side uses it: it checks every access and every upper-level walk. */
@@ -136,10 +140,11 @@ export class CpuMemory implements UserMemory, UserStream, LocalFlush, Speculativ
   }
 
   /** One access of user code: the next draw, a write one time in two, counted. */
-  userAccess(): void {
+  userAccess(): boolean {
     const r = this.nextRandom();
-    this.access(this.pickVpn(r), (r & 2) !== 0, WHERE_USER);
+    const done = this.access(this.pickVpn(r), (r & 2) !== 0, WHERE_USER);
     this.accessCount++;
+    return done;
   }
 
   nextRandom(): number {
@@ -153,7 +158,7 @@ export class CpuMemory implements UserMemory, UserStream, LocalFlush, Speculativ
    * the page *before* it translates, so a flush that had returned before the access began and
    * killed the translation it uses is caught — and never one that returned during it.
    */
-  access(vpn: number, write: boolean, where: number): void {
+  access(vpn: number, write: boolean, where: number): boolean {
     const i32 = this.i32;
     // Pairs with retire()'s Atomics.store on the initiator.
     const flushedGen = Atomics.load(i32, this.fgen + vpn);
@@ -185,7 +190,7 @@ export class CpuMemory implements UserMemory, UserStream, LocalFlush, Speculativ
         this.counters[C_PAGE_FAULTS]++;
         // Even again: the access is over (pairs with TLBSYNC's wait).
         if (this.tracksAccess) Atomics.add(i32, this.accessSeqIdx, 1);
-        return;
+        return false;
       }
     }
     const gen = pte >>> PTE_GEN_SHIFT;
@@ -202,6 +207,7 @@ export class CpuMemory implements UserMemory, UserStream, LocalFlush, Speculativ
     }
     // Even again: the access is over (pairs with TLBSYNC's wait).
     if (this.tracksAccess) Atomics.add(i32, this.accessSeqIdx, 1);
+    return true;
   }
 
   /**

@@ -207,8 +207,10 @@ export class UserWork {
       if (pending) deferred.exposeDeferred(WHERE_USER);
       // NMIs come whether interrupts are enabled or not.
       if (nmiWorkload) this.nmi.atUserAccess(memory.accessCount);
-      memory.userAccess();
+      const done = memory.userAccess();
       if (pending) deferred.countUserAccess();
+      // A page fault: the thread waits in it for the refault, so the burst ends here.
+      if (!done) break;
     }
     if (!irqsEnabled) {
       this.irqsEnabled = true;
