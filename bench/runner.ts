@@ -119,7 +119,8 @@ export function nonFiniteStatistics(r: CaseResult): string[] {
 
 /**
  * The stored case. `replay`: the command that replays a cooperative case's schedule (null on the
- * threads engine).
+ * threads engine, which has no schedule, and on several cooperative workers, whose is not
+ * replayable).
  */
 export function caseRecordOf(
   spec: CaseSpec,
@@ -156,7 +157,7 @@ export function caseRecordOf(
     engine: r.engine,
     workers: r.workers,
     schedule:
-      r.schedule === null || replay === null
+      r.schedule === null
         ? null
         : {
             seed: r.schedule.seed,

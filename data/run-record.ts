@@ -212,7 +212,10 @@ export const DEFAULT_ENGINE = 'threads' satisfies Engine;
 /** The dashboard, which imports types only, spells the default with this type so that it cannot drift. */
 export type DefaultEngine = typeof DEFAULT_ENGINE;
 
-/** The cooperative engine's schedule of one case: enough to replay it. */
+/**
+ * The cooperative engine's schedule of one case: on one worker, enough to replay it; on several,
+ * what each worker's PCT order was seeded with (their interleaving is the OS's: no replay).
+ */
 export const Schedule = Type.Object({
   /** The PCT schedule's seed (--schedule-seed). */
   seed: Type.Integer({ minimum: 0, maximum: 0xffff_ffff }),
@@ -221,8 +224,8 @@ export const Schedule = Type.Object({
   depth: Type.Integer({ minimum: 1 }),
   /** The scheduling steps the case took: one at every wait point of every simulated CPU. */
   steps: Type.Integer({ minimum: 0 }),
-  /** The exact command that replays the case's schedule. */
-  replay: Type.String({ minLength: 1, maxLength: 1024 }),
+  /** The exact command that replays the case's schedule; null on several workers. */
+  replay: Nullable(Type.String({ minLength: 1, maxLength: 1024 })),
   /** The interleaving's steps that led to the oracle's first violation; null when none was found. */
   firstViolationSteps: Nullable(Type.Array(Type.String({ maxLength: 512 }), { maxItems: 256 })),
 });

@@ -18,8 +18,12 @@ export function engineOf(c: Case): Engine | null {
 export const COOPERATIVE_NOTE =
   "the cooperative engine: the simulated CPUs took turns on a few worker threads in a seeded PCT order that replays; its wall-clock is not hardware-like, its modeled cycles are the threads engine's";
 
-/** The command that replays a schedule, as text a reader selects whole with one click. */
-export function replayCode(s: Schedule): HTMLElement {
+/**
+ * The command that replays a schedule, as text a reader selects whole with one click; a case run
+ * on several workers has none.
+ */
+export function replayCode(s: Schedule): HTMLElement | string {
+  if (s.replay === null) return 'none: several workers, whose interleaving is the OS’s';
   return h('code', { class: 'replay', title: 'the command that replays this schedule' }, s.replay);
 }
 
