@@ -126,6 +126,8 @@ export class FlushCostModel {
   nTargets = 0;
 
   // Per-target scratch, flush-relative cycles; allocated once.
+  /** One line transfer to each target, cycles (by its distance), filled per iteration. */
+  private readonly targetLt: Float64Array;
   private readonly queued: Float64Array;
   private readonly sent: Float64Array;
   private readonly busyUntil: Float64Array;
@@ -150,6 +152,7 @@ export class FlushCostModel {
     const n = p.initiator === false ? 0 : p.cpus;
     this.targets = new Int32Array(n);
     this.remoteKind = new Int32Array(n);
+    this.targetLt = new Float64Array(n);
     this.queued = new Float64Array(n);
     this.sent = new Float64Array(n);
     this.busyUntil = new Float64Array(n);
@@ -202,6 +205,7 @@ export class FlushCostModel {
    */
   beginIteration(): number {
     const c = this.c;
+    this.fillTargetLines();
     let t = c.syscall;
     for (let i = 0; i < this.nTargets; i++) {
       this.busyUntil[i] = Number.NEGATIVE_INFINITY;
@@ -209,15 +213,14 @@ export class FlushCostModel {
     }
     if (this.p.crosscall) {
       // smp_call_function_many(): queue a csd on every target, then one IPI per cluster.
-      for (let i = 0; i < this.nTargets; i++)
-        t += 2 * this.lt[this.p.distances.to(this.targets[i])];
+      for (let i = 0; i < this.nTargets; i++) t += 2 * this.targetLt[i];
       t = this.sendIpis(t, null);
     }
     // inc_mm_tlb_gen(): a locked add on a line every target read in the last flush, so it
     // first takes the line back from the farthest of them.
     let farthest = 0;
     for (let i = 0; i < this.nTargets; i++) {
-      farthest = Math.max(farthest, this.lt[this.p.distances.to(this.targets[i])]);
+      farthest = Math.max(farthest, this.targetLt[i]);
     }
     // madvise's body (mmap lock, VMA lookup, zap_page_range's set-up and walk) and the PTE writes.
     t += c.madviseBody + this.p.pages * c.pteUpdate + c.localAtomic + farthest;
@@ -225,13 +228,20 @@ export class FlushCostModel {
     if (this.p.crosscall) {
       // The earlier cross-call's handler on each target, flush-relative.
       for (let i = 0; i < this.nTargets; i++) {
-        const x = this.lt[this.p.distances.to(this.targets[i])];
+        const x = this.targetLt[i];
         const start = this.sent[i] - t + x + c.ipiEntry;
         this.dequeuedAt[i] = start + x;
         this.busyUntil[i] = start + 2 * x + CROSSCALL_READS * c.tlbHit + x + c.ipiExit;
       }
     }
     return t;
+  }
+
+  /** Each target's line transfer, from its distance: looked up once, used by every loop. */
+  private fillTargetLines(): void {
+    const lt = this.lt;
+    const d = this.p.distances;
+    for (let i = 0; i < this.nTargets; i++) this.targetLt[i] = lt[d.to(this.targets[i])];
   }
 
   /**
@@ -262,6 +272,7 @@ export class FlushCostModel {
       return done;
     }
     this.localKind = localKind;
+    this.fillTargetLines();
     let t = 0;
     trace?.push({ cpu: self, event: 'flush-start', cycles: 0 });
     if (this.p.traits.localFlushFirst) t = this.localFlush(localKind, t, trace);
@@ -269,7 +280,7 @@ export class FlushCostModel {
       // Linux 5.2's on_each_cpu_cond_mask(tlb_is_not_lazy): each target's is_lazy, on the line
       // that target wrote in its last flush.
       for (let i = 0; i < this.nTargets; i++) {
-        t += this.lt[this.p.distances.to(this.targets[i])];
+        t += this.targetLt[i];
         transfers += 1;
         trace?.push({ cpu: self, event: 'is-lazy-read', cycles: t, peer: this.targets[i] });
       }
@@ -277,7 +288,7 @@ export class FlushCostModel {
     // Linux 5.2 sends to a single target with a fresh csd on its own stack: no lock transfer.
     const onStack = this.p.traits.onStackCsdForOne && this.nTargets === 1;
     for (let i = 0; i < this.nTargets; i++) {
-      const x = this.lt[this.p.distances.to(this.targets[i])];
+      const x = this.targetLt[i];
       if (!onStack) {
         t += x; // csd_lock: the target wrote this line when it unlocked last time
         transfers += 1;
@@ -293,7 +304,7 @@ export class FlushCostModel {
     let done = t;
     for (let i = 0; i < this.nTargets; i++) {
       const cpu = this.targets[i];
-      const x = this.lt[this.p.distances.to(cpu)];
+      const x = this.targetLt[i];
       let start: number;
       if (!Number.isNaN(this.sent[i])) {
         let arrive = this.sent[i] + x;
@@ -464,8 +475,7 @@ export class FlushCostModel {
     let after = this.postFlushCycles;
     if (this.p.crosscall) {
       // The cross-call behind the flush: a csd on every target, one IPI per cluster.
-      for (let i = 0; i < this.nTargets; i++)
-        after += 2 * this.lt[this.p.distances.to(this.targets[i])];
+      for (let i = 0; i < this.nTargets; i++) after += 2 * this.targetLt[i];
       after += this.clusterCount() * c.ipiSend;
     }
     after += this.p.pages * (c.pageFault + c.pageWalk + c.pteUpdate + c.tlbHit);

@@ -35,6 +35,11 @@ export class PriorityHeap {
     items[at] = i;
   }
 
+  /** The highest-priority index, left in place; -1 when empty. */
+  peek(): number {
+    return this.size === 0 ? -1 : this.items[0];
+  }
+
   /** The highest-priority index, removed; -1 when empty. */
   pop(): number {
     if (this.size === 0) return -1;

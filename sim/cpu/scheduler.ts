@@ -82,6 +82,14 @@ export class Scheduler implements CpuHost {
   private readonly watched = new Map<number, { value: number; cpus: number[] }>();
   private readonly watching: Uint8Array;
   private readonly started: Uint8Array;
+  /** Per CPU, its csds handled and accesses checked when its last step ended (the step log). */
+  private readonly csdsSeen: Float64Array;
+  private readonly accessesSeen: Float64Array;
+  /**
+   * The CPU that just ran and may run on, held out of the heap: it runs again at once when it
+   * still has the highest priority, which is what a push and a pop would decide, for less.
+   */
+  private again = -1;
   /** The ring of the last steps: step, cpu, from, from peer, to, to peer, csds, accesses. */
   private readonly ring = new Float64Array(STEPS_KEPT * 8);
   private readonly idleCell = new Int32Array(new SharedArrayBuffer(4));
@@ -103,6 +111,8 @@ export class Scheduler implements CpuHost {
     this.wokeWorker = new Uint8Array(workers);
     this.watching = new Uint8Array(count);
     this.started = new Uint8Array(count);
+    this.csdsSeen = new Float64Array(count);
+    this.accessesSeen = new Float64Array(count);
   }
 
   /** The CPUs this worker runs, in order (made with this scheduler as their host). */
@@ -217,6 +227,9 @@ export class Scheduler implements CpuHost {
     this.watched.clear();
     this.watching.fill(0);
     this.started.fill(0);
+    this.csdsSeen.fill(0);
+    this.accessesSeen.fill(0);
+    this.again = -1;
     this.wokeCount = 0;
     for (let i = 0; i < n; i++) {
       this.state[i] = RUNNABLE;
@@ -257,7 +270,7 @@ export class Scheduler implements CpuHost {
           this.takeWakeBits();
         }
       }
-      const i = this.heap.pop();
+      const i = this.next();
       if (i < 0) {
         this.idle(gens, fail, finish, wakeSeen);
         continue;
@@ -268,8 +281,6 @@ export class Scheduler implements CpuHost {
       this.started[i] = 1;
       const from = fresh ? W_START : cpu.wait.why;
       const fromPeer = fresh ? -1 : cpu.wait.peer;
-      const csds = fresh ? 0 : cpu.csdsHandled;
-      const accesses = fresh ? 0 : cpu.accessesChecked;
       let r: IteratorResult<undefined, CpuResult>;
       try {
         r = gens[i].next();
@@ -278,16 +289,7 @@ export class Scheduler implements CpuHost {
         continue;
       }
       steps++;
-      this.log(
-        steps,
-        i,
-        from,
-        fromPeer,
-        r.done ? W_DONE : cpu.wait.why,
-        cpu.wait.peer,
-        csds,
-        accesses,
-      );
+      this.log(steps, i, from, fromPeer, r.done ? W_DONE : cpu.wait.why, cpu.wait.peer);
       if (r.done) {
         finish(i, r.value);
       } else {
@@ -295,7 +297,7 @@ export class Scheduler implements CpuHost {
           nextChange++;
           this.prio[i] = PCT_DEPTH - nextChange;
         }
-        this.place(i);
+        this.place(i, true);
       }
       if (this.wokeCount > 0) this.drainWoken();
       if (this.wokeWorkers > 0) this.wakeWorkers();
@@ -318,12 +320,30 @@ export class Scheduler implements CpuHost {
     return reports.map((r, i) => r ?? errorReport(this.first + i, runAborted(this.first + i)));
   }
 
-  /** After a step: runnable again at once, or blocked until its word changes. */
-  private place(i: number): void {
+  /**
+   * The runnable CPU of highest priority, taken: the one that just ran when it still outranks the
+   * heap's top, else the top. -1 when none can run.
+   */
+  private next(): number {
+    const again = this.again;
+    if (again < 0) return this.heap.pop();
+    this.again = -1;
+    const top = this.heap.peek();
+    if (top < 0 || this.prio[again] > this.prio[top]) return again;
+    this.heap.push(again);
+    return this.heap.pop();
+  }
+
+  /**
+   * After a step (`ran`: of its own, not the stall's look): runnable again at once, or blocked
+   * until its word changes.
+   */
+  private place(i: number, ran = false): void {
     const w = this.cpus[i].wait;
     if (w.satisfied(this.i32)) {
       this.state[i] = RUNNABLE;
-      this.heap.push(i);
+      if (ran) this.again = i;
+      else this.heap.push(i);
       return;
     }
     this.state[i] = BLOCKED;
@@ -458,10 +478,10 @@ export class Scheduler implements CpuHost {
     fromPeer: number,
     to: number,
     toPeer: number,
-    csds: number,
-    accesses: number,
   ): void {
     const cpu = this.cpus[i];
+    const csds = cpu.csdsHandled;
+    const accesses = cpu.accessesChecked;
     const at = (step % STEPS_KEPT) * 8;
     const ring = this.ring;
     ring[at] = step;
@@ -470,8 +490,11 @@ export class Scheduler implements CpuHost {
     ring[at + 3] = fromPeer;
     ring[at + 4] = to;
     ring[at + 5] = toPeer;
-    ring[at + 6] = cpu.csdsHandled - csds;
-    ring[at + 7] = cpu.accessesChecked - accesses;
+    // A CPU's first step starts from 0: until then it still shows the last case's counts.
+    ring[at + 6] = csds - this.csdsSeen[i];
+    ring[at + 7] = accesses - this.accessesSeen[i];
+    this.csdsSeen[i] = csds;
+    this.accessesSeen[i] = accesses;
   }
 
   /** The kept steps up to `last`, oldest first, in words. */
