@@ -6,7 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { textTable } from '../data/text-table.js';
-import { fullFlushBreakEven } from '../sim/cpu/cost-model.js';
+import { fullFlushBreakEven } from '../sim/cpu/invalidation-cost.js';
 import { CASE_DEFAULTS, MACHINE_DEFAULTS } from '../sim/index.js';
 import {
   estimateShare,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { fullFlushBreakEven } from '../sim/cpu/cost-model.js';
+import { fullFlushBreakEven } from '../sim/cpu/invalidation-cost.js';
 import { loadProfile, profileNames } from '../sim/shared/profile.js';
 
 const CLI = fileURLToPath(new URL('../../bin/flushbench.js', import.meta.url));

@@ -5,7 +5,8 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { FlushCostModel, fullFlushBreakEven } from '../sim/cpu/cost-model.js';
+import { FlushCostModel } from '../sim/cpu/cost-model.js';
+import { fullFlushBreakEven } from '../sim/cpu/invalidation-cost.js';
 import { placementOf } from '../sim/cpu/placement.js';
 import { FLUSH_FULL, FLUSH_PARTIAL } from '../sim/shared/layout.js';
 import {

@@ -33,6 +33,7 @@ import { FLUSH_FULL, FLUSH_PARTIAL } from '../shared/layout.js';
 import type { TraceEvent } from '../shared/messages.js';
 import type { Profile } from '../shared/profile.js';
 import type { ProtocolTraits } from '../shared/protocols.js';
+import { fullInvalidation, pageInvalidation } from './invalidation-cost.js';
 import type { Distances } from './placement.js';
 
 /** User reads a cross-call makes on the target (workload `crosscall`). */
@@ -78,25 +79,6 @@ export interface ModelParams {
    * TLB holds it (the workload's shared pages, capped at the TLB's entries).
    */
   refillEntries: number;
-}
-
-/** One page's invalidation: INVLPG, and under PTI INVPCID for the user PCID too. */
-export function pageInvalidation(p: Profile): number {
-  return p.cycles.invlpg + (p.pti ? p.cycles.invpcid : 0);
-}
-
-/** A full flush: the CR3 write, and under PTI the user PCID's flushing CR3 write on the way out. */
-export function fullInvalidation(p: Profile): number {
-  return p.pti ? 2 * p.cycles.fullFlush : p.cycles.fullFlush;
-}
-
-/**
- * The fewest pages whose INVLPGs cost more than a full flush and the refill of `entries` TLB
- * entries: where flushing everything becomes the cheaper way, by this profile's costs (Linux
- * assumes about 33 pages: tlb_single_page_flush_ceiling).
- */
-export function fullFlushBreakEven(p: Profile, entries: number): number {
-  return Math.floor((fullInvalidation(p) + entries * p.cycles.pageWalk) / pageInvalidation(p)) + 1;
 }
 
 /** SplitMix32-style mixing: the phase of each CPU's interrupt-disabled windows. */

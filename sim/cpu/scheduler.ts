@@ -37,6 +37,7 @@ import type { Cpu, MachineParts } from './cpu.js';
 import { PriorityHeap } from './priority-heap.js';
 import { errorReport } from './report.js';
 import { type CpuHost, describeWait, W_DONE, W_START, type Waits } from './wait-point.js';
+import { WorkerWakes } from './worker-wakes.js';
 
 /** PCT's depth d: schedules aim at bugs needing up to this many orderings (d−1 change points). */
 export const PCT_DEPTH = 3;
@@ -71,9 +72,7 @@ export class Scheduler implements CpuHost {
   private readonly state: Uint8Array;
   private readonly woke: Int32Array;
   private wokeCount = 0;
-  /** Workers with a CPU this step woke: their wake words are bumped when the step ends. */
-  private readonly wokeWorker: Uint8Array;
-  private wokeWorkers = 0;
+  private readonly wakes: WorkerWakes;
   private readonly polled: number[] = [];
   /**
    * Blocked CPUs that also wait for a word of the machine's header nobody announces (the mm's
@@ -108,7 +107,7 @@ export class Scheduler implements CpuHost {
     this.heap = new PriorityHeap(this.prio);
     this.state = new Uint8Array(count);
     this.woke = new Int32Array(count);
-    this.wokeWorker = new Uint8Array(workers);
+    this.wakes = new WorkerWakes(this.i32, this.layout, first, count, workers);
     this.watching = new Uint8Array(count);
     this.started = new Uint8Array(count);
     this.csdsSeen = new Float64Array(count);
@@ -126,62 +125,16 @@ export class Scheduler implements CpuHost {
       if (this.state[i] === BLOCKED) this.woke[this.wokeCount++] = i;
       return;
     }
-    // Another worker's CPU: its bit, read by takeWakeBits() there; the word when the step ends.
-    Atomics.or(this.i32, this.layout.wakeBits + (cpu >> 5), 1 << (cpu & 31));
-    const w = this.workerOf(cpu);
-    if (this.wokeWorker[w] === 0) {
-      // Its first CPU this step: that worker may start at once, while this step goes on (an
-      // initiator queueing a flush on hundreds of CPUs); the end of the step tells it again.
-      this.wokeWorker[w] = 1;
-      this.wokeWorkers++;
-      this.bump(w);
-    }
+    this.wakes.wake(cpu);
   }
 
-  private bump(w: number): void {
-    const idx = workerWakeWord(w);
-    Atomics.add(this.i32, idx, 1);
-    Atomics.notify(this.i32, idx);
-  }
-
-  /**
-   * Bumps again the wake word of every worker this step woke a CPU of, for the bits set after its
-   * first bump; pairs with that worker's load of the word, then of its bits.
-   */
-  private wakeWorkers(): void {
-    for (let w = 0; w < this.workers; w++) {
-      if (this.wokeWorker[w] === 0) continue;
-      this.wokeWorker[w] = 0;
-      this.bump(w);
+  /** A CPU of this slice another worker woke: it looks at its wait again. */
+  private readonly lookAgain = (i: number): void => {
+    if (this.state[i] === BLOCKED && this.cpus[i].wait.satisfied(this.i32)) {
+      this.state[i] = RUNNABLE;
+      this.heap.push(i);
     }
-    this.wokeWorkers = 0;
-  }
-
-  /** The CPUs of this slice other workers woke: each looks at its wait again. */
-  private takeWakeBits(): void {
-    const i32 = this.i32;
-    const base = this.layout.wakeBits;
-    const first = this.first;
-    const end = first + this.count;
-    for (let word = first >> 5, last = (end - 1) >> 5; word <= last; word++) {
-      // Our bits only: a word at a slice's edge holds another worker's too.
-      const lo = Math.max(first, word << 5) - (word << 5);
-      const hi = Math.min(end, (word + 1) << 5) - (word << 5);
-      const mask = hi - lo === 32 ? -1 : ((1 << (hi - lo)) - 1) << lo;
-      // Pairs with woken()'s Atomics.or on the waking worker.
-      if ((Atomics.load(i32, base + word) & mask) === 0) continue;
-      let bits = Atomics.and(i32, base + word, ~mask) & mask;
-      while (bits !== 0) {
-        const b = 31 - Math.clz32(bits);
-        bits &= ~(1 << b);
-        const i = (word << 5) + b - first;
-        if (this.state[i] === BLOCKED && this.cpus[i].wait.satisfied(i32)) {
-          this.state[i] = RUNNABLE;
-          this.heap.push(i);
-        }
-      }
-    }
-  }
+  };
 
   now(): number {
     return this.stalledMs;
@@ -189,11 +142,6 @@ export class Scheduler implements CpuHost {
 
   runBlocking<T>(_g: Waits<T>): T {
     throw new Error('a cooperative CPU cannot run a flush to its end on its own');
-  }
-
-  /** The worker whose slice holds `cpu`: the last w with sliceStart(w) ≤ cpu. */
-  private workerOf(cpu: number): number {
-    return Math.ceil(((cpu + 1) * this.workers) / this.layout.cpus) - 1;
   }
 
   /** Runs one case on the slice; a report per CPU, the schedule on the first one's result. */
@@ -267,7 +215,7 @@ export class Scheduler implements CpuHost {
         const wake = Atomics.load(i32, workerWakeWord(this.worker));
         if (wake !== wakeSeen) {
           wakeSeen = wake;
-          this.takeWakeBits();
+          this.wakes.take(this.lookAgain);
         }
       }
       const i = this.next();
@@ -300,7 +248,7 @@ export class Scheduler implements CpuHost {
         this.place(i, true);
       }
       if (this.wokeCount > 0) this.drainWoken();
-      if (this.wokeWorkers > 0) this.wakeWorkers();
+      if (this.wakes.pending > 0) this.wakes.endStep();
       if (this.polled.length > 0) this.recheckPolled();
       if (this.watched.size > 0) this.recheckWatched();
       // Pairs with the oracle's Atomics.add when it records a violation.
