@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PointSensitivity } from '../data/validation.js';
 import { loadProfile } from '../sim/index.js';
-import { COST_KEYS, type CostKey } from '../sim/shared/profile.js';
+import { COST_KEYS, type CostKey, profileFile } from '../sim/shared/profile.js';
 import type { BenchProgress } from './runner.js';
 import { type Published, type Validation, validate } from './validate.js';
 
@@ -21,16 +21,12 @@ const STEP = 1.25;
 /** Costs reported per point. */
 export const TOP_COSTS = 3;
 
-const PROFILES_DIR = new URL('../../sim/profiles/', import.meta.url);
-
 /** A profile's file as JSON: a built-in by name, or a profile file by path. */
 function profileJson(nameOrPath: string): Record<string, unknown> & {
   name: string;
   costs: Record<string, { value: number; ledger?: unknown }>;
 } {
-  const isPath = nameOrPath.includes('/') || nameOrPath.endsWith('.json');
-  const url = isPath ? nameOrPath : new URL(`${nameOrPath}.json`, PROFILES_DIR);
-  return JSON.parse(readFileSync(url, 'utf8'));
+  return JSON.parse(readFileSync(profileFile(nameOrPath), 'utf8'));
 }
 
 export async function sensitivity(

@@ -53,15 +53,19 @@ test('a cost perturbed so that a passing point misses makes validate --base <the
   const passing = before.rows.filter((r: ValidationRow, i: number) => i > 0 && r.withinTolerance);
   assert.ok(passing.length > 0);
 
+  // validate on the measurement file, gated against the first run.
+  const againstFirst = (...format: string[]) =>
+    cli(['validate', '--file', published, '--db', db, '--base', String(before.id), ...format]);
+
   // The same model again: every point where it was, exit 0.
-  const again = cli(['validate', '--file', published, '--db', db, '--base', String(before.id)]);
+  const again = againstFirst();
   assert.equal(again.status, 0, again.stdout + again.stderr);
   assert.match(again.stdout, /no point regressed/);
 
   // INVLPG ten times dearer: the local flush, which concurrent overlaps with the remote ones
   // and sync-5.2 does not, weighs more, and concurrent's ratio to sync-5.2 leaves its tolerance.
   profileCopy(profile, 'invlpg', 10);
-  const worse = cli(['validate', '--file', published, '--db', db, '--base', String(before.id)]);
+  const worse = againstFirst();
   assert.equal(worse.status, 1, worse.stdout + worse.stderr);
   assert.match(
     worse.stdout,
@@ -69,32 +73,14 @@ test('a cost perturbed so that a passing point misses makes validate --base <the
   );
   assert.match(worse.stdout, /fidelity regressed at \d+ points?/);
 
-  const json = cli([
-    'validate',
-    '--file',
-    published,
-    '--db',
-    db,
-    '--base',
-    String(before.id),
-    '--json',
-  ]);
+  const json = againstFirst('--json');
   assert.equal(json.status, 1);
   const out = JSON.parse(json.stdout);
   assert.equal(out.base.id, before.id);
   assert.ok(out.fidelity.regressions >= 1);
   assert.ok(out.score.within < before.score.within);
 
-  const md = cli([
-    'validate',
-    '--file',
-    published,
-    '--db',
-    db,
-    '--base',
-    String(before.id),
-    '--markdown',
-  ]);
+  const md = againstFirst('--markdown');
   assert.equal(md.status, 1);
   assert.match(md.stdout, /\*\*Fidelity regressed at \d+ points?\.\*\*/);
   assert.match(md.stdout, /\| ✗ \| amit-rfc-2019-three-targets \| concurrent, 4 CPUs, 1 page \|/);

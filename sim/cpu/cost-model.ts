@@ -219,7 +219,10 @@ export class FlushCostModel {
     return t;
   }
 
-  /** Each target's line transfer, from its distance: looked up once, used by every loop. */
+  /**
+   * Each target's line transfer, from its distance: looked up once an iteration, in
+   * beginIteration(), and read by every loop over the targets until the iteration ends.
+   */
   private fillTargetLines(): void {
     const lt = this.lt;
     const d = this.p.distances;
@@ -227,8 +230,9 @@ export class FlushCostModel {
   }
 
   /**
-   * The initiator's flush call, in cycles. `globalStart` is the initiator's modeled clock at the
-   * call (for the interrupt-disabled windows); `waitForFlush` is true when the csd is SYNC.
+   * The initiator's flush call, in cycles, after beginIteration(). `globalStart` is the
+   * initiator's modeled clock at the call (for the interrupt-disabled windows); `waitForFlush` is
+   * true when the csd is SYNC.
    */
   flush(
     localKind: number,
@@ -254,7 +258,6 @@ export class FlushCostModel {
       return done;
     }
     this.localKind = localKind;
-    this.fillTargetLines();
     let t = 0;
     trace?.push({ cpu: self, event: 'flush-start', cycles: 0 });
     if (this.p.traits.localFlushFirst) t = this.localFlush(localKind, t, trace);

@@ -129,10 +129,16 @@ export function profileNames(): string[] {
     .sort();
 }
 
+/** The file of a profile named (sim/profiles/NAME.json) or given by path to a JSON file. */
+export function profileFile(nameOrPath: string): string {
+  const isPath = nameOrPath.includes('/') || nameOrPath.endsWith('.json');
+  return isPath ? nameOrPath : `${PROFILES_DIR}${nameOrPath}.json`;
+}
+
 /** Loads a profile by name (sim/profiles/NAME.json) or by path to a JSON file. */
 export function loadProfile(nameOrPath: string): Profile {
   const isPath = nameOrPath.includes('/') || nameOrPath.endsWith('.json');
-  const file = isPath ? nameOrPath : `${PROFILES_DIR}${nameOrPath}.json`;
+  const file = profileFile(nameOrPath);
   if (!existsSync(file)) {
     throw invalidRange(
       isPath
