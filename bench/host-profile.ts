@@ -137,6 +137,10 @@ export async function fitHostProfile(input: HostFitInput, file: string): Promise
       value: (base.apicClusterSize as { value: number }).value,
       source: `follows the APIC mode, which is profile ${baseName}'s`,
     },
+    invlpgbMaxPages: {
+      value: (base.invlpgbMaxPages as { value: number }).value,
+      source: `profile ${baseName}'s (this host's CPUID is not read)`,
+    },
     costs,
   };
   const protocol = kernelProtocolOf(context.kernel);

@@ -44,6 +44,7 @@ export function profilesCommand(args: string[], io: Io): number {
       pti: p.settings.pti,
       apicMode: p.settings.apicMode,
       apicClusterSize: p.settings.apicClusterSize,
+      invlpgbMaxPages: p.settings.invlpgbMaxPages,
       costs: entries.length,
       estimates: entries.filter((e) => e.estimate).length,
       estimateShare: estimateShare(p),
@@ -66,6 +67,7 @@ export function profilesCommand(args: string[], io: Io): number {
       'SMT',
       'PTI',
       'APIC (CPUs per ICR write)',
+      'pages per INVLPGB',
       'estimates',
       'full flush cheaper from',
     ],
@@ -77,6 +79,7 @@ export function profilesCommand(args: string[], io: Io): number {
       r.topology.threadsPerCore > 1 ? `${r.topology.threadsPerCore}-way` : 'off',
       r.pti.value ? 'on' : 'off',
       `${r.apicMode.value} (${r.apicClusterSize.value})`,
+      String(r.invlpgbMaxPages.value),
       `${r.estimates}/${r.costs} (${Math.round(r.estimateShare * 100)} %)`,
       Object.values(r.fullFlushBreakEvenPages)
         .map((n) => `${n} pages`)

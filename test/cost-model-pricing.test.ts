@@ -67,6 +67,7 @@ function flat(apicMode: 'x2apic-cluster' | 'x2apic-physical'): Profile {
     pti: { value: false, source: 'test' },
     apicMode: { value: apicMode, source: 'test' },
     apicClusterSize: { value: apicMode === 'x2apic-cluster' ? 16 : 1, source: 'test' },
+    invlpgbMaxPages: { value: 8, source: 'test' },
     costs: raw,
   });
 }

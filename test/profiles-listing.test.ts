@@ -1,6 +1,7 @@
 /**
  * `flushbench profiles` states each machine as the issue asks: its topology, LLC groups, SMT,
- * APIC mode and cluster size, in the table and in --json, read from the profile itself.
+ * APIC mode and cluster size, and the pages one INVLPGB covers, in the table and in --json, read
+ * from the profile itself.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -20,6 +21,7 @@ test('flushbench profiles prints every profile’s topology, LLC groups, SMT, AP
     assert.equal(row.hardwareThreads, hardwareThreads(t), name);
     assert.equal(row.llcGroups, (t.sockets * t.coresPerSocket) / t.coresPerLlc, name);
     assert.deepEqual(row.apicClusterSize, p.settings.apicClusterSize, name);
+    assert.deepEqual(row.invlpgbMaxPages, p.settings.invlpgbMaxPages, name);
     const line = text.stdout.split('\n').find((l) => l.startsWith(`${name} `));
     assert.ok(line, `${name} has a row`);
     for (const cell of [
@@ -30,6 +32,8 @@ test('flushbench profiles prints every profile’s topology, LLC groups, SMT, AP
     ]) {
       assert.ok(line.includes(cell), `${name}: ${JSON.stringify(cell)} in ${JSON.stringify(line)}`);
     }
+    // The INVLPGB column follows the APIC one, before the estimates' count.
+    assert.match(line, new RegExp(`\\(${p.apicClusterSize}\\) +${p.invlpgbMaxPages} +\\d+/`), name);
   }
   const epyc = text.stdout.split('\n').find((l) => l.startsWith('epyc-9965-2s '));
   assert.match(epyc ?? '', /2 × 192 × 2 = 768 +24 × 16 cores +2-way +off +x2apic-cluster \(16\)/);

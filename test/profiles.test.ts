@@ -22,7 +22,7 @@ test('every shipped profile loads, cites every number and converts it to whole c
       assert.ok(p.entries[key].source.length > 20, `${name}.${key} cites a source`);
       assert.ok(Number.isInteger(p.cycles[key]) && p.cycles[key] > 0, `${name}.${key} in cycles`);
     }
-    for (const key of ['pti', 'apicMode', 'apicClusterSize'] as const) {
+    for (const key of ['pti', 'apicMode', 'apicClusterSize', 'invlpgbMaxPages'] as const) {
       assert.ok(p.settings[key].source.length > 20, `${name}.${key} cites a source`);
     }
   }
@@ -60,6 +60,7 @@ test('a profile without a source, or with an unknown cost, is refused with its p
     pti: { value: false, source: 'test' },
     apicMode: { value: 'x2apic-cluster', source: 'test' },
     apicClusterSize: { value: 16, source: 'test' },
+    invlpgbMaxPages: { value: 8, source: 'test' },
   };
   assert.throws(
     () =>
@@ -101,6 +102,7 @@ test('every number of a profile is finite and bounded: costs in cycles and after
     pti: { value: false, source: 'test' },
     apicMode: { value: 'x2apic-cluster', source: 'test' },
     apicClusterSize: { value: 16, source: 'test' },
+    invlpgbMaxPages: { value: 8, source: 'test' },
     costs: entries,
   };
   const withCost = (key: string, value: unknown, unit: string) => ({

@@ -32,62 +32,19 @@
 import { FLUSH_FULL, FLUSH_PARTIAL } from '../shared/layout.js';
 import type { TraceEvent } from '../shared/messages.js';
 import type { Profile } from '../shared/profile.js';
-import type { ProtocolTraits } from '../shared/protocols.js';
-import { fullInvalidation, pageInvalidation } from './invalidation-cost.js';
-import type { Distances } from './placement.js';
-
-/** User reads a cross-call makes on the target (workload `crosscall`). */
-export const CROSSCALL_READS = 4;
-
-/**
- * Interrupt-disabled windows of workload `irqs-off`, in modeled time: every target spends
- * IRQS_OFF_WINDOW_CYCLES of every IRQS_OFF_PERIOD_CYCLES with interrupts off, at a phase drawn
- * from the seed. 4000 of 32000 cycles: 2 µs of every 16 µs at 2 GHz, a spin_lock_irqsave-sized
- * critical section hit 1 time in 8.
- */
-export const IRQS_OFF_WINDOW_CYCLES = 4000;
-export const IRQS_OFF_PERIOD_CYCLES = 32000;
-
-export interface ModelParams {
-  profile: Profile;
-  cpus: number;
-  self: number;
-  /**
-   * Whether this CPU initiates flushes (default true). Only an initiator models flushes and needs
-   * per-target scratch; at 960 CPUs the others would allocate 60 MB of it per case for nothing.
-   */
-  initiator?: boolean;
-  /** Distance classes from `self` to every CPU. */
-  distances: Distances;
-  /**
-   * The initiator waits for every acknowledgement before it returns (default true). False: the
-   * flush ends once the IPIs are sent and the local flush is done; the acknowledgements still
-   * come, on the targets' time. The next flush's csd_lock() would wait for a late one, but an
-   * iteration (the refault, the syscall) is far longer than a target's way to its unlock.
-   */
-  waitsForAcks?: boolean;
-  /** The ICR write that reaches each CPU: its x2APIC cluster (cluster mode) or itself. */
-  clusters: Int32Array;
-  traits: ProtocolTraits;
-  pages: number;
-  seed: number;
-  crosscall: boolean;
-  irqsOff: boolean;
-  idleTargets: boolean;
-  /**
-   * TLB entries a CPU walks again after a full flush: its working set in the mm, as far as its
-   * TLB holds it (the workload's shared pages, capped at the TLB's entries).
-   */
-  refillEntries: number;
-}
-
-/** SplitMix32-style mixing: the phase of each CPU's interrupt-disabled windows. */
-export function mix32(x: number): number {
-  x = (x + 0x9e3779b9) | 0;
-  x = Math.imul(x ^ (x >>> 16), 0x85ebca6b);
-  x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35);
-  return (x ^ (x >>> 16)) >>> 0;
-}
+import {
+  fullInvalidation,
+  invlpgbOps,
+  pageInvalidation,
+  tlbsyncWait,
+} from './invalidation-cost.js';
+import {
+  CROSSCALL_READS,
+  IRQS_OFF_PERIOD_CYCLES,
+  IRQS_OFF_WINDOW_CYCLES,
+  type ModelParams,
+  mix32,
+} from './model-params.js';
 
 export class FlushCostModel {
   private readonly p: ModelParams;
@@ -245,14 +202,15 @@ export class FlushCostModel {
     const self = this.p.self;
     let transfers = 0;
     if (this.p.traits.transport === 'broadcast') {
-      const ops = fullRange ? 1 : this.p.pages;
-      const done = ops * c.invlpgb + c.tlbsync;
+      const ops = invlpgbOps(this.p.profile, fullRange ? 0 : this.p.pages);
+      this.localKind = fullRange ? FLUSH_FULL : FLUSH_PARTIAL;
+      const own = ops * c.invlpgb + c.tlbsync;
+      const done = own + this.broadcastContention(ops, own);
       if (trace) {
         trace.push({ cpu: self, event: 'flush-start', cycles: 0 });
         trace.push({ cpu: self, event: 'invlpgb', cycles: ops * c.invlpgb });
         trace.push({ cpu: self, event: 'tlbsync-done', cycles: done });
       }
-      this.localKind = fullRange ? FLUSH_FULL : FLUSH_PARTIAL;
       this.lineTransfers = 0;
       this.icrWrites = 0;
       return done;
@@ -339,6 +297,14 @@ export class FlushCostModel {
     trace?.push({ cpu: self, event: 'flush-done', cycles: done });
     this.lineTransfers = transfers;
     return done;
+  }
+
+  /** What a TLBSYNC waits behind the other broadcasters' invalidations (tlbsyncWait). */
+  private broadcastContention(ops: number, own: number): number {
+    const others = (this.p.broadcasters ?? 1) - 1;
+    if (others <= 0) return 0;
+    const i0 = this.preFlushCycles + own + this.afterFlushCycles();
+    return tlbsyncWait(others * ops * this.c.invlpg, i0, own);
   }
 
   /** The initiator's own flush_tlb_func, from `t`: the tlb_gen line is its own. */
@@ -455,17 +421,24 @@ export class FlushCostModel {
    * (tlb_finish_mmu() frees them once the flush returned), the refault, the refills.
    */
   endIteration(flushCycles: number): number {
+    this.postFlushCycles = this.p.pages * this.c.pageFree;
+    return this.preFlushCycles + flushCycles + this.afterFlushCycles();
+  }
+
+  /**
+   * The iteration after the flush call, as of the last flush modeled: the pages freed, the
+   * cross-call behind the flush (workload crosscall), the refault, the initiator's refills.
+   */
+  private afterFlushCycles(): number {
     const c = this.c;
-    this.postFlushCycles = this.p.pages * c.pageFree;
-    let after = this.postFlushCycles;
+    let after = this.p.pages * c.pageFree;
     if (this.p.crosscall) {
       // The cross-call behind the flush: a csd on every target, one IPI per cluster.
       for (let i = 0; i < this.nTargets; i++) after += 2 * this.targetLt[i];
       after += this.clusterCount() * c.ipiSend;
     }
     after += this.p.pages * (c.pageFault + c.pageWalk + c.pteUpdate + c.tlbHit);
-    after += this.refill(this.localKind);
-    return this.preFlushCycles + flushCycles + after;
+    return after + this.refill(this.localKind);
   }
 
   /**

@@ -165,6 +165,7 @@ export class CpuContext {
       irqsOff: this.irqsOffWorkload,
       idleTargets: this.idleLoaded,
       refillEntries: Math.min(this.layout.tlbSets * this.layout.tlbWays, o.sharedPages),
+      broadcasters: traits.transport === 'broadcast' ? this.initiatorCount() : 1,
     });
   }
 

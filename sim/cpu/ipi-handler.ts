@@ -26,11 +26,11 @@ import {
   LINE,
 } from '../shared/layout.js';
 import { C_CROSSCALLS, C_CSDS_HANDLED } from '../shared/messages.js';
-import { CROSSCALL_READS } from './cost-model.js';
 import type { CpuContext } from './cpu-context.js';
 import type { DeferredFlush, PendingFlush } from './deferred-flush.js';
 import type { Hang, InjectedFault } from './injected-fault.js';
 import type { LocalFlush, SpeculativeWalks, UserMemory, UserStream } from './memory.js';
+import { CROSSCALL_READS } from './model-params.js';
 import type { Nmi } from './nmi.js';
 import type { Oracle } from './oracle.js';
 import { WHERE_CROSSCALL } from './where.js';

@@ -7,10 +7,10 @@
 
 import { kCpuLoadedMm, MM_ID } from '../shared/layout.js';
 import { C_NMI_UACCESS_REFUSED, C_NMIS } from '../shared/messages.js';
-import { mix32 } from './cost-model.js';
 import type { CpuContext } from './cpu-context.js';
 import type { PendingFlush } from './deferred-flush.js';
 import type { UserMemory } from './memory.js';
+import { mix32 } from './model-params.js';
 import { WHERE_NMI } from './where.js';
 import { xorshift32 } from './xorshift32.js';
 

@@ -23,6 +23,7 @@ import {
 } from '../shared/layout.js';
 import { C_BROADCAST_INVALIDATIONS, C_TLBSYNC_WAITS } from '../shared/messages.js';
 import type { CpuContext } from './cpu-context.js';
+import { invlpgbOps } from './invalidation-cost.js';
 import type { LocalFlush } from './memory.js';
 import type { Oracle } from './oracle.js';
 import type { PagingStructureCache } from './psc.js';
@@ -131,7 +132,8 @@ export class Shootdown {
       // INVLPGB with page-walk-cache invalidation, when tables were freed.
       if (freedTables) this.pscs[c].invalidateRemote(ctx.space.tables);
     }
-    ctx.counters[C_BROADCAST_INVALIDATIONS] += full ? 1 : end - start;
+    // INVLPGB instructions: one per invlpgbMaxPages pages, or one for the whole ASID.
+    ctx.counters[C_BROADCAST_INVALIDATIONS] += invlpgbOps(ctx.cfg.profile, full ? 0 : end - start);
     if (ctx.recording) ctx.note('invlpgb-done', -1);
     for (let c = 0; c < ctx.n; c++) {
       if (c === ctx.id) continue;

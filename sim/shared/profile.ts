@@ -82,6 +82,11 @@ export type ApicMode = (typeof APIC_MODES)[number];
  * (APIC ID >> 4) << 16 | 1 << (APIC ID & 0xf)). A profile's apicClusterSize is at most this.
  */
 export const X2APIC_CLUSTER_SIZE = 16;
+/**
+ * The most pages one INVLPGB can name: CPUID Fn8000_0008 EDX[15:0] + 1, a 16-bit field, which
+ * Linux reads into invlpgb_count_max (arch/x86/kernel/cpu/amd.c).
+ */
+export const MAX_INVLPGB_PAGES = 65_536;
 
 /** A setting of the machine (not a cost) and where it comes from. */
 export interface Setting<T> {
@@ -107,11 +112,17 @@ export interface Profile {
   apicMode: ApicMode;
   /** CPUs one ICR write reaches: 16 (a whole x2APIC cluster) in cluster mode, 1 in physical. */
   apicClusterSize: number;
-  /** The PTI, APIC mode and cluster size settings with their sources. */
+  /**
+   * Pages one INVLPGB invalidates at most (Linux's invlpgb_count_max): a range of more takes one
+   * INVLPGB per this many pages.
+   */
+  invlpgbMaxPages: number;
+  /** The PTI, APIC mode, cluster size and INVLPGB settings with their sources. */
   settings: Readonly<{
     pti: Setting<boolean>;
     apicMode: Setting<ApicMode>;
     apicClusterSize: Setting<number>;
+    invlpgbMaxPages: Setting<number>;
   }>;
   /** Every cost in whole cycles. */
   cycles: Readonly<Record<CostKey, number>>;
@@ -249,6 +260,13 @@ export function parseProfile(raw: unknown, file = '<inline>'): Profile {
           `a power of two from 1 to ${X2APIC_CLUSTER_SIZE} in x2apic-cluster mode`,
         )
   ) as Setting<number>;
+  const invlpgbMaxPages = setting(
+    file,
+    'invlpgbMaxPages',
+    p.invlpgbMaxPages,
+    (v) => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= MAX_INVLPGB_PAGES,
+    `a whole number of pages from 1 to ${MAX_INVLPGB_PAGES} (CPUID Fn8000_0008 EDX[15:0] + 1)`,
+  ) as Setting<number>;
   const costs = p.costs as Record<string, unknown> | undefined;
   if (typeof costs !== 'object' || costs === null) fail(file, 'costs must be an object', costs);
   const cycles = {} as Record<CostKey, number>;
@@ -291,7 +309,13 @@ export function parseProfile(raw: unknown, file = '<inline>'): Profile {
     pti: pti.value as boolean,
     apicMode: apicMode.value,
     apicClusterSize: apicClusterSize.value,
-    settings: Object.freeze({ pti: pti as Setting<boolean>, apicMode, apicClusterSize }),
+    invlpgbMaxPages: invlpgbMaxPages.value,
+    settings: Object.freeze({
+      pti: pti as Setting<boolean>,
+      apicMode,
+      apicClusterSize,
+      invlpgbMaxPages,
+    }),
     cycles: Object.freeze(cycles),
     lineTransferCycles: Object.freeze([
       0,
