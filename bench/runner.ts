@@ -10,7 +10,13 @@ import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { withCode } from '../common/errors.js';
 import { VERSION } from '../common/version.js';
-import { type CaseRecord, caseKey, erroredCase, type RunRecord } from '../data/run-record.js';
+import {
+  type CaseRecord,
+  caseKey,
+  erroredCase,
+  HOST_PROFILE,
+  type RunRecord,
+} from '../data/run-record.js';
 import type { HostContext } from '../host/context.js';
 import { checkHost, checkKernelOptions } from '../host/kernel.js';
 import {
@@ -229,6 +235,18 @@ function erroredRecord(
       message: e?.message ?? String(err),
     },
   );
+}
+
+/**
+ * The key a case of this run is stored under: the run's profile by its name, unless the case's
+ * CPU count needs another (case-options.ts); a case of the host's kernel, the host's.
+ */
+export function keyOfCase(config: BenchConfig, spec: BenchCase): string {
+  if (isKernelCase(spec)) return caseKey({ ...spec, profile: HOST_PROFILE });
+  const options = caseOptions(config, spec);
+  const profile =
+    options.profile === config.profile ? loadProfile(config.profile).name : options.profile!;
+  return caseKey({ ...spec, profile });
 }
 
 export async function runBench(

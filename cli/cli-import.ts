@@ -27,7 +27,7 @@ export function importCommand(args: string[], io: Io): number {
     );
   }
   const path = positionals[0];
-  const run = readRunFile(path);
+  const run = readRunFile(path, 'import');
   const file = dbPath(values.db);
   const store = Store.open(file);
   try {
@@ -47,9 +47,9 @@ export function importCommand(args: string[], io: Io): number {
 }
 
 /** A run file, checked as an upload is: its contents are never quoted back in an error. */
-function readRunFile(path: string): RunRecord {
+export function readRunFile(path: string, command: string): RunRecord {
   let value = readJsonFile(path, (reason) =>
-    invalidRange(`import: the run file ${path} ${reason}`),
+    invalidRange(`${command}: the run file ${path} ${reason}`),
   );
   // `bench --json` prints the run with the id it was stored under: not part of the run itself.
   if (value !== null && typeof value === 'object' && 'id' in value) {
@@ -58,7 +58,7 @@ function readRunFile(path: string): RunRecord {
   }
   const problem = runRecordProblem(value);
   if (problem !== null)
-    throw invalidRange(`import: the run file ${path} is not a flushbench run: ${problem}`);
+    throw invalidRange(`${command}: the run file ${path} is not a flushbench run: ${problem}`);
   return value as RunRecord;
 }
 

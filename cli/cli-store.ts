@@ -3,7 +3,8 @@
  * `compare`, `export`.
  */
 import { parseArgs } from 'node:util';
-import { type BenchConfig, runBench, validateBench } from '../bench/runner.js';
+import { type BenchConfig, keyOfCase, runBench, validateBench } from '../bench/runner.js';
+import { caseCost, parseShard, partition, type Shard } from '../bench/shard.js';
 import {
   type BenchCase,
   expandCases,
@@ -19,6 +20,7 @@ import { METRICS, type Metric } from '../data/comparison.js';
 import { EXPORT_FORMATS, type ExportFormat, exportRun } from '../data/export.js';
 import { KERNEL_PROTOCOL, type RunRecord } from '../data/run-record.js';
 import { asStoreFileError, dbPath, Store, sqliteFault, UnknownRefError } from '../data/store.js';
+import { sweepOf } from '../data/sweep.js';
 import { textTable } from '../data/text-table.js';
 import { checkHost, KERNEL_WORKLOADS, type KernelWorkload } from '../host/kernel.js';
 import {
@@ -78,6 +80,36 @@ function listFlag<T>(
 
 // ── bench ────────────────────────────────────────────────────────────────────────────────────
 
+/**
+ * One shard of the suite (`--shard i/n`): the cases the partition gives it, run like any bench,
+ * printed as JSON with the sweep's identity — nothing stored: `flushbench merge` (or the server)
+ * makes the shards one run.
+ */
+async function runShard(config: BenchConfig, shard: Shard, io: Io): Promise<number> {
+  const all = config.cases;
+  if (shard.of > all.length) {
+    throw invalidRange(
+      `--shard n must be at most the suite's ${all.length} cases, or a shard would have none (got --shard ${shard.index}/${shard.of})`,
+    );
+  }
+  const keys = all.map((c) => keyOfCase(config, c));
+  const owner = partition(
+    all.map((c) => caseCost(config, c)),
+    shard.of,
+  );
+  const mine = all.filter((_, k) => owner[k] === shard.index);
+  const progress = progressFor(process.stderr);
+  let run: RunRecord;
+  try {
+    run = await runBench({ ...config, cases: mine }, progress);
+  } finally {
+    progress.stop();
+  }
+  const record: RunRecord = { ...run, sweep: sweepOf(run, keys, shard.of, shard.index) };
+  io.out(JSON.stringify(record, null, 2));
+  return run.cases.some((c) => c.status !== 'completed') ? 1 : 0;
+}
+
 export async function benchCommand(args: string[], io: Io): Promise<number> {
   const { values } = parseArgs({
     args,
@@ -99,8 +131,15 @@ export async function benchCommand(args: string[], io: Io): Promise<number> {
       fault: { type: 'string' },
       engine: { type: 'string' },
       workers: { type: 'string' },
+      shard: { type: 'string' },
     },
   });
+  const shard = values.shard === undefined ? null : parseShard(values.shard);
+  if (shard !== null && values.db !== undefined) {
+    throw invalidRange(
+      `--db has no effect with --shard: a shard is not stored, its run is printed as JSON for flushbench merge (got --db ${values.db})`,
+    );
+  }
   const suite = SUITES[oneOf('--suite', values.suite, suiteNames(), 'default')];
   const allProtocols = [...PROTOCOLS, KERNEL_PROTOCOL];
   const protocols = listFlag(
@@ -158,6 +197,7 @@ export async function benchCommand(args: string[], io: Io): Promise<number> {
     fault: values.fault === undefined ? null : parseFault(values.fault),
   };
   validateBench(config);
+  if (shard !== null) return runShard(config, shard, io);
   const file = dbPath(values.db);
   // Open (migrate, and try a write on) the store before measuring, so a bad --db fails in a
   // second, not after the run.

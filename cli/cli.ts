@@ -29,6 +29,7 @@ import type { ResolvedCaseOptions, ResolvedMachineOptions } from '../sim/shared/
 import { EXPLORE_FLUSHES, exploreCommand } from './cli-explore.js';
 import { importCommand } from './cli-import.js';
 import { kernelCommand } from './cli-kernel.js';
+import { mergeCommand } from './cli-merge.js';
 import { profilesCommand } from './cli-profiles.js';
 import { pushCommand, serveCommand } from './cli-serve.js';
 import { benchCommand, compareCommand, exportCommand, runsCommand } from './cli-store.js';
@@ -52,7 +53,8 @@ Usage:
   flushbench validate --host [--profile-out <file>] [--json]
   flushbench bench [--suite <s>] [--protocols <p,…>] [--cpus <n,…>] [--pages <n,…>]
                    [--workloads <w,…>] [--profile <p>] [--time <ms>] [--iterations <n>]
-                   [--db <file>] [--json] [--trace] [--fault <cpu>:<kind>[:<n>]]
+                   [--db <file>] [--json] [--trace] [--fault <cpu>:<kind>[:<n>]] [--shard <i>/<n>]
+  flushbench merge <shard.json…> [--db <file>] [--json]     (the shards of one sweep as one run)
   flushbench runs [--limit <n>] [--json] [--db <file>]
   flushbench compare [--base <ref>] [--head <ref>] [--metric modeled|wall|both]
                      [--threshold <percent>] [--alpha <p>] [--format text|markdown|json] [--db <file>]
@@ -69,6 +71,11 @@ bench: suites ${suiteNames().join(', ')} (default: default); --protocols linux (
   in ms and --iterations the least sample count (tinybench); the run is stored in --db, else
   $FLUSHBENCH_DB, else data/flushbench.db, in one transaction once every case has run. If that
   write fails (a full disk), the run is saved as JSON beside the database, for flushbench import.
+  --shard i/n runs the i-th of n parts of the suite, dealt by estimated cost so that they take
+  similar time; it stores nothing and prints the shard's run as JSON, for flushbench merge.
+merge: the shards of one sweep — each once, one commit, suite, option set and n — as one run,
+  stored in one transaction; each case keeps the host it ran on. Otherwise exit 2, naming what is
+  missing, duplicated or mismatched.
 runs, compare, export, push and serve (without FLUSHBENCH_TOKEN) only read --db: they open it
   read-only and create nothing; bench, import and validate create it when missing.
 serve: --host is an IP address or a hostname; --allowed-hosts lists the Host header names the
@@ -165,6 +172,8 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         return exportCommand(rest, io);
       case 'import':
         return importCommand(rest, io);
+      case 'merge':
+        return mergeCommand(rest, io);
       case 'serve':
         return await serveCommand(rest, io);
       case 'push':
@@ -181,7 +190,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         return command === undefined ? 2 : 0;
       default:
         io.err(
-          `flushbench: unknown command ${JSON.stringify(command)}: the command must be one of sim, explore, calibrate, profiles, validate, kernel, bench, runs, compare, export, import, serve, push, help\n\n${USAGE}`,
+          `flushbench: unknown command ${JSON.stringify(command)}: the command must be one of sim, explore, calibrate, profiles, validate, kernel, bench, merge, runs, compare, export, import, serve, push, help\n\n${USAGE}`,
         );
         return 2;
     }

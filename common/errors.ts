@@ -56,6 +56,21 @@ export const ERRORS = {
     httpStatus: 404,
     means: 'A run id, commit or branch named no stored run.',
   },
+  INVALID_SWEEP: {
+    code: 'FLUSHBENCH_ERR_INVALID_SWEEP',
+    kind: 'input',
+    exitCode: 2,
+    httpStatus: 400,
+    means:
+      'Shards are not one whole sweep: a shard missing or given twice, shards of two commits, suites, option sets or splits, or cases that do not cover the suite once.',
+  },
+  SHARD_EXISTS: {
+    code: 'FLUSHBENCH_ERR_SHARD_EXISTS',
+    kind: 'input',
+    exitCode: 2,
+    httpStatus: 409,
+    means: 'This shard of the sweep is already stored, or its sweep is already merged into a run.',
+  },
   // ── a run or a case that failed: exit 1 ──
   CPU_STUCK: {
     code: 'FLUSHBENCH_ERR_CPU_STUCK',

@@ -25,6 +25,10 @@ export function runRecordProblem(value: unknown): string | null {
  * server's say `body`).
  */
 export function runRulesProblem(run: RunRecord, prefix = ''): string | null {
+  const sweep = run.sweep;
+  if (sweep !== undefined && sweep.shard !== null && sweep.shard > sweep.shards) {
+    return `${prefix}/sweep/shard must be at most /sweep/shards (got shard ${sweep.shard} of ${sweep.shards})`;
+  }
   // A case's key names it within its run: the store keeps one case per key.
   const firstWithKey = new Map<string, number>();
   for (const [i, c] of run.cases.entries()) {

@@ -232,6 +232,11 @@ export const Schedule = Type.Object({
 export type Schedule = Static<typeof Schedule>;
 
 export const caseExecution = {
+  /**
+   * The host the case ran on, when it is not the run's: a sweep merged from shards run on several
+   * machines keeps each case's (absent: the run's host).
+   */
+  host: Type.Optional(HostInfo),
   engine: Type.Optional(Type.Enum([...ENGINES])),
   /** Threads engine: one per simulated CPU; cooperative: the threads that hosted the CPUs. */
   workers: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_CASE_CPUS })),
@@ -374,6 +379,29 @@ export function kernelCaseProblem(c: MeasuredCase): string | null {
   return null;
 }
 
+/** The most shards a sweep may be split into (`bench --shard i/n`). */
+export const MAX_SHARDS = 256;
+
+/**
+ * A sweep: one suite split into shards (`bench --shard i/n`) that run apart and are merged into
+ * one run (`flushbench merge`, or the server once every shard has arrived). `id` is a hash of
+ * what makes shards one sweep — the commit, the suite, the options, every case's key and the
+ * number of shards — so equal ids mean shards of one sweep.
+ */
+export const SweepInfo = Type.Object(
+  {
+    id: Type.String({ pattern: '^[0-9a-f]{16}$' }),
+    shards: Type.Integer({ minimum: 1, maximum: MAX_SHARDS }),
+    /** Which shard this run is, from 1; null on the run merged from all of them. */
+    shard: Nullable(Type.Integer({ minimum: 1, maximum: MAX_SHARDS })),
+    /** The cases of the whole sweep, and a hash of their sorted keys: merge checks the cover. */
+    cases: Type.Integer({ minimum: 1, maximum: 10_000 }),
+    casesHash: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+  },
+  { additionalProperties: false },
+);
+export type SweepInfo = Static<typeof SweepInfo>;
+
 /** What a run is apart from its cases. */
 export const runFields = {
   /** Identity across machines: a second upload of the same run is recognised. */
@@ -386,6 +414,8 @@ export const runFields = {
   suite: Type.String({ minLength: 1, maxLength: 64 }),
   profile: Type.String({ minLength: 1, maxLength: 255 }),
   config: FreeObject,
+  /** A shard of a sweep, or a run merged from one; absent on any other run. */
+  sweep: Type.Optional(SweepInfo),
 };
 
 /** A whole run: what `bench --json` prints, `export --format json` writes and POST /api/runs takes. */

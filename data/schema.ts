@@ -118,6 +118,21 @@ export const MIGRATIONS: readonly string[] = Object.freeze([
   ALTER TABLE cases ADD COLUMN workers INTEGER;
   ALTER TABLE cases ADD COLUMN schedule TEXT;
   `,
+  // 8: sweeps split into shards. A merged run keeps its sweep (JSON) and each case the host it
+  // ran on (JSON; NULL: the run's). Shards the server took before their sweep was complete wait
+  // in sweep_shards, outside the runs, until the last one arrives.
+  `
+  ALTER TABLE runs ADD COLUMN sweep TEXT;
+  ALTER TABLE cases ADD COLUMN host TEXT;
+  CREATE TABLE sweep_shards (
+    sweep_id TEXT NOT NULL,
+    shard INTEGER NOT NULL,
+    shards INTEGER NOT NULL,
+    record TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    PRIMARY KEY (sweep_id, shard)
+  );
+  `,
 ]);
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -99,6 +99,9 @@ export abstract class StoreReads extends StoreWrites {
       suite: r.suite as string,
       profile: r.profile as string,
       config: JSON.parse(r.config as string),
+      ...(r.sweep === null || r.sweep === undefined
+        ? {}
+        : { sweep: JSON.parse(r.sweep as string) }),
       cases,
     };
   }
@@ -270,6 +273,7 @@ function storedCaseOf(c: Record<string, unknown>): StoredCase {
 /** How a case was run, as written: a NULL column reads back absent (a run from before it). */
 function executionOfRow(c: Record<string, unknown>): Pick<StoredCase, keyof typeof caseExecution> {
   return {
+    ...(c.host === null || c.host === undefined ? {} : { host: JSON.parse(c.host as string) }),
     ...(c.engine === null ? {} : { engine: c.engine as Engine }),
     ...(c.workers === null ? {} : { workers: c.workers as number }),
     ...(c.schedule === null

@@ -9,16 +9,16 @@ export abstract class StoreWrites extends StoreConnection {
     const insertRun = this.sql(`
       INSERT INTO runs (uuid, commit_sha, branch, dirty, commit_subject, commit_time, started_at,
         ended_at, hostname, cpu_model, cores, os, node_version, flushbench_version, suite, profile, config,
-        case_count, failure_count)
+        case_count, failure_count, sweep)
       VALUES (@uuid, @commitSha, @branch, @dirty, @commitSubject, @commitTime, @startedAt,
         @endedAt, @hostname, @cpuModel, @cores, @os, @nodeVersion, @flushbenchVersion, @suite, @profile, @config,
-        @caseCount, @failureCount)`);
+        @caseCount, @failureCount, @sweep)`);
     const columns = STAT_COLUMNS.map((c) => c.column);
     const insertCase = this.sql(`
       INSERT INTO cases (run_id, commit_order, key, protocol, workload, cpus, pages, profile, status,
-        error, counters, kernel, engine, workers, schedule, ${columns.join(', ')})
+        error, counters, kernel, engine, workers, schedule, host, ${columns.join(', ')})
       VALUES (@runId, @commitOrder, @key, @protocol, @workload, @cpus, @pages, @profile, @status,
-        @error, @counters, @kernel, @engine, @workers, @schedule, ${columns.map((c) => `@${c}`).join(', ')})`);
+        @error, @counters, @kernel, @engine, @workers, @schedule, @host, ${columns.map((c) => `@${c}`).join(', ')})`);
     const insertSamples = this.sql(
       'INSERT INTO samples (case_id, wall_ns, modeled_cycles, total) VALUES (?, ?, ?, ?)',
     );
@@ -45,6 +45,7 @@ export abstract class StoreWrites extends StoreConnection {
           config: JSON.stringify(r.config),
           caseCount: r.cases.length,
           failureCount: r.cases.filter((c) => c.status !== 'completed').length,
+          sweep: r.sweep === undefined ? null : JSON.stringify(r.sweep),
         }).lastInsertRowid,
       );
       // Commit order as one sortable string: times in UTC ISO form, then the run id.
@@ -68,6 +69,7 @@ export abstract class StoreWrites extends StoreConnection {
             engine: c.engine ?? null,
             workers: c.workers ?? null,
             schedule: c.schedule === undefined ? null : JSON.stringify(c.schedule),
+            host: c.host === undefined ? null : JSON.stringify(c.host),
             ...statColumnsOf(c.status === 'errored' ? null : c),
           }).lastInsertRowid,
         );
