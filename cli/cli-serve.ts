@@ -5,6 +5,7 @@ import { asStoreFileError, dbPath, Store, UnknownRefError } from '../data/store.
 import { isHostName } from '../server/allowed-hosts.js';
 import { serve } from '../server/main.js';
 import { invalidRange, invalidType } from '../sim/shared/errors.js';
+import { readRunFile } from './cli-import.js';
 import type { Io } from './cli-store.js';
 import { intFlag } from './number-flag.js';
 
@@ -132,8 +133,18 @@ export async function pushCommand(args: string[], io: Io): Promise<number> {
     args,
     strict: true,
     allowPositionals: false,
-    options: { url: { type: 'string' }, run: { type: 'string' }, db: { type: 'string' } },
+    options: {
+      url: { type: 'string' },
+      run: { type: 'string' },
+      db: { type: 'string' },
+      file: { type: 'string' },
+    },
   });
+  if (values.file !== undefined && (values.run !== undefined || values.db !== undefined)) {
+    throw invalidRange(
+      `--file pushes a run file, --run and --db a stored run: give one or the other (got --file ${values.file} with ${values.run !== undefined ? `--run ${values.run}` : `--db ${values.db}`})`,
+    );
+  }
   if (values.url === undefined)
     throw invalidType(
       '--url must be the server to push to, e.g. http://127.0.0.1:3000 (got nothing)',
@@ -150,18 +161,10 @@ export async function pushCommand(args: string[], io: Io): Promise<number> {
   const token = process.env.FLUSHBENCH_TOKEN;
   if (!token)
     throw invalidType("FLUSHBENCH_TOKEN must hold the server's upload token (got nothing)");
-  const store = Store.openRead(dbPath(values.db));
-  let body: string;
-  try {
-    body = asStoreFileError(store.file, () => {
-      const id =
-        values.run === undefined ? store.latestRunId() : store.resolveRef(values.run, '--run');
-      if (id === null) throw new UnknownRefError('--run: no run is stored yet (run npm run bench)');
-      return JSON.stringify(store.getRunRecord(id));
-    });
-  } finally {
-    store.close();
-  }
+  const body =
+    values.file !== undefined
+      ? JSON.stringify(readRunFile(values.file, 'push'))
+      : storedRunJson(values.run, values.db);
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
@@ -173,6 +176,7 @@ export async function pushCommand(args: string[], io: Io): Promise<number> {
   const answer = (await res.json().catch(() => ({}))) as {
     id?: number;
     duplicate?: boolean;
+    sweep?: { id: string; shards: number; arrived: number[]; missing: number[] };
     error?: { message: string };
   };
   if (!res.ok) {
@@ -181,10 +185,29 @@ export async function pushCommand(args: string[], io: Io): Promise<number> {
     );
     return 1;
   }
+  const sweep = answer.sweep;
   io.out(
-    answer.duplicate
-      ? `the server already had this run (id ${answer.id})`
-      : `pushed: the server stored it as run ${answer.id}`,
+    sweep !== undefined && answer.id === undefined
+      ? `pushed: the server keeps the shard; sweep ${sweep.id} has ${sweep.arrived.length} of ${sweep.shards} shards (missing: ${sweep.missing.join(', ')})`
+      : sweep !== undefined
+        ? `pushed: the last shard of sweep ${sweep.id}; the server merged its ${sweep.shards} shards into run ${answer.id}`
+        : answer.duplicate
+          ? `the server already had this run (id ${answer.id})`
+          : `pushed: the server stored it as run ${answer.id}`,
   );
   return 0;
+}
+
+/** A stored run (--run, else the latest) as the JSON the server takes. */
+function storedRunJson(ref: string | undefined, db: string | undefined): string {
+  const store = Store.openRead(dbPath(db));
+  try {
+    return asStoreFileError(store.file, () => {
+      const id = ref === undefined ? store.latestRunId() : store.resolveRef(ref, '--run');
+      if (id === null) throw new UnknownRefError('--run: no run is stored yet (run npm run bench)');
+      return JSON.stringify(store.getRunRecord(id));
+    });
+  } finally {
+    store.close();
+  }
 }

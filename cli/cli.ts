@@ -64,6 +64,7 @@ Usage:
                    (also PORT, HOST, FLUSHBENCH_ALLOWED_HOSTS, FLUSHBENCH_DB; uploads need
                    FLUSHBENCH_TOKEN)
   flushbench push --url <server> [--run <ref>] [--db <file>]        (token from FLUSHBENCH_TOKEN)
+  flushbench push --url <server> --file <run.json>                 (a file, e.g. a sweep's shard)
   flushbench --help | --version
 
 bench: suites ${suiteNames().join(', ')} (default: default); --protocols linux (workloads touch,

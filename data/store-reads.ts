@@ -11,10 +11,10 @@ import {
   VALIDATION_SUITE,
 } from './run-record.js';
 import { fromBlob } from './store-connection.js';
-import { StoreWrites } from './store-writes.js';
+import { StoreSweeps } from './store-sweeps.js';
 import type { CaseHistoryRow, CaseKind, RunSummary, StoredCase, StoredRun } from './stored.js';
 
-export abstract class StoreReads extends StoreWrites {
+export abstract class StoreReads extends StoreSweeps {
   /** The id of a run with this uuid, if stored. */
   runIdByUuid(uuid: string): number | null {
     const row = this.sql('SELECT id FROM runs WHERE uuid = ?').get(uuid) as

@@ -23,7 +23,7 @@ export abstract class StoreWrites extends StoreConnection {
       'INSERT INTO samples (case_id, wall_ns, modeled_cycles, total) VALUES (?, ?, ?, ?)',
     );
     const insertTrace = this.sql('INSERT INTO traces (case_id, events, steps) VALUES (?, ?, ?)');
-    const write = this.db.transaction((r: RunRecord): number => {
+    const write = (r: RunRecord): number => {
       const runId = Number(
         insertRun.run({
           uuid: r.uuid,
@@ -90,10 +90,11 @@ export abstract class StoreWrites extends StoreConnection {
         }
       }
       return runId;
-    });
-    // BEGIN IMMEDIATE: take the write lock up front, so a concurrent writer waits (busy
+    };
+    // Inside a caller's transaction (a sweep's last shard), part of it; else a transaction of its
+    // own, BEGIN IMMEDIATE: the write lock up front, so a concurrent writer waits (busy
     // timeout) instead of failing on a lock upgrade.
-    return write.immediate(run);
+    return this.db.inTransaction ? write(run) : this.db.transaction(write).immediate(run);
   }
 }
 

@@ -31,7 +31,26 @@ export const RunsQuery = Type.Object(
 
 export const RunList = Type.Object({ runs: Type.Array(RunSummary) });
 
-export const IngestResult = Type.Object({ id: Type.Integer(), duplicate: Type.Boolean() });
+/** Where a sweep stands: its shards that arrived, those missing, its run once merged. */
+export const SweepStatus = Type.Object({
+  id: Type.String(),
+  shards: Type.Integer({ minimum: 1 }),
+  arrived: Type.Array(Type.Integer({ minimum: 1 })),
+  missing: Type.Array(Type.Integer({ minimum: 1 })),
+  run: Type.Union([Type.Integer(), Type.Null()]),
+});
+
+/** A stored run; for the last shard of a sweep, the run the shards became, and the sweep. */
+export const IngestResult = Type.Object({
+  id: Type.Integer(),
+  duplicate: Type.Boolean(),
+  sweep: Type.Optional(SweepStatus),
+});
+
+/** A shard kept until its sweep is complete: not a run yet. */
+export const ShardAccepted = Type.Object({ sweep: SweepStatus });
+
+export const SweepParams = Type.Object({ id: Type.String({ pattern: '^[0-9a-f]{16}$' }) });
 
 export const ExportQuery = Type.Object(
   {

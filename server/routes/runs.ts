@@ -16,6 +16,9 @@ import {
   IngestResult,
   RunList,
   RunsQuery,
+  ShardAccepted,
+  SweepParams,
+  SweepStatus,
 } from './runs-schemas.js';
 
 const CONTENT_TYPES = {
@@ -33,6 +36,18 @@ function tokenMatches(given: string, expected: string): boolean {
 }
 
 const errors = { 400: ErrorBody, 404: ErrorBody };
+
+/** A sweep's refusals (a shard stored twice: 409; shards not one sweep: 400) in the API's shape. */
+function sweepError<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === ErrorCodes.SHARD_EXISTS || code === ErrorCodes.INVALID_SWEEP)
+      throw new ApiError(code, (err as Error).message);
+    throw err;
+  }
+}
 /** Exports a client may ask for per minute. */
 const EXPORTS_PER_MINUTE = 60;
 
@@ -118,6 +133,16 @@ export const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   );
 
+  app.get(
+    '/sweeps/:id',
+    { schema: { params: SweepParams, response: { 200: SweepStatus, ...errors } } },
+    async (req) => {
+      const status = app.store.sweepStatus(req.params.id);
+      if (status === null) throw notFound(`no shard of sweep ${req.params.id} is stored`);
+      return status;
+    },
+  );
+
   app.post(
     '/runs',
     {
@@ -128,9 +153,11 @@ export const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: {
           200: IngestResult,
           201: IngestResult,
+          202: ShardAccepted,
           400: ErrorBody,
           401: ErrorBody,
           403: ErrorBody,
+          409: ErrorBody,
         },
       },
       // Authenticate before the body is validated: a stranger learns nothing about the schema.
@@ -156,6 +183,13 @@ export const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const run = req.body;
       const problem = runRulesProblem(run, 'body');
       if (problem !== null) throw new ApiError(ErrorCodes.BAD_REQUEST, problem);
+      // A shard of a sweep waits for the others; the last one makes them one run (202, then 201).
+      if (run.sweep !== undefined && run.sweep.shard !== null) {
+        const status = sweepError(() => app.store.addShard(run));
+        if (status.run === null) return reply.code(202).send({ sweep: status });
+        app.cache.invalidate();
+        return reply.code(201).send({ id: status.run, duplicate: false, sweep: status });
+      }
       const known = app.store.runIdByUuid(run.uuid);
       if (known !== null) return reply.code(200).send({ id: known, duplicate: true });
       try {
