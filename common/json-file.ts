@@ -4,7 +4,7 @@
  * path can name any file (`--profile /etc/shadow`), whose bytes must not reach a message, a log
  * or an HTTP answer. The reason gives the parser's position when it has one, never the text.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { MAX_JSON_DEPTH, tooDeepAt } from './json-limits.js';
 
 const READ_FAULTS: Record<string, string> = {
@@ -12,15 +12,15 @@ const READ_FAULTS: Record<string, string> = {
   EISDIR: 'it is a directory',
 };
 
+/**
+ * The largest JSON file flushbench reads: a run, a profile, a list of published measurements.
+ * The server takes uploads up to 32 MiB; a file is allowed twice that.
+ */
+export const MAX_JSON_FILE_BYTES = 64 * 1024 * 1024;
+
 /** The parsed file; else throws `fail(reason)`, e.g. `is not valid JSON (at line 1, column 10)`. */
 export function readJsonFile(file: string, fail: (reason: string) => Error): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? 'an I/O error';
-    throw fail(`cannot be read (${READ_FAULTS[code] ?? code})`);
-  }
+  const text = readRegularFile(file, fail);
   // Before parsing: what recurses over the value afterwards must not overflow the stack.
   const deep = tooDeepAt(text, MAX_JSON_DEPTH);
   if (deep >= 0) {
@@ -42,4 +42,53 @@ function where(text: string, message: string): string {
   const position = Number(m[1]);
   const before = text.slice(0, position).split('\n');
   return `at position ${position}: line ${before.length}, column ${before.at(-1)!.length + 1}`;
+}
+
+/**
+ * A regular file's text, at most MAX_JSON_FILE_BYTES: a device (/dev/zero, /dev/urandom) would
+ * be read without end, and a FIFO would block until a writer came. Opened without blocking, so
+ * that a FIFO is refused at once, then checked by the descriptor it was opened as.
+ */
+function readRegularFile(file: string, fail: (reason: string) => Error): string {
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'an I/O error';
+    throw fail(`cannot be read (${READ_FAULTS[code] ?? code})`);
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (stat.isDirectory()) throw fail(`cannot be read (${READ_FAULTS.EISDIR})`);
+    if (!stat.isFile()) {
+      throw fail('is not a regular file (a device, FIFO or socket): only files are read');
+    }
+    if (stat.size > MAX_JSON_FILE_BYTES) {
+      throw fail(
+        `is ${stat.size} bytes, more than the ${MAX_JSON_FILE_BYTES} a JSON file may have`,
+      );
+    }
+    // One byte more than the cap: a file that grew since the stat is refused, not read on.
+    const buffer = Buffer.alloc(Math.min(stat.size, MAX_JSON_FILE_BYTES) + 1);
+    let length = 0;
+    for (;;) {
+      const n = readSync(fd, buffer, length, buffer.length - length, null);
+      if (n === 0) break;
+      length += n;
+      if (length === buffer.length) {
+        throw fail(
+          length > MAX_JSON_FILE_BYTES
+            ? `is more than the ${MAX_JSON_FILE_BYTES} bytes a JSON file may have`
+            : 'grew while it was read',
+        );
+      }
+    }
+    return buffer.subarray(0, length).toString('utf8');
+  } catch (err) {
+    if ((err as { code?: string }).code?.startsWith('FLUSHBENCH_')) throw err;
+    const code = (err as NodeJS.ErrnoException).code ?? 'an I/O error';
+    throw fail(`cannot be read (${READ_FAULTS[code] ?? code})`);
+  } finally {
+    closeSync(fd);
+  }
 }

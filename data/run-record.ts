@@ -404,8 +404,11 @@ export type SweepInfo = Static<typeof SweepInfo>;
 
 /** What a run is apart from its cases. */
 export const runFields = {
-  /** Identity across machines: a second upload of the same run is recognised. */
-  uuid: Type.String({ minLength: 1, maxLength: 64 }),
+  /**
+   * Identity across machines: a second upload of the same run is recognised. Letters, digits,
+   * dot, underscore and hyphen only: it names export files and goes into HTTP headers.
+   */
+  uuid: Type.String({ pattern: '^[A-Za-z0-9._-]{1,128}$' }),
   commit: Nullable(CommitInfo),
   startedAt: Type.String({ maxLength: 64 }),
   endedAt: Type.String({ maxLength: 64 }),

@@ -37,6 +37,16 @@ function tokenMatches(given: string, expected: string): boolean {
 
 const errors = { 400: ErrorBody, 404: ErrorBody };
 
+/**
+ * A Content-Disposition for a file name: an ASCII fallback with anything but letters, digits,
+ * dot, underscore and hyphen replaced, and the exact name encoded (RFC 6266, RFC 8187). Uploads
+ * have such uuids only, but a store written before the rule may hold any.
+ */
+export function attachment(name: string): string {
+  const ascii = name.replace(/[^A-Za-z0-9._-]/g, '_');
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
+}
+
 /** A sweep's refusals (a shard stored twice: 409; shards not one sweep: 400) in the API's shape. */
 function sweepError<T>(f: () => T): T {
   try {
@@ -126,7 +136,7 @@ export const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
       reply.header('content-type', CONTENT_TYPES[format]);
       reply.header(
         'content-disposition',
-        `attachment; filename="flushbench-run-${run.uuid}-${format}.${ext}"`,
+        attachment(`flushbench-run-${run.uuid}-${format}.${ext}`),
       );
       // A file, not a JSON value: sent as is, never through the JSON serializer.
       return reply.send(exportRun(run, format) as never);

@@ -3,7 +3,7 @@
  * its source. Loading turns every cost into a whole number of cycles once, so that modeled
  * results are sums of integers and come out bit-identical run after run.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readJsonFile } from '../../common/json-file.js';
@@ -158,7 +158,19 @@ export function loadProfile(nameOrPath: string): Profile {
     );
   }
   const raw = readJsonFile(file, (reason) => invalidProfile(`--profile file ${file} ${reason}`));
-  return parseProfile(raw, file);
+  const profile = parseProfile(raw, file);
+  // Cases are keyed by the profile's name: a file of other costs under a built-in's name would
+  // be compared with the built-in's runs as if it were it.
+  if (
+    isPath &&
+    profileNames().includes(profile.name) &&
+    realpathSync(file) !== realpathSync(profileFile(profile.name))
+  ) {
+    throw invalidProfile(
+      `--profile file ${file}: name must not be a built-in profile's, whose runs its cases would be compared with (got ${JSON.stringify(profile.name)}); give it a name of its own`,
+    );
+  }
+  return profile;
 }
 
 function fail(file: string, what: string, value: unknown): never {
