@@ -12,6 +12,7 @@ import { CASE_STATUSES } from '../data/run-record.js';
 import { Store } from '../data/store.js';
 import { refuseOtherHosts } from './allowed-hosts.js';
 import { ApiError } from './api-error.js';
+import { AuthFailures } from './auth-failures.js';
 import { CompareStatisticsCache } from './compare-statistics.js';
 import { registerJsonBodyParser } from './json-body.js';
 import { openApiRoute, registerOpenApi } from './openapi.js';
@@ -57,6 +58,8 @@ export interface AppOptions {
 /** A run of the default suite with 10,000 samples per case is ≈ 15 MB of JSON. */
 const DEFAULT_BODY_LIMIT_BYTES = 32 * 1024 * 1024;
 const DEFAULT_INGEST_PER_MINUTE = 30;
+/** Failed authentications one address may make per minute before it is answered 429. */
+const AUTH_FAILURES_PER_MINUTE = 20;
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -65,6 +68,8 @@ declare module 'fastify' {
     compareStatistics: CompareStatisticsCache;
     comparesPerMinute: number;
     ingestToken: string | null;
+    /** Failed authentications per client address (server/auth-failures.ts). */
+    authFailures: AuthFailures;
     /** Every API route as registered (method and URL), which /openapi.json must describe. */
     apiRoutes: { method: string; url: string }[];
   }
@@ -91,6 +96,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.decorate('compareStatistics', new CompareStatisticsCache(store, opts.comparesRunning));
   app.decorate('comparesPerMinute', opts.comparesPerMinute ?? COMPUTED_COMPARES_PER_MINUTE);
   app.decorate('ingestToken', opts.token ? opts.token : null);
+  app.decorate('authFailures', new AuthFailures(AUTH_FAILURES_PER_MINUTE, 60_000));
   app.addHook('onClose', async () => store.close());
 
   await app.register(helmet, {

@@ -168,25 +168,39 @@ export const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
           401: ErrorBody,
           403: ErrorBody,
           409: ErrorBody,
+          429: ErrorBody,
         },
       },
       // Authenticate before the body is validated: a stranger learns nothing about the schema.
-      onRequest: async (req) => {
+      onRequest: async (req, reply) => {
         if (app.ingestToken === null) {
           throw new ApiError(
             ErrorCodes.INGEST_DISABLED,
             'uploads are off: start the server with FLUSHBENCH_TOKEN set',
           );
         }
+        // An address that failed too often waits, whatever it sends now.
+        const wait = app.authFailures.blockedFor(req.ip);
+        if (wait > 0) {
+          reply.header('retry-after', String(wait));
+          throw new ApiError(
+            ErrorCodes.RATE_LIMITED,
+            `too many failed authentications from this address: at most ${app.authFailures.max} per minute; retry in ${wait} s`,
+          );
+        }
         const header = req.headers.authorization ?? '';
         const m = /^Bearer (\S+)$/.exec(header);
-        if (!m)
+        if (!m) {
+          app.authFailures.fail(req.ip);
           throw new ApiError(
             ErrorCodes.UNAUTHORIZED,
             'an Authorization: Bearer <token> header is required',
           );
-        if (!tokenMatches(m[1], app.ingestToken))
+        }
+        if (!tokenMatches(m[1], app.ingestToken)) {
+          app.authFailures.fail(req.ip);
           throw new ApiError(ErrorCodes.UNAUTHORIZED, 'the token is not valid');
+        }
       },
     },
     async (req, reply) => {
