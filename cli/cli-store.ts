@@ -14,7 +14,7 @@ import {
   type Suite,
   suiteNames,
 } from '../bench/suites.js';
-import { compareRuns, resolveSides } from '../data/compare.js';
+import { compareRuns, NothingToCompare, resolveSides } from '../data/compare.js';
 import { FORMATS, type Format, formatComparison } from '../data/compare-format.js';
 import { METRICS, type Metric } from '../data/comparison.js';
 import { EXPORT_FORMATS, type ExportFormat, exportRun } from '../data/export.js';
@@ -347,6 +347,13 @@ export function compareCommand(args: string[], io: Io): number {
     });
     io.out(formatComparison(comparison, format));
     return comparison.failed ? 1 : 0;
+  } catch (err) {
+    // A newcomer's first compare: not an error, just early.
+    if (err instanceof NothingToCompare) {
+      io.out(err.message);
+      return 0;
+    }
+    throw err;
   } finally {
     store.close();
   }

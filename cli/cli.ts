@@ -84,7 +84,8 @@ serve: --host is an IP address or a hostname; --allowed-hosts lists the Host hea
   beyond loopback; default: every name. Warnings and errors are logged to stderr. A busy port
   exits 2.
 compare: a ref is a run id, a commit sha or a unique prefix, or a branch (its latest run); head
-  defaults to the latest run, base to the latest run of another commit. Modeled cycles are
+  defaults to the latest run, base to the latest run of another commit (else the run before the
+  head, of the same commit: its differences are noise, and compare says so). Modeled cycles are
   compared exactly (default threshold 2 %); wall-clock with Mann–Whitney U, Holm-adjusted, and a
   regression only when p < --alpha (default 0.01; ${boundsRule(COMPARE_LIMITS.alpha)}) and the
   median moved ≥ threshold (default 5 %; ${boundsRule(COMPARE_LIMITS.threshold)}).

@@ -94,6 +94,11 @@ function sideText(s: RunSide): string {
   return `run ${s.id}${s.commit ? ` (${s.commit.slice(0, 10)}${subject ? ` ${subject}` : ''})` : ''}`;
 }
 
+/** Two runs of one commit: the code did not change, so neither did anything but the noise. */
+function sameCommitNote(c: Comparison): string {
+  return `runs ${c.base.id} and ${c.head.id} share commit ${c.head.commit!.slice(0, 10)}: the code did not change, so what differs between them is noise`;
+}
+
 function summaryLine(c: Comparison): string {
   return `${c.regressions} regression${c.regressions === 1 ? '' : 's'}, ${c.improvements} improvement${c.improvements === 1 ? '' : 's'} on ${c.metric === 'both' ? 'modeled cycles and wall-clock' : c.metric === 'modeled' ? 'modeled cycles' : 'wall-clock'} (thresholds: modeled ${c.modeledThresholdPct} %, wall ${c.wallThresholdPct} % with Holm-adjusted p < ${c.alpha}); ${c.failures} failed case${c.failures === 1 ? '' : 's'}`;
 }
@@ -125,6 +130,7 @@ export function formatComparison(c: Comparison, format: Format): string {
     return [
       `### flushbench compare: ${sideText(c.head)} against ${sideText(c.base)}`,
       '',
+      ...(c.sameCommit ? [`${sameCommitNote(c)}`, ''] : []),
       `${headline(c)} ${summaryLine(c)}`,
       '',
       line(HEADER),
@@ -141,6 +147,7 @@ export function formatComparison(c: Comparison, format: Format): string {
   }
   return [
     `flushbench compare: head ${sideText(c.head)}, base ${sideText(c.base)}`,
+    ...(c.sameCommit ? [sameCommitNote(c)] : []),
     ...textTable(HEADER, body, (i) => i > 0 && i < HEADER.length - 1),
     summaryLine(c),
     ...failedCases(c).map((f) => `failed: ${f.key}: ${f.note}`),

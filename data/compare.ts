@@ -96,16 +96,22 @@ export function resolveSides(
     refs.head === undefined ? store.latestRunId() : store.resolveRef(refs.head, label('head'));
   if (headId === null)
     throw new UnknownRefError(`${label('head')}: no run is stored yet (run npm run bench)`);
-  const baseId =
-    refs.base === undefined
-      ? store.latestRunOfOtherCommit(headId)
-      : store.resolveRef(refs.base, label('base'));
-  if (baseId === null) {
-    throw new UnknownRefError(
-      `${label('base')}: no run of another commit is stored to compare run ${headId} against; name one with ${label('base')}`,
+  if (refs.base !== undefined)
+    return { baseId: store.resolveRef(refs.base, label('base')), headId };
+  // The latest run of another commit; with none, the run before the head (a bench repeated on
+  // one commit: the comparison says so, and that its differences are noise).
+  const baseId = store.latestRunOfOtherCommit(headId) ?? store.runBefore(headId);
+  if (baseId === null) throw new NothingToCompare(headId);
+  return { baseId, headId };
+}
+
+/** One run stored, and no ref given: there is nothing to compare it with yet. */
+export class NothingToCompare extends UnknownRefError {
+  constructor(readonly runId: number) {
+    super(
+      `nothing to compare yet: run ${runId} is the only run stored (bench again, or bench another commit, then compare)`,
     );
   }
-  return { baseId, headId };
 }
 
 /**
@@ -254,6 +260,7 @@ export function judgeComparison(stats: CompareStatistics, opts: CompareOptions =
     improvements,
     failures,
     failed: regressions > 0 || failures > 0,
+    sameCommit: stats.base.commit !== null && stats.base.commit === stats.head.commit,
   };
 }
 

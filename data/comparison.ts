@@ -78,5 +78,9 @@ export const Comparison = Type.Object({
   failures: Type.Integer(),
   /** True when the gating metric has a regression or a case failed: the CI job fails. */
   failed: Type.Boolean(),
+  /**
+   * Both runs are of one commit (a bench repeated): whatever differs between them is noise.
+   */
+  sameCommit: Type.Boolean(),
 });
 export type Comparison = Static<typeof Comparison>;

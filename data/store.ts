@@ -85,6 +85,16 @@ export class Store extends StoreReads {
     return this.latestRunWhere('1 = 1', false);
   }
 
+  /** The latest run stored before run `runId` (validation runs aside), of any commit. */
+  runBefore(runId: number): number | null {
+    return this.latestRunWhere(
+      'id != ? AND started_at <= (SELECT started_at FROM runs WHERE id = ?)',
+      false,
+      runId,
+      runId,
+    );
+  }
+
   /** The latest run of a commit other than `sha` (or of any commit when sha is null). */
   latestRunOfOtherCommit(runId: number): number | null {
     const sha = (

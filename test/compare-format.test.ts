@@ -47,6 +47,7 @@ test('the text and markdown tables give each metric its verdict and every figure
     improvements: 0,
     failures: 0,
     failed: true,
+    sameCommit: false,
   };
   const text = formatComparison(c, 'text');
   assert.match(
@@ -97,6 +98,7 @@ test('a wall change measured with more CPUs than cores is in parentheses under i
     improvements: 0,
     failures: 0,
     failed: false,
+    sameCommit: false,
   };
   for (const format of ['text', 'markdown'] as const) {
     const out = formatComparison(c, format);

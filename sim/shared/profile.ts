@@ -159,13 +159,9 @@ export function loadProfile(nameOrPath: string): Profile {
   }
   const raw = readJsonFile(file, (reason) => invalidProfile(`--profile file ${file} ${reason}`));
   const profile = parseProfile(raw, file);
-  // Cases are keyed by the profile's name: a file of other costs under a built-in's name would
-  // be compared with the built-in's runs as if it were it.
-  if (
-    isPath &&
-    profileNames().includes(profile.name) &&
-    realpathSync(file) !== realpathSync(profileFile(profile.name))
-  ) {
+  // Cases are keyed by the profile's name: a file under a built-in's would pass for it.
+  const builtIn = isPath && profileNames().includes(profile.name);
+  if (builtIn && realpathSync(file) !== realpathSync(profileFile(profile.name))) {
     throw invalidProfile(
       `--profile file ${file}: name must not be a built-in profile's, whose runs its cases would be compared with (got ${JSON.stringify(profile.name)}); give it a name of its own`,
     );
