@@ -45,8 +45,14 @@ const ICON: Record<Verdict, string> = {
   failed: '⚠️ failed',
 };
 
+/** The cases both runs have; those of one run only are counted below the table (onlyInOne). */
+function compared(c: Comparison) {
+  return c.cases.filter((x) => x.verdict !== 'new' && x.verdict !== 'missing');
+}
+
 function rows(c: Comparison): string[][] {
-  return c.cases.map((x) => [
+  const noisy = c.base.noisy !== null || c.head.noisy !== null;
+  return compared(c).map((x) => [
     x.key,
     cyclesText(x.modeled?.base),
     cyclesText(x.modeled?.head),
@@ -54,7 +60,7 @@ function rows(c: Comparison): string[][] {
     x.modeled?.verdict ?? '–',
     nsText(x.wall?.base),
     nsText(x.wall?.head),
-    wallChangeText(x.wall),
+    wallChangeText(x.wall, noisy),
     pValue(x.wall?.pAdjusted),
     x.wall?.verdict ?? '–',
     x.verdict,
@@ -65,12 +71,12 @@ function rows(c: Comparison): string[][] {
  * The footnotes of wall changes shown in parentheses, by mark: more CPUs than cores (judged, but
  * not hardware-like), and changes not judged at all (their reason is computed with the comparison).
  */
-const WALL_MARKS = Object.freeze({ oversubscribed: '*', unjudged: '‡' });
+const WALL_MARKS = Object.freeze({ oversubscribed: '*', unjudged: '‡', noisy: '†' });
 
 /** A wall change, in parentheses with its footnotes' marks when it is not bare. */
-function wallChangeText(w: WallComparison | null): string {
+function wallChangeText(w: WallComparison | null, noisy: boolean): string {
   if (w === null) return pct(undefined);
-  const marks = `${w.oversubscribed ? WALL_MARKS.oversubscribed : ''}${w.unjudgedReason !== undefined ? WALL_MARKS.unjudged : ''}`;
+  const marks = `${w.oversubscribed ? WALL_MARKS.oversubscribed : ''}${w.unjudgedReason !== undefined ? WALL_MARKS.unjudged : ''}${noisy ? WALL_MARKS.noisy : ''}`;
   return marks === '' ? pct(w.changePct) : `(${pct(w.changePct)})${marks}`;
 }
 
@@ -101,6 +107,24 @@ function sameCommitNote(c: Comparison): string {
 
 function summaryLine(c: Comparison): string {
   return `${c.regressions} regression${c.regressions === 1 ? '' : 's'}, ${c.improvements} improvement${c.improvements === 1 ? '' : 's'} on ${c.metric === 'both' ? 'modeled cycles and wall-clock' : c.metric === 'modeled' ? 'modeled cycles' : 'wall-clock'} (thresholds: modeled ${c.modeledThresholdPct} %, wall ${c.wallThresholdPct} % with Holm-adjusted p < ${c.alpha}); ${c.failures} failed case${c.failures === 1 ? '' : 's'}`;
+}
+
+/**
+ * The cases of one run only, one line per side: counted, with the suites that explain them
+ * (a default run against a smoke one), not listed above the cases that were compared.
+ */
+function onlyInOne(c: Comparison): string[] {
+  const count = (v: 'new' | 'missing') => c.cases.filter((x) => x.verdict === v).length;
+  const suites =
+    c.base.suite === c.head.suite
+      ? `both suite ${c.base.suite}`
+      : `suite ${c.base.suite} against ${c.head.suite}`;
+  const line = (n: number, run: string) =>
+    `${n} case${n === 1 ? '' : 's'} only in the ${run} run (${suites}): not compared`;
+  return [
+    ...(count('missing') > 0 ? [line(count('missing'), `base ${c.base.id}`)] : []),
+    ...(count('new') > 0 ? [line(count('new'), `head ${c.head.id}`)] : []),
+  ];
 }
 
 /** The failed cases, each with why: the key a CI log reader greps for. */
@@ -138,6 +162,7 @@ export function formatComparison(c: Comparison, format: Format): string {
       ...body.map((r) =>
         line([`\`${r[0]}\``, ...r.slice(1, -1), ICON[r[r.length - 1] as Verdict]]),
       ),
+      ...onlyInOne(c).map((l) => `\n${l}`),
       ...(c.failures > 0
         ? ['', 'Failed cases:', ...failedCases(c).map((f) => `- \`${f.key}\`: ${f.note}`)]
         : []),
@@ -149,6 +174,7 @@ export function formatComparison(c: Comparison, format: Format): string {
     `flushbench compare: head ${sideText(c.head)}, base ${sideText(c.base)}`,
     ...(c.sameCommit ? [sameCommitNote(c)] : []),
     ...textTable(HEADER, body, (i) => i > 0 && i < HEADER.length - 1),
+    ...onlyInOne(c),
     summaryLine(c),
     ...failedCases(c).map((f) => `failed: ${f.key}: ${f.note}`),
     ...notedCases(c).map((f) => `note: ${f.key}: ${f.note}`),
@@ -159,6 +185,13 @@ export function formatComparison(c: Comparison, format: Format): string {
 /** The footnotes of the parenthesised wall changes, when there are any. */
 function wallNotes(c: Comparison): string[] {
   const notes: string[] = [];
+  for (const side of [c.base, c.head]) {
+    if (side.noisy !== null) {
+      notes.push(
+        `${WALL_MARKS.noisy} run ${side.id} was noisy (${side.noisy}): every wall change is in parentheses`,
+      );
+    }
+  }
   if (c.cases.some((x) => x.wall?.oversubscribed)) {
     notes.push(
       `${WALL_MARKS.oversubscribed} more simulated CPUs than the measuring machines' cores: that wall-clock is the simulator waiting for a core, not hardware-like, so its change is in parentheses`,

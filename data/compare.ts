@@ -20,7 +20,7 @@ import type {
 } from './comparison.js';
 import { engineOf, KERNEL_PROTOCOL } from './run-record.js';
 import { holm, mannWhitneyU } from './statistics.js';
-import { type Store, type StoredCase, UnknownRefError } from './store.js';
+import { type Store, type StoredCase, type StoredRun, UnknownRefError } from './store.js';
 
 export interface CompareOptions {
   metric?: Metric;
@@ -213,7 +213,7 @@ export function compareStatistics(store: Store, baseId: number, headId: number):
   wallTests.forEach((w, k) => {
     w!.pAdjusted = adjusted[k];
   });
-  return { base: sideOf(base.id, base.commit), head: sideOf(head.id, head.commit), cases };
+  return { base: sideOf(base), head: sideOf(head), cases };
 }
 
 /** The verdicts: modeled cycles against the threshold; wall-clock by alpha, then the threshold. */
@@ -315,14 +315,15 @@ function modeledOf(b: StoredCase, h: StoredCase): CaseStatistics['modeled'] {
   };
 }
 
-function sideOf(
-  id: number,
-  commit: { sha: string; subject: string; branch: string | null } | null,
-): RunSide {
+function sideOf(run: StoredRun): RunSide {
+  // The noise check bench stores with the run (bench/noise.ts): its verdict and reason.
+  const noise = run.config.noise as { noisy?: unknown; reason?: unknown } | undefined;
   return {
-    id,
-    commit: commit?.sha ?? null,
-    subject: commit?.subject ?? null,
-    branch: commit?.branch ?? null,
+    id: run.id,
+    commit: run.commit?.sha ?? null,
+    subject: run.commit?.subject ?? null,
+    branch: run.commit?.branch ?? null,
+    suite: run.suite,
+    noisy: noise?.noisy === true ? String(noise.reason ?? 'the machine was busy') : null,
   };
 }

@@ -58,6 +58,9 @@ export const RunSide = Type.Object({
   commit: Nullable(Type.String()),
   subject: Nullable(Type.String()),
   branch: Nullable(Type.String()),
+  suite: Type.String(),
+  /** Why the run's wall-clock is not to be trusted (its noise check); null when it is. */
+  noisy: Nullable(Type.String()),
 });
 export type RunSide = Static<typeof RunSide>;
 

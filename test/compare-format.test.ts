@@ -22,8 +22,22 @@ test('p-values and wall-clock read with their floor and their unit', () => {
 
 test('the text and markdown tables give each metric its verdict and every figure its unit', () => {
   const c: Comparison = {
-    base: { id: 1, commit: 'a'.repeat(40), subject: 'base', branch: 'main' },
-    head: { id: 2, commit: 'b'.repeat(40), subject: 'head', branch: 'main' },
+    base: {
+      id: 1,
+      commit: 'a'.repeat(40),
+      subject: 'base',
+      branch: 'main',
+      suite: 'ci',
+      noisy: null,
+    },
+    head: {
+      id: 2,
+      commit: 'b'.repeat(40),
+      subject: 'head',
+      branch: 'main',
+      suite: 'ci',
+      noisy: null,
+    },
     metric: 'both',
     modeledThresholdPct: 2,
     wallThresholdPct: 5,
@@ -79,8 +93,8 @@ test('a wall change measured with more CPUs than cores is in parentheses under i
     verdict: 'same' as const,
   };
   const c: Comparison = {
-    base: { id: 1, commit: null, subject: null, branch: null },
-    head: { id: 2, commit: null, subject: null, branch: null },
+    base: { id: 1, commit: null, subject: null, branch: null, suite: 'ci', noisy: null },
+    head: { id: 2, commit: null, subject: null, branch: null, suite: 'ci', noisy: null },
     metric: 'modeled',
     modeledThresholdPct: 2,
     wallThresholdPct: 5,
@@ -109,5 +123,59 @@ test('a wall change measured with more CPUs than cores is in parentheses under i
       `${format}: only the oversubscribed case`,
     );
     assert.match(out, /\* more simulated CPUs than the measuring machines' cores/);
+  }
+});
+
+test('a noisy run’s wall changes are in parentheses with its reason; one-run cases are one line', () => {
+  const wall = {
+    base: 100,
+    head: 0.01,
+    changePct: -99.99,
+    p: 0.001,
+    pAdjusted: 0.001,
+    oversubscribed: false,
+    verdict: 'faster' as const,
+  };
+  const only = (verdict: 'new' | 'missing', n: number) =>
+    Array.from({ length: n }, (_, i) => ({
+      key: `${verdict}/${i}`,
+      verdict,
+      modeled: null,
+      wall: null,
+    }));
+  const c: Comparison = {
+    base: { id: 7, commit: null, subject: null, branch: null, suite: 'default', noisy: null },
+    head: {
+      id: 8,
+      ...{ commit: null, subject: null, branch: null, suite: 'smoke' },
+      noisy: 'the cores were 80 % busy with other work',
+    },
+    metric: 'modeled',
+    modeledThresholdPct: 2,
+    wallThresholdPct: 5,
+    alpha: 0.01,
+    cases: [
+      ...only('missing', 94),
+      { key: 'madvise/sync/cpus=2/pages=1/p', verdict: 'same', modeled: null, wall },
+      ...only('new', 2),
+    ],
+    regressions: 0,
+    improvements: 0,
+    failures: 0,
+    failed: false,
+    sameCommit: false,
+  };
+  for (const format of ['text', 'markdown'] as const) {
+    const out = formatComparison(c, format);
+    assert.match(out, /\(−99\.99 %\)†|\(-99\.99 %\)†/, `${format}: in parentheses, marked`);
+    assert.match(out, /† run 8 was noisy \(the cores were 80 % busy with other work\)/, format);
+    assert.match(
+      out,
+      /94 cases only in the base 7 run \(suite default against smoke\): not compared/,
+    );
+    assert.match(out, /2 cases only in the head 8 run/);
+    assert.doesNotMatch(out, /missing\/0|new\/0/, `${format}: not one row each`);
+    // The compared case comes before the one-line summaries.
+    assert.ok(out.indexOf('madvise/sync') < out.indexOf('94 cases only'), format);
   }
 });

@@ -1,10 +1,11 @@
 /**
  * `flushbench export`: the CSV keeps its columns (new ones go after them); gab's note says what
- * the oracle found.
+ * the oracle found; CSV numbers carry at most 3 decimals.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { exportRun } from '../data/export.js';
+import type { MeasuredCase } from '../data/run-record.js';
 import { syntheticCase, syntheticRun } from './helpers.js';
 
 test('the CSV header is the same columns in the same order as ever, new ones after them', () => {
@@ -35,4 +36,16 @@ test('gab: a caught control is not a violation, a safe protocol that broke its g
     .filter((e: { name: string }) => e.name.endsWith('modeled'))
     .map((e: { extra: string }) => e.extra.split('; ')[1]);
   assert.deepEqual(notes, ['oracle clean', 'oracle control caught', 'oracle VIOLATED']);
+});
+
+test('CSV numbers carry at most 3 decimals; whole numbers and text stay as they are', () => {
+  const run = syntheticRun();
+  const c = run.cases[0] as MeasuredCase;
+  c.wallNs = { ...c.wallNs, mean: 109.99999994965037, p50: 1234.56789, p99: 42 };
+  const [header, row] = exportRun(run, 'csv').split('\n');
+  const cells = Object.fromEntries(header.split(',').map((h, i) => [h, row.split(',')[i]]));
+  assert.equal(cells.wall_mean_ns, '110');
+  assert.equal(cells.wall_p50_ns, '1234.568');
+  assert.equal(cells.wall_p99_ns, '42');
+  for (const cell of row.split(',')) assert.doesNotMatch(cell, /\.\d{4,}/, cell);
 });
