@@ -9,6 +9,15 @@ import { formatComparison, nsText, pValue } from '../data/compare-format.js';
 import type { Comparison } from '../data/comparison.js';
 import { syntheticCase, syntheticRun } from './helpers.js';
 
+/** The counts of a comparison in which nothing regressed, improved or failed. */
+const NO_CHANGE = {
+  regressions: 0,
+  improvements: 0,
+  failures: 0,
+  failed: false,
+  sameCommit: false,
+} as const;
+
 test('p-values and wall-clock read with their floor and their unit', () => {
   assert.equal(pValue(3.3e-310), '< 1e-6');
   assert.equal(pValue(0), '< 1e-6');
@@ -108,11 +117,7 @@ test('a wall change measured with more CPUs than cores is in parentheses under i
       },
       { key: 'madvise/sync/cpus=2/pages=1/p', verdict: 'same', modeled: null, wall },
     ],
-    regressions: 0,
-    improvements: 0,
-    failures: 0,
-    failed: false,
-    sameCommit: false,
+    ...NO_CHANGE,
   };
   for (const format of ['text', 'markdown'] as const) {
     const out = formatComparison(c, format);
@@ -159,11 +164,7 @@ test('a noisy run’s wall changes are in parentheses with its reason; one-run c
       { key: 'madvise/sync/cpus=2/pages=1/p', verdict: 'same', modeled: null, wall },
       ...only('new', 2),
     ],
-    regressions: 0,
-    improvements: 0,
-    failures: 0,
-    failed: false,
-    sameCommit: false,
+    ...NO_CHANGE,
   };
   for (const format of ['text', 'markdown'] as const) {
     const out = formatComparison(c, format);
