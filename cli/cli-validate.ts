@@ -16,18 +16,16 @@ import {
   fidelityScore,
   scoreText,
 } from '../data/fidelity.js';
-import { dbPath, Store, UnknownRefError } from '../data/store.js';
+import { asStoreFileError, dbPath, Store, sqliteFault, UnknownRefError } from '../data/store.js';
 import type { StoredRun } from '../data/stored.js';
 import { textTable } from '../data/text-table.js';
 import type { PointSensitivity, ValidationConfig } from '../data/validation.js';
 import { invalidRange } from '../sim/shared/errors.js';
+import { saveUnstoredRun } from './cli-import.js';
+import type { Io } from './io.js';
 
 /** Where validate --host writes the profile it derives (data/ holds the store too). */
 const DEFAULT_HOST_PROFILE = 'data/host-profile.json';
-
-interface Io {
-  out: (s: string) => void;
-}
 
 /** A point as the table names it: the protocol, with its CPUs and pages. */
 const pointLabel = (r: { protocol: string; cpus: number; pages: number }) =>
@@ -113,13 +111,23 @@ export async function validateCommand(args: string[], io: Io): Promise<number> {
   const file = dbPath(values.db);
   // A --base that names no validation run is bad input: refused before anything is written.
   const askedBase = values.base === undefined ? null : resolveBase(file, values.base);
-  const store = Store.open(file);
+  // A corrupt or unreadable file is named (exit 2), not an SQLite stack trace.
+  const store = asStoreFileError(file, () => Store.open(file));
   try {
     const v = await validate(published);
     // Computed before the run is stored, so that it is stored with it.
     const sens = values.sensitivity ? await sensitivity(published, v) : null;
     if (sens !== null) (v.run.config as ValidationConfig).sensitivity = sens;
-    const runId = store.insertRun(v.run);
+    let runId: number;
+    try {
+      runId = store.insertRun(v.run);
+    } catch (err) {
+      // The transaction rolled back; the result goes to a file instead, as bench's run does.
+      const fault = sqliteFault(err);
+      if (fault === null) throw err;
+      saveUnstoredRun(v.run, file, `the database ${fault}`, io);
+      return 1;
+    }
     const baseId = askedBase ?? store.latestValidationOfOtherCommit(runId);
     const base = baseId === null ? null : store.getRun(baseId);
     const fidelity =

@@ -115,3 +115,49 @@ test('a bench on a full disk keeps the old runs and saves its run for import', {
   assert.match(again.stdout, /already stored .* as run 1/);
   rmSync(json);
 });
+
+test('validate on a full disk saves its result as JSON, as bench does, and says where', {
+  skip: typeof shell === 'string' ? shell : false,
+  timeout: 300_000,
+}, () => {
+  const work = dirname(tempDb());
+  const out = join(work, 'out');
+  const small = join(work, 'small');
+  mkdirSync(out);
+  mkdirSync(small);
+  const db = join(small, 'runs.db');
+  const seed = join(work, 'seed.db');
+  Store.open(seed).close();
+  const node = `'${process.execPath}' '${CLI}'`;
+  // The validation run is about 190 KB of JSON: far more than the room left.
+  const script = `
+    set -u
+    mount -t tmpfs -o size=${TMPFS_BYTES} tmpfs '${small}' || exit 90
+    cp '${seed}' '${db}'
+    avail=$(df --output=avail -B1 '${small}' | tail -1)
+    dd if=/dev/zero of='${small}/filler' bs=4096 count=$(( (avail - ${ROOM_BYTES}) / 4096 )) status=none
+    ${node} validate --db '${db}' > '${out}/stdout' 2> '${out}/stderr'
+    echo $? > '${out}/status'
+    cp '${small}'/flushbench-run-*.json '${out}/' 2>/dev/null
+    exit 0
+  `;
+  const r = spawnSync((shell as string[])[0], [...(shell as string[]).slice(1), '-c', script], {
+    encoding: 'utf8',
+    timeout: 280_000,
+  });
+  assert.equal(r.status, 0, `the namespace script: ${r.stderr}`);
+  const stderr = readFileSync(join(out, 'stderr'), 'utf8');
+  assert.equal(readFileSync(join(out, 'status'), 'utf8').trim(), '1', stderr);
+  assert.match(
+    stderr,
+    /the run could not be stored in .*: the database cannot be written: the disk is full/,
+  );
+  assert.doesNotMatch(stderr, /\n\s+at /, 'no stack trace');
+  const saved = /the run is saved in (\S+)/.exec(stderr)?.[1];
+  assert.ok(saved, stderr);
+  const json = existsSync(saved) ? saved : join(out, basename(saved));
+  const run = JSON.parse(readFileSync(json, 'utf8'));
+  assert.equal(run.suite, 'validate');
+  assert.ok(run.cases.length > 10);
+  rmSync(json);
+});
