@@ -212,6 +212,14 @@ export const ERRORS = {
     means:
       'The server is already computing as many comparisons as it runs at once (or one took too long): retry after the Retry-After seconds.',
   },
+  STORAGE_FULL: {
+    code: 'FLUSHBENCH_ERR_STORAGE_FULL',
+    kind: 'http',
+    exitCode: 1,
+    httpStatus: 507,
+    means:
+      "The server's disk is full: the upload was not stored (nothing of it was written); retry once there is room.",
+  },
   INTERNAL: {
     code: 'FLUSHBENCH_ERR_INTERNAL',
     kind: 'http',

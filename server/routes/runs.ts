@@ -47,14 +47,23 @@ export function attachment(name: string): string {
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
 }
 
-/** A sweep's refusals (a shard stored twice: 409; shards not one sweep: 400) in the API's shape. */
-function sweepError<T>(f: () => T): T {
+/**
+ * A write's refusals in the API's shape: a shard stored twice (409), shards not one sweep (400),
+ * a full disk (507; the transaction rolled back, nothing of the upload was written).
+ */
+function storeError<T>(f: () => T): T {
   try {
     return f();
   } catch (err) {
     const code = (err as { code?: string }).code;
     if (code === ErrorCodes.SHARD_EXISTS || code === ErrorCodes.INVALID_SWEEP)
       throw new ApiError(code, (err as Error).message);
+    if (code === 'SQLITE_FULL') {
+      throw new ApiError(
+        ErrorCodes.STORAGE_FULL,
+        "the server's disk is full: the run was not stored (nothing of it was written)",
+      );
+    }
     throw err;
   }
 }
@@ -169,6 +178,7 @@ export const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
           403: ErrorBody,
           409: ErrorBody,
           429: ErrorBody,
+          507: ErrorBody,
         },
       },
       // Authenticate before the body is validated: a stranger learns nothing about the schema.
@@ -209,7 +219,7 @@ export const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (problem !== null) throw new ApiError(ErrorCodes.BAD_REQUEST, problem);
       // A shard of a sweep waits for the others; the last one makes them one run (202, then 201).
       if (run.sweep !== undefined && run.sweep.shard !== null) {
-        const status = sweepError(() => app.store.addShard(run));
+        const status = storeError(() => app.store.addShard(run));
         if (status.run === null) return reply.code(202).send({ sweep: status });
         app.cache.invalidate();
         return reply.code(201).send({ id: status.run, duplicate: false, sweep: status });
@@ -217,7 +227,7 @@ export const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const known = app.store.runIdByUuid(run.uuid);
       if (known !== null) return reply.code(200).send({ id: known, duplicate: true });
       try {
-        const id = app.store.insertRun(run);
+        const id = storeError(() => app.store.insertRun(run));
         app.cache.invalidate();
         return reply.code(201).send({ id, duplicate: false });
       } catch (err) {
