@@ -13,7 +13,8 @@
  *
  * A read-only SQLite connection to a WAL database still creates the `-wal` and `-shm` files
  * beside it when they are missing (SQLite's WAL index) and leaves them behind, and fails where
- * the folder is read-only. So when no other connection has the file open (no `-wal`, no
+ * the folder is read-only (readThroughSqlite opens a writable file `query_only` instead, which
+ * removes them when it closes). So when no other connection has the file open (no `-wal`, no
  * `-journal`), a read takes a snapshot instead: the file's bytes, read once, opened in memory.
  * A file that changed while it was read (a writer started meanwhile) is read again through
  * SQLite. A file above SNAPSHOT_MAX_BYTES is opened through SQLite too.
@@ -241,7 +242,7 @@ function openForRead(file: string, live: boolean): OpenedDatabase {
     const snapshot = readSnapshot(file);
     if (snapshot !== null) return { db: configured(snapshot, file, 'read'), snapshot: true };
   }
-  const db = new Database(file, { readonly: true, fileMustExist: true });
+  const db = readThroughSqlite(file);
   try {
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     return { db: configured(db, file, 'read'), snapshot: false };
@@ -254,6 +255,21 @@ function openForRead(file: string, live: boolean): OpenedDatabase {
     if (snapshot === null) throw err;
     return { db: configured(snapshot, file, 'read'), snapshot: true };
   }
+}
+
+/**
+ * A connection that reads the file in place. Where the file and its folder are writable it is
+ * opened read-write but `query_only`: no statement can change anything, and when it closes as
+ * the last connection SQLite checkpoints and removes the `-wal` and `-shm` files it had to make
+ * (a read-only connection leaves them behind). Elsewhere it is read-only.
+ */
+function readThroughSqlite(file: string): Database.Database {
+  if (!canWrite(file) || !canWrite(dirname(resolve(file)))) {
+    return new Database(file, { readonly: true, fileMustExist: true });
+  }
+  const db = new Database(file, { fileMustExist: true });
+  db.pragma('query_only = ON');
+  return db;
 }
 
 /** The file, read once and opened in memory; null when no consistent copy can be taken. */
