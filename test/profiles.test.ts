@@ -12,6 +12,7 @@ import {
   parseProfile,
   profileNames,
 } from '../sim/shared/profile.js';
+import { rawProfile } from './fixtures/raw-profile.js';
 
 test('every shipped profile loads, cites every number and converts it to whole cycles', () => {
   const names = profileNames();
@@ -52,16 +53,7 @@ test('the largest machines: 2 × EPYC 9965 has 768 threads in 16-core LLCs, 8 ×
 });
 
 test('a profile without a source, or with an unknown cost, is refused with its path and key', () => {
-  const good = JSON.parse(JSON.stringify(loadProfile('xeon-gold-5418y-2s').entries));
-  const base = {
-    name: 'x',
-    ghz: 2,
-    topology: { sockets: 1, coresPerSocket: 4, threadsPerCore: 1, coresPerLlc: 4 },
-    pti: { value: false, source: 'test' },
-    apicMode: { value: 'x2apic-cluster', source: 'test' },
-    apicClusterSize: { value: 16, source: 'test' },
-    invlpgbMaxPages: { value: 8, source: 'test' },
-  };
+  const { costs: good, ...base } = rawProfile();
   assert.throws(
     () =>
       parseProfile(
@@ -92,19 +84,9 @@ test('a profile without a source, or with an unknown cost, is refused with its p
 });
 
 test('every number of a profile is finite and bounded: costs in cycles and after ns × ghz, ghz, topology', () => {
-  const entries = JSON.parse(JSON.stringify(loadProfile('xeon-gold-5418y-2s').entries));
   // Bounds are the subject here, not the ledger a changed value would need (cost-ledger.test.ts).
-  for (const e of Object.values(entries)) delete (e as { ledger?: unknown }).ledger;
-  const base = {
-    name: 'x',
-    ghz: 2,
-    topology: { sockets: 1, coresPerSocket: 4, threadsPerCore: 1, coresPerLlc: 4 },
-    pti: { value: false, source: 'test' },
-    apicMode: { value: 'x2apic-cluster', source: 'test' },
-    apicClusterSize: { value: 16, source: 'test' },
-    invlpgbMaxPages: { value: 8, source: 'test' },
-    costs: entries,
-  };
+  const base = rawProfile({ ledgers: false });
+  const entries = base.costs;
   const withCost = (key: string, value: unknown, unit: string) => ({
     ...base,
     costs: { ...entries, [key]: { ...entries[key], value, unit } },

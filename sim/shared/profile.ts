@@ -8,6 +8,22 @@ import { basename, extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readJsonFile } from '../../common/json-file.js';
 import { invalidProfile, invalidRange } from './errors.js';
+import { apicId, hardwareThreads, type Topology } from './topology.js';
+
+export {
+  apicId,
+  DIST_LLC,
+  DIST_REMOTE_SOCKET,
+  DIST_SELF,
+  DIST_SMT,
+  DIST_SOCKET,
+  DISTANCE_NAMES,
+  distance,
+  distanceMatrix,
+  hardwareThreads,
+  placeCpu,
+  type Topology,
+} from './topology.js';
 
 export const COST_KEYS = Object.freeze([
   'ipiSend',
@@ -66,13 +82,6 @@ export interface CostEntry {
   ledger: readonly LedgerEntry[];
 }
 
-export interface Topology {
-  sockets: number;
-  coresPerSocket: number;
-  threadsPerCore: number;
-  coresPerLlc: number;
-}
-
 /** How Linux's x2APIC driver addresses IPIs: one ICR write per cluster of 16, or per CPU. */
 export const APIC_MODES = Object.freeze(['x2apic-cluster', 'x2apic-physical'] as const);
 export type ApicMode = (typeof APIC_MODES)[number];
@@ -93,14 +102,6 @@ export interface Setting<T> {
   value: T;
   source: string;
 }
-
-/** Distance classes between two CPUs, nearest first. */
-export const DIST_SELF = 0;
-export const DIST_SMT = 1;
-export const DIST_LLC = 2;
-export const DIST_SOCKET = 3;
-export const DIST_REMOTE_SOCKET = 4;
-export const DISTANCE_NAMES = Object.freeze(['self', 'smt', 'llc', 'socket', 'remote-socket']);
 
 export interface Profile {
   name: string;
@@ -170,7 +171,9 @@ export function loadProfile(nameOrPath: string): Profile {
 }
 
 function fail(file: string, what: string, value: unknown): never {
-  throw invalidProfile(`profile ${file}: ${what} (got ${JSON.stringify(value)})`);
+  // JSON.stringify writes Infinity and NaN (a cost of 1e999 parses to Infinity) as null.
+  const got = typeof value === 'number' ? String(value) : JSON.stringify(value);
+  throw invalidProfile(`profile ${file}: ${what} (got ${got})`);
 }
 
 /**
@@ -184,6 +187,10 @@ function fail(file: string, what: string, value: unknown): never {
 export const MAX_COST_CYCLES = 10_000_000;
 /** Clock rate ceiling: shipping CPUs boost to about 6 GHz; 10 still refuses MHz typed as GHz. */
 export const MAX_GHZ = 10;
+/** Clock rate floor: no x86 server part runs below 100 MHz; less is a typo (or 5e-324). */
+export const MIN_GHZ = 0.1;
+/** A profile's name keys its cases in the store: short, and safe in a file name or a URL. */
+const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 /** The largest single-image machines (HPE Superdome Flex) have 32 sockets. */
 export const MAX_SOCKETS = 32;
 /** Today's densest parts have 192–288 cores per socket; 1024 leaves room for the next ones. */
@@ -218,8 +225,17 @@ function positive(
 export function parseProfile(raw: unknown, file = '<inline>'): Profile {
   if (typeof raw !== 'object' || raw === null) fail(file, 'the profile must be an object', raw);
   const p = raw as Record<string, unknown>;
-  if (typeof p.name !== 'string' || p.name === '') fail(file, 'name must be a string', p.name);
+  if (typeof p.name !== 'string' || !PROFILE_NAME.test(p.name)) {
+    const shown =
+      typeof p.name === 'string' && p.name.length > 80 ? `${p.name.slice(0, 80)}…` : p.name;
+    fail(
+      file,
+      'name must be 1 to 64 letters, digits, dots, underscores or hyphens, starting with a letter or digit',
+      shown,
+    );
+  }
   const ghz = positive(file, 'ghz', p.ghz, false, MAX_GHZ);
+  if (ghz < MIN_GHZ) fail(file, `ghz must be at least ${MIN_GHZ}`, ghz);
   const t = p.topology as Record<string, unknown> | undefined;
   if (typeof t !== 'object' || t === null) fail(file, 'topology must be an object', t);
   const topology: Topology = {
@@ -425,36 +441,6 @@ function setting(
   return { value: e.value, source: e.source };
 }
 
-export function hardwareThreads(t: Topology): number {
-  return t.sockets * t.coresPerSocket * t.threadsPerCore;
-}
-
-/**
- * Where CPU `cpu` sits, numbered as Linux enumerates x86 machines: the first thread of every
- * core across all sockets, then the SMT siblings in the same order.
- */
-export function placeCpu(t: Topology, cpu: number): { socket: number; llc: number; core: number } {
-  const cores = t.sockets * t.coresPerSocket;
-  const core = cpu % cores;
-  return {
-    core,
-    socket: Math.floor(core / t.coresPerSocket),
-    llc: Math.floor(core / t.coresPerLlc),
-  };
-}
-
-/**
- * CPU `cpu`'s x2APIC ID as Intel and AMD lay it out: the socket in the high bits (each socket a
- * power-of-two block), then the core within the socket, then the thread.
- */
-export function apicId(t: Topology, cpu: number): number {
-  const cores = t.sockets * t.coresPerSocket;
-  const { core, socket } = placeCpu(t, cpu);
-  const thread = Math.floor(cpu / cores);
-  const perSocket = 2 ** Math.ceil(Math.log2(t.coresPerSocket * t.threadsPerCore));
-  return socket * perSocket + (core % t.coresPerSocket) * t.threadsPerCore + thread;
-}
-
 /**
  * What one ICR write reaches: the profile's apicClusterSize CPUs of consecutive APIC IDs (in
  * cluster mode the x2APIC cluster, APIC ID >> 4; in physical mode, size 1, the CPU itself).
@@ -468,23 +454,6 @@ export function apicCluster(p: Pick<Profile, 'topology' | 'apicClusterSize'>, cp
 export function estimateShare(p: Profile): number {
   const all = Object.values(p.entries);
   return all.filter((e) => e.estimate).length / all.length;
-}
-
-export function distance(t: Topology, a: number, b: number): number {
-  if (a === b) return DIST_SELF;
-  const pa = placeCpu(t, a);
-  const pb = placeCpu(t, b);
-  if (pa.core === pb.core) return DIST_SMT;
-  if (pa.llc === pb.llc) return DIST_LLC;
-  if (pa.socket === pb.socket) return DIST_SOCKET;
-  return DIST_REMOTE_SOCKET;
-}
-
-/** cpus × cpus distance classes, row-major. */
-export function distanceMatrix(t: Topology, cpus: number): Uint8Array {
-  const m = new Uint8Array(cpus * cpus);
-  for (let a = 0; a < cpus; a++) for (let b = 0; b < cpus; b++) m[a * cpus + b] = distance(t, a, b);
-  return m;
 }
 
 export function checkProfileFits(profile: Profile, cpus: number): void {
