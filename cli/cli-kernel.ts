@@ -12,6 +12,7 @@ import {
   type KernelWorkload,
   measureKernel,
 } from '../host/kernel.js';
+import { invalidRange } from '../sim/shared/errors.js';
 import { describeHost, kernelTable } from './kernel-report.js';
 import { flagNumber } from './number-flag.js';
 
@@ -41,6 +42,12 @@ export async function kernelCommand(args: string[], io: Io): Promise<number> {
   });
   // The flags first: a typo is the same answer on every host.
   const askedCpus = values.cpus?.split(',').map((s) => wholeNumber('--cpus', s.trim()));
+  const twice = askedCpus?.find((n, i) => askedCpus.indexOf(n) !== i);
+  if (twice !== undefined) {
+    throw invalidRange(
+      `--cpus must name each CPU count once (got ${twice} twice in ${JSON.stringify(values.cpus)})`,
+    );
+  }
   const pages = wholeNumber('--pages', values.pages);
   const iterations = wholeNumber('--iterations', values.iterations);
   const context = checkHost();

@@ -83,7 +83,10 @@ function readRegularFile(file: string, fail: (reason: string) => Error): string 
         );
       }
     }
-    return buffer.subarray(0, length).toString('utf8');
+    // A UTF-8 byte-order mark (an editor's on Windows) is not part of the JSON; the server's
+    // JSON parser skips it too.
+    const text = buffer.subarray(0, length).toString('utf8');
+    return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   } catch (err) {
     if ((err as { code?: string }).code?.startsWith('FLUSHBENCH_')) throw err;
     const code = (err as NodeJS.ErrnoException).code ?? 'an I/O error';

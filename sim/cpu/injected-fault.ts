@@ -3,7 +3,7 @@
  * is reported: at its n-th csd the CPU throws, exits its worker, or hangs with interrupts off.
  */
 
-import { cpuStuck, runAborted } from '../shared/errors.js';
+import { cpuCrashed, cpuStuck, runAborted } from '../shared/errors.js';
 import { kAbort, kCpuIrqsEnabled, kExitedCpu } from '../shared/layout.js';
 import type { FaultOptions } from '../shared/options.js';
 import { type CpuContext, PARK_SLICE_MS } from './cpu-context.js';
@@ -64,7 +64,9 @@ export class InjectedFault implements Hang {
     const f = this.fault!;
     const { i32, id } = this.ctx;
     this.fault = null;
-    if (f.kind === 'throw') throw new Error(`injected fault: CPU ${id} threw in its IPI handler`);
+    // Coded, so that the report names the fault without the worker's stack (report.ts).
+    if (f.kind === 'throw')
+      throw cpuCrashed(`injected fault: CPU ${id} threw in its IPI handler`, id);
     if (f.kind === 'exit') {
       // Name ourselves first: a cooperative worker hosts many CPUs. Read by the machine.
       Atomics.store(i32, kExitedCpu, id + 1);

@@ -16,7 +16,8 @@ export function errorReport(cpu: number, err: unknown): ErrorMessage {
   const code = errorCodeOf(err);
   const message =
     code === ErrorCodes.CPU_CRASHED
-      ? `CPU ${cpu} crashed: ${(err as Error)?.stack ?? String(err)}`
+      ? // A fault we made (coded) by its message; a bug in the CPU's code with its stack.
+        `CPU ${cpu} crashed: ${isFlushbenchError(err) ? err.message : ((err as Error)?.stack ?? String(err))}`
       : (err as Error).message;
   const about = isFlushbenchError(err) && err.cpu !== undefined ? err.cpu : cpu;
   return { type: 'error', cpu, about, code, message };
