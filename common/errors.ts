@@ -173,6 +173,20 @@ export const ERRORS = {
     httpStatus: 413,
     means: 'An upload larger than the body limit.',
   },
+  URI_TOO_LONG: {
+    code: 'FLUSHBENCH_ERR_URI_TOO_LONG',
+    kind: 'http',
+    exitCode: 2,
+    httpStatus: 414,
+    means: 'A path parameter longer than the router takes (100 characters).',
+  },
+  HEADERS_TOO_LARGE: {
+    code: 'FLUSHBENCH_ERR_HEADERS_TOO_LARGE',
+    kind: 'http',
+    exitCode: 2,
+    httpStatus: 431,
+    means: "A request whose headers (with its URL) exceed Node's 16 KiB limit.",
+  },
   BODY_TOO_DEEP: {
     code: 'FLUSHBENCH_ERR_BODY_TOO_DEEP',
     kind: 'http',

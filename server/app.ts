@@ -3,10 +3,16 @@
  * `buildApp` returns the Fastify instance without listening (tests use `inject()`); `serve`
  * in main.ts listens.
  */
+import type { Socket } from 'node:net';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import { ERRORS, ErrorCodes } from '../common/errors.js';
 import { CASE_STATUSES } from '../data/run-record.js';
 import { Store } from '../data/store.js';
@@ -61,6 +67,20 @@ const DEFAULT_INGEST_PER_MINUTE = 30;
 /** Failed authentications one address may make per minute before it is answered 429. */
 const AUTH_FAILURES_PER_MINUTE = 20;
 
+/** The registry's code for a client error Fastify or a plugin raised with this status. */
+const CLIENT_ERRORS_BY_STATUS: ReadonlyMap<number, (typeof ERRORS)[keyof typeof ERRORS]> = new Map<
+  number,
+  (typeof ERRORS)[keyof typeof ERRORS]
+>([
+  [400, ERRORS.BAD_REQUEST],
+  [403, ERRORS.NOT_FOUND],
+  [404, ERRORS.NOT_FOUND],
+  [413, ERRORS.BODY_TOO_LARGE],
+  [414, ERRORS.URI_TOO_LONG],
+  [415, ERRORS.UNSUPPORTED_MEDIA_TYPE],
+  [431, ERRORS.HEADERS_TOO_LARGE],
+]);
+
 declare module 'fastify' {
   interface FastifyInstance {
     store: Store;
@@ -81,6 +101,33 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: opts.logger ?? false,
     bodyLimit: opts.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+    // The router's own refusals, in the registry's shape like every other.
+    frameworkErrors: (err, _req, reply) => {
+      const e =
+        err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? ERRORS.URI_TOO_LONG
+          : err.code === 'FST_ERR_BAD_URL'
+            ? ERRORS.BAD_REQUEST
+            : ERRORS.INTERNAL;
+      void (reply as FastifyReply)
+        .code(e.httpStatus)
+        .send({ error: { code: e.code, message: err.message } });
+    },
+    // Node's HTTP parser refuses a request before Fastify sees it (headers past 16 KiB, a
+    // malformed request line): answered here, in the registry's shape, then the socket closes.
+    clientErrorHandler: (err: NodeJS.ErrnoException, socket: Socket) => {
+      const e = err.code === 'HPE_HEADER_OVERFLOW' ? ERRORS.HEADERS_TOO_LARGE : ERRORS.BAD_REQUEST;
+      const message =
+        e === ERRORS.HEADERS_TOO_LARGE
+          ? 'the request line and headers exceed 16 KiB'
+          : 'the request is not valid HTTP';
+      const body = JSON.stringify({ error: { code: e.code, message } });
+      if (socket.writable) {
+        socket.end(
+          `HTTP/1.1 ${e.httpStatus} ${e === ERRORS.HEADERS_TOO_LARGE ? 'Request Header Fields Too Large' : 'Bad Request'}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+        );
+      } else socket.destroy();
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
   // Bodies are checked without coercion, query strings and params as text (validators.ts).
   app.setValidatorCompiler(compileValidator);
@@ -140,15 +187,13 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
         .send({ error: { code: ErrorCodes.BODY_TOO_LARGE, message: err.message } });
     }
     if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
-      // Fastify's own (a body that is not JSON, an unsupported content type) in our registry's
-      // codes, so that a client handles one set of codes.
-      const code =
-        err.statusCode === ERRORS.UNSUPPORTED_MEDIA_TYPE.httpStatus
-          ? ErrorCodes.UNSUPPORTED_MEDIA_TYPE
-          : err.statusCode === ERRORS.BAD_REQUEST.httpStatus
-            ? ErrorCodes.BAD_REQUEST
-            : (err.code ?? ErrorCodes.BAD_REQUEST);
-      return reply.code(err.statusCode).send({ error: { code, message: err.message } });
+      // Fastify's and its plugins' own (a body that is not JSON, an unsupported content type, a
+      // static path that climbs out of its folder) as a registry code with that code's status,
+      // so that a client handles one set of codes, each with one status.
+      const e = CLIENT_ERRORS_BY_STATUS.get(err.statusCode) ?? ERRORS.BAD_REQUEST;
+      // A path out of the static folder (403 from @fastify/static) names no file: 404.
+      const message = err.statusCode === 403 ? `no file ${req.url}` : err.message;
+      return reply.code(e.httpStatus).send({ error: { code: e.code, message } });
     }
     // Anything else is ours: log it whole, tell the client only that it happened.
     req.log.error(err);

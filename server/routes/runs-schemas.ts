@@ -2,11 +2,17 @@
 import { Type } from 'typebox';
 import { RunSummary } from '../../data/stored.js';
 
-export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+/**
+ * A run id: at most 2^53 − 1, the largest integer a JSON number holds exactly — a 19-digit id
+ * would be rounded before it was looked up ("no run 9223372036854776000").
+ */
+export const IdParams = Type.Object({
+  id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
+});
 
 export const CaseParams = Type.Object({
-  id: Type.Integer({ minimum: 1 }),
-  caseId: Type.Integer({ minimum: 1 }),
+  id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
+  caseId: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
 });
 
 /**
