@@ -48,7 +48,8 @@ export async function sensitivity(
         const cost = json.costs[key];
         // A copy is no built-in: it keeps no ledger, and a name of its own.
         for (const c of Object.values(json.costs)) delete c.ledger;
-        json.name = `${original.get(p)!.name}+${key}`;
+        // e.g. xeon-e5-2680v3-2s.ipiSend (a profile's name allows letters, digits, . _ -).
+        json.name = `${original.get(p)!.name}.${key}`;
         cost.value *= STEP;
         const file = join(dir, `${json.name}.json`);
         writeFileSync(file, JSON.stringify(json));

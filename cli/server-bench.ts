@@ -4,10 +4,12 @@
  * 1. Reads. Stores 1,000 runs (copies of one small real bench under 1,000 commits), starts
  *    `flushbench serve` in its own process, and drives /api/runs, /api/history and /api/compare
  *    with autocannon — 50 connections for 10 s each — against the goal p99 ≤ 20 ms.
- * 2. Compare whatever the query. Two runs of 10 cases × 100,000 wall-clock samples each (a real
+ * 2. Compare whatever the query. Two runs of 12 cases × 100,000 wall-clock samples each (a real
  *    bench's samples, resampled with a seeded PRNG), 10 connections each asking /api/compare for
  *    a threshold no request asked before, while one more connection asks /api/health: the goals
  *    are health p99 ≤ 50 ms and compare p99 ≤ 200 ms, the first computation of the pair included.
+ * 3. Exports. 4 connections exporting one of those runs as JSON (past the per-client limit they
+ *    get 429, as a client would) while one more asks /api/health: the goal is health p99 ≤ 50 ms.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -30,7 +32,9 @@ const LARGE_SAMPLES = 100_000;
 const LARGE_CONNECTIONS = 10;
 const HEALTH_GOAL_P99_MS = 50;
 const COMPARE_GOAL_P99_MS = 200;
+const EXPORT_CONNECTIONS = 4;
 const LARGE_PROTOCOLS = [
+  'sync-5.2',
   'sync',
   'concurrent',
   'async-inline',
@@ -160,6 +164,29 @@ async function compareLoad(
   };
 }
 
+/** Exports of one large run with health alongside: health must not wait for them. */
+async function exportLoad(url: string, runId: number): Promise<{ rows: string[]; met: boolean }> {
+  const exports = autocannon({
+    url: `${url}api/runs/${runId}/export?format=json`,
+    connections: EXPORT_CONNECTIONS,
+    duration: DURATION_S,
+  });
+  const health = autocannon({ url: `${url}api/health`, connections: 1, duration: DURATION_S });
+  const [e, h] = await Promise.all([exports, health]);
+  if (e.errors > 0 || h.errors > 0 || h.non2xx > 0)
+    throw new Error(
+      `export load: ${e.errors} export errors, ${h.errors + h.non2xx} health failures`,
+    );
+  const met = h.latency.p99 <= HEALTH_GOAL_P99_MS;
+  return {
+    met,
+    rows: [
+      `${'export'.padEnd(14)} p50 ${String(e.latency.p50).padStart(4)} ms  p99 ${String(e.latency.p99).padStart(4)} ms  ${e['2xx']} exported, ${e.non2xx} refused past the per-client limit`,
+      `${'/api/health'.padEnd(14)} p50 ${String(h.latency.p50).padStart(4)} ms  p99 ${String(h.latency.p99).padStart(4)} ms  max ${h.latency.max} ms  ${met ? '✓' : '✗'} (goal p99 ≤ ${HEALTH_GOAL_P99_MS} ms)`,
+    ],
+  };
+}
+
 function startServer(file: string): Promise<{ url: string; stop: () => void }> {
   const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--db', file], {
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -226,11 +253,16 @@ async function main(): Promise<number> {
     const pair = await fillLarge(largeFile);
     const large = await startServer(largeFile);
     let load: { rows: string[]; met: boolean };
+    let exported: { rows: string[]; met: boolean };
     try {
       process.stderr.write(
         `/api/compare, a new threshold each request: ${LARGE_CONNECTIONS} connections for ${DURATION_S} s, /api/health alongside…\n`,
       );
       load = await compareLoad(large.url, pair);
+      process.stderr.write(
+        `export: ${EXPORT_CONNECTIONS} connections for ${DURATION_S} s, /api/health alongside…\n`,
+      );
+      exported = await exportLoad(large.url, pair.head);
     } finally {
       large.stop();
     }
@@ -238,7 +270,11 @@ async function main(): Promise<number> {
       `\n2 runs of ${LARGE_PROTOCOLS.length * 2} cases × ${LARGE_SAMPLES} samples, ${LARGE_CONNECTIONS} connections asking compare for a new threshold each, 1 asking health, ${DURATION_S} s`,
     );
     for (const row of load.rows) console.log(row);
-    return met && load.met ? 0 : 1;
+    console.log(
+      `\nrun ${pair.head} (${LARGE_PROTOCOLS.length * 2} cases × ${LARGE_SAMPLES} samples) exported as JSON by ${EXPORT_CONNECTIONS} connections, 1 asking health, ${DURATION_S} s`,
+    );
+    for (const row of exported.rows) console.log(row);
+    return met && load.met && exported.met ? 0 : 1;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

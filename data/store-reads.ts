@@ -15,6 +15,14 @@ import { StoreSweeps } from './store-sweeps.js';
 import type { CaseHistoryRow, CaseKind, RunSummary, StoredCase, StoredRun } from './stored.js';
 
 export abstract class StoreReads extends StoreSweeps {
+  /** The uuid of run `id`, if stored. */
+  uuidOf(id: number): string | null {
+    const row = this.sql('SELECT uuid FROM runs WHERE id = ?').get(id) as
+      | { uuid: string }
+      | undefined;
+    return row?.uuid ?? null;
+  }
+
   /** The id of a run with this uuid, if stored. */
   runIdByUuid(uuid: string): number | null {
     const row = this.sql('SELECT id FROM runs WHERE uuid = ?').get(uuid) as

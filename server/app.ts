@@ -20,6 +20,7 @@ import { refuseOtherHosts } from './allowed-hosts.js';
 import { ApiError } from './api-error.js';
 import { AuthFailures } from './auth-failures.js';
 import { CompareStatisticsCache } from './compare-statistics.js';
+import { ExportCache } from './export-cache.js';
 import { registerJsonBodyParser } from './json-body.js';
 import { openApiRoute, registerOpenApi } from './openapi.js';
 import { ResponseCache } from './response-cache.js';
@@ -90,6 +91,8 @@ declare module 'fastify' {
     ingestToken: string | null;
     /** Failed authentications per client address (server/auth-failures.ts). */
     authFailures: AuthFailures;
+    /** Exports made once per run and format, off the event loop (server/export-cache.ts). */
+    exports: ExportCache;
     /** Every API route as registered (method and URL), which /openapi.json must describe. */
     apiRoutes: { method: string; url: string }[];
   }
@@ -144,6 +147,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.decorate('comparesPerMinute', opts.comparesPerMinute ?? COMPUTED_COMPARES_PER_MINUTE);
   app.decorate('ingestToken', opts.token ? opts.token : null);
   app.decorate('authFailures', new AuthFailures(AUTH_FAILURES_PER_MINUTE, 60_000));
+  app.decorate('exports', new ExportCache(store));
   app.addHook('onClose', async () => store.close());
 
   await app.register(helmet, {

@@ -10,11 +10,11 @@
  * for a pair already being computed wait for that computation instead of starting another.
  */
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import { ErrorCodes } from '../common/errors.js';
 import { type CompareStatistics, compareStatistics } from '../data/compare.js';
 import type { Store } from '../data/store.js';
 import { ApiError } from './api-error.js';
+import { runTask } from './worker-task.js';
 
 /** Pairs computed at once: one per core, less one for the event loop, at least one. */
 export const DEFAULT_MAX_RUNNING = Math.max(1, availableParallelism() - 1);
@@ -24,10 +24,6 @@ const MAX_KEPT = 1024;
 export const COMPARE_TIMEOUT_MS = 60_000;
 /** What Retry-After says when every slot is busy: about one computation of a large pair. */
 export const RETRY_AFTER_S = 2;
-
-export type StatisticsMessage =
-  | { ok: CompareStatistics }
-  | { error: { message: string; code?: string } };
 
 export class CompareStatisticsCache {
   private readonly store: Store;
@@ -86,32 +82,15 @@ export class CompareStatisticsCache {
     if (this.store.file === ':memory:' || this.store.snapshot) {
       return Promise.resolve().then(() => compareStatistics(this.store, baseId, headId));
     }
-    const worker = new Worker(new URL('./compare-worker.js', import.meta.url), {
-      workerData: { dbFile: this.store.file, baseId, headId },
-    });
-    return new Promise<CompareStatistics>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        void worker.terminate();
-        reject(
-          new ApiError(
-            ErrorCodes.SERVER_BUSY,
-            `comparing run ${headId} with run ${baseId} took over ${COMPARE_TIMEOUT_MS / 1000} s and was stopped`,
-          ),
-        );
-      }, COMPARE_TIMEOUT_MS);
-      worker.once('message', (m: StatisticsMessage) => {
-        clearTimeout(timer);
-        if ('ok' in m) resolve(m.ok);
-        else reject(Object.assign(new Error(m.error.message), { code: m.error.code }));
-      });
-      worker.once('error', (err) => {
-        clearTimeout(timer);
-        reject(err);
-      });
-      worker.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`the comparison worker exited with code ${code} before answering`));
-      });
-    });
+    return runTask<CompareStatistics>(
+      new URL('./compare-worker.js', import.meta.url),
+      { dbFile: this.store.file, baseId, headId },
+      COMPARE_TIMEOUT_MS,
+      () =>
+        new ApiError(
+          ErrorCodes.SERVER_BUSY,
+          `comparing run ${headId} with run ${baseId} took over ${COMPARE_TIMEOUT_MS / 1000} s and was stopped`,
+        ),
+    );
   }
 }

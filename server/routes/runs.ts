@@ -2,7 +2,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ErrorCodes } from '../../common/errors.js';
-import { exportRun } from '../../data/export.js';
 import { RunRecord, Trace } from '../../data/run-record.js';
 import { runRulesProblem } from '../../data/run-record-check.js';
 import { Samples, StoredRun } from '../../data/stored.js';
@@ -69,6 +68,8 @@ function storeError<T>(f: () => T): T {
 }
 /** Exports a client may ask for per minute. */
 const EXPORTS_PER_MINUTE = 60;
+/** Case samples a client may ask for per minute (the Case view asks one per case it shows). */
+const SAMPLES_PER_MINUTE = 600;
 
 export const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
@@ -100,7 +101,11 @@ export const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/runs/:id/cases/:caseId/samples',
-    { schema: { params: CaseParams, response: { 200: Samples, ...errors } } },
+    {
+      // A case's samples are up to 100,000 numbers each: bounded per client like exports.
+      config: { rateLimit: { max: SAMPLES_PER_MINUTE } },
+      schema: { params: CaseParams, response: { 200: Samples, ...errors, 429: ErrorBody } },
+    },
     async (req) => {
       caseOf(req.params.id, req.params.caseId);
       const s = app.store.getSamples(req.params.caseId) ?? {
@@ -129,7 +134,7 @@ export const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/runs/:id/export',
     {
-      // A whole run with every sample, serialised anew each time: a per-client limit.
+      // A whole run with every sample (made once, but sent whole each time): a per-client limit.
       config: { rateLimit: { max: EXPORTS_PER_MINUTE } },
       schema: {
         params: IdParams,
@@ -138,17 +143,16 @@ export const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (req, reply) => {
-      const run = app.store.getRunRecord(req.params.id);
-      if (!run) throw notFound(`no run ${req.params.id}`);
+      const uuid = app.store.uuidOf(req.params.id);
+      if (uuid === null) throw notFound(`no run ${req.params.id}`);
       const { format } = req.query;
       const ext = format === 'csv' ? 'csv' : 'json';
+      // Made once per run and format, off the event loop (export-cache.ts).
+      const bytes = await app.exports.get(req.params.id, format);
       reply.header('content-type', CONTENT_TYPES[format]);
-      reply.header(
-        'content-disposition',
-        attachment(`flushbench-run-${run.uuid}-${format}.${ext}`),
-      );
+      reply.header('content-disposition', attachment(`flushbench-run-${uuid}-${format}.${ext}`));
       // A file, not a JSON value: sent as is, never through the JSON serializer.
-      return reply.send(exportRun(run, format) as never);
+      return reply.send(bytes as never);
     },
   );
 
