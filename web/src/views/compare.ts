@@ -92,6 +92,22 @@ export const compareView: View = {
     }
     const q = queryOf(ctx.params);
     ctx.root.replaceChildren(compareForm(ctx.params, runs));
+    // One run and no refs: nothing to compare yet — said as the CLI says it, not as an error.
+    if (runs.length === 1 && q.base === undefined && q.head === undefined) {
+      ctx.root.append(
+        h(
+          'section',
+          { class: 'panel empty-state', id: 'compare-nothing-yet' },
+          h('h2', {}, 'Nothing to compare yet'),
+          h(
+            'p',
+            {},
+            `Run #${runs[0].id} is the only run stored. Bench again (or bench another commit), then compare.`,
+          ),
+        ),
+      );
+      return;
+    }
     const result = await ctx.guard(compare(q));
     const rows = [...result.cases].sort(
       (a, b) => VERDICT_ORDER.indexOf(a.verdict) - VERDICT_ORDER.indexOf(b.verdict),
@@ -270,6 +286,13 @@ function summary(c: Comparison): HTMLElement {
         { class: 'muted small' },
         `metric ${c.metric}; thresholds modeled ${c.modeledThresholdPct} %, wall ${c.wallThresholdPct} %; α ${c.alpha} (Holm-adjusted)`,
       ),
+      c.sameCommit
+        ? h(
+            'div',
+            { class: 'note', id: 'compare-same-commit' },
+            `Runs #${c.base.id} and #${c.head.id} share a commit: the code did not change, so what differs between them is noise.`,
+          )
+        : null,
     ),
   );
 }
