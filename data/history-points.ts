@@ -10,12 +10,15 @@ export const HISTORY_METRICS = Object.freeze(['modeled', 'wall-p50', 'wall-p99']
 export type HistoryMetric = (typeof HISTORY_METRICS)[number];
 
 /**
- * One commit's point: the metric's median over that commit's runs (`runs` of them), shown with
- * its latest run (the ids, commit and start are that run's).
+ * One commit's point: the metric's lower median over that commit's runs (`runs` of them: with an
+ * even number, the lower middle one, a value a run measured), their spread (`min` … `max`), shown
+ * with its latest run (the ids, commit and start are that run's).
  */
 export const HistoryPoint = Type.Object({
   ...caseInRun,
   value: Type.Number(),
+  min: Type.Number(),
+  max: Type.Number(),
   runs: Type.Integer({ minimum: 1 }),
   /** Whether it regressed against the commit before, by compare's rules. */
   regression: Type.Boolean(),

@@ -1,6 +1,6 @@
 /**
- * One metric of one case over commits, oldest first: one point per commit, the median of that
- * commit's runs, each point marked when it regressed against the commit before it — by the same
+ * One metric of one case over commits, oldest first: one point per commit, the lower median of
+ * that commit's runs (a value one of them measured) with their spread, each point marked when it regressed against the commit before it — by the same
  * rules as `flushbench compare`: modeled cycles beyond the modeled threshold; wall-clock only when
  * the Mann–Whitney U test on the pooled samples is significant and the median moved by at least
  * the wall threshold, and never across engines. Two runs of one commit are one point, so they can
@@ -25,10 +25,12 @@ function enginesOf(rows: readonly CaseHistoryRow[]): string {
   return [...new Set(rows.map((r) => r.engine ?? DEFAULT_ENGINE))].sort().join('+');
 }
 
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+/**
+ * The lower median: of an even number of runs, the lower of the two middle ones — a value one run
+ * measured (the mean of two, 4 ms between runs of 2 and 6 ms, was a figure no run had).
+ */
+function lowerMedian(sorted: readonly number[]): number {
+  return sorted[(sorted.length - 1) >> 1];
 }
 
 /** The runs of one commit (a run without a commit is its own group), in commit order. */
@@ -56,7 +58,8 @@ export function caseHistory(
   for (const group of byCommit(rows)) {
     const measured = group.filter((r) => metricOf(r, metric) !== null);
     if (measured.length === 0) continue;
-    const value = median(measured.map((r) => metricOf(r, metric)!));
+    const values = measured.map((r) => metricOf(r, metric)!).sort((a, b) => a - b);
+    const value = lowerMedian(values);
     let regression = false;
     // Wall-clock on another engine is another simulator's time: shown, never judged.
     const unjudgedReason =
@@ -80,6 +83,8 @@ export function caseHistory(
     points.push({
       ...where,
       value,
+      min: values[0],
+      max: values[values.length - 1],
       runs: measured.length,
       regression,
       ...(unjudgedReason === null ? {} : { unjudgedReason }),

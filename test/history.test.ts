@@ -1,7 +1,7 @@
 /**
- * History is one point per commit — the median of its runs — so two runs of one commit never
- * make a regression, whatever they measured; regressions are between commits; and the branch
- * and host filters keep only their runs.
+ * History is one point per commit — the lower median of its runs, a value one of them measured,
+ * with their spread — so two runs of one commit never make a regression, whatever they measured;
+ * regressions are between commits; and the branch and host filters keep only their runs.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -36,20 +36,22 @@ function runOf(
 
 const KEY = syntheticCase({ protocol: 'sync' }).key;
 
-test('two runs of one commit are one point (their median), never a regression', () => {
+test('two runs of one commit are one point (their lower median), never a regression', () => {
   const store = Store.open(tempDb());
   try {
     store.insertRun(runOf('a', 1, 1000));
-    store.insertRun(runOf('b', 2, 1000));
-    store.insertRun(runOf('b', 2, 1400)); // +40 % on the same commit
+    store.insertRun(runOf('b', 2, 1400));
+    store.insertRun(runOf('b', 2, 1200)); // −14 % on the same commit
     store.insertRun(runOf('c', 3, 1500));
     const points = caseHistory(store, KEY, 'modeled', 50);
     assert.deepEqual(
-      points.map((p) => [p.commitSha?.[0], p.value, p.runs, p.regression]),
+      points.map((p) => [p.commitSha?.[0], p.value, p.min, p.max, p.runs, p.regression]),
       [
-        ['a', 1000, 1, false],
-        ['b', 1200, 2, true], // the median of b's runs, +20 % on a: a regression between commits
-        ['c', 1500, 1, true],
+        ['a', 1000, 1000, 1000, 1, false],
+        // The lower of b's two runs, one that was measured (not their mean, 1300), with the
+        // spread; +20 % on a: a regression between commits.
+        ['b', 1200, 1200, 1400, 2, true],
+        ['c', 1500, 1500, 1500, 1, true],
       ],
     );
     // The same commit run twice in a row, however far apart: one point.

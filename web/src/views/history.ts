@@ -287,7 +287,15 @@ function pointsTable(
             `#${p.runId}`,
           ),
         ),
-        h('td', { class: 'num' }, p.value === null ? '–' : format(p.value)),
+        h(
+          'td',
+          { class: 'num' },
+          p.value === null
+            ? '–'
+            : p.runs > 1 && p.min !== p.max
+              ? `${format(p.value)} (${format(p.min)} – ${format(p.max)})`
+              : format(p.value),
+        ),
         h('td', { class: 'num' }, String(p.runs)),
         h('td', { class: 'num' }, formatChangePct(change)),
         h('td', {}, p.regression ? h('span', { class: 'chip chip-slower' }, 'regression') : ''),
