@@ -58,6 +58,7 @@ export abstract class StoreReads extends StoreSweeps {
       .prepare(
         `SELECT r.id, r.uuid, r.started_at, r.ended_at, r.commit_sha, r.commit_subject, r.commit_time,
            r.branch, r.dirty, r.suite, r.profile, r.case_count AS cases, r.failure_count AS failures,
+           (SELECT count(*) FROM traces t JOIN cases c ON c.id = t.case_id WHERE c.run_id = r.id) AS traced,
            CASE WHEN r.suite = '${VALIDATION_SUITE}' THEN json_extract(r.config, '$.score.within') END AS score_within,
            CASE WHEN r.suite = '${VALIDATION_SUITE}' THEN json_extract(r.config, '$.score.of') END AS score_of
          FROM runs r ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
@@ -232,6 +233,7 @@ function runSummaryOf(r: Record<string, unknown>): RunSummary {
     profile: r.profile as string,
     cases: r.cases as number,
     failures: r.failures as number,
+    traced: r.traced as number,
     ...(typeof r.score_of === 'number'
       ? { fidelity: { within: r.score_within as number, of: r.score_of } }
       : {}),

@@ -57,6 +57,8 @@ export const RunSummary = Type.Object({
   profile: Type.String(),
   cases: Type.Integer(),
   failures: Type.Integer(),
+  /** Its cases with a traced flush: the Timeline opens the latest run that has one. */
+  traced: Type.Integer({ minimum: 0 }),
   /** A validation run's score, as validate stored it (absent on bench runs and older ones). */
   fidelity: Type.Optional(ValidationScore),
 });

@@ -125,7 +125,11 @@ export function emptyState(): HTMLElement {
 /** The suite of `flushbench validate`'s runs (data/run-record.ts). */
 export const VALIDATION_SUITE = 'validate';
 
-export async function loadRun(ctx: ViewContext): Promise<{ runs: RunSummary[]; run: Run } | null> {
+export async function loadRun(
+  ctx: ViewContext,
+  /** Which runs the view can show: without ?run=, the latest such (else the latest bench run). */
+  shows: (r: RunSummary) => boolean = () => true,
+): Promise<{ runs: RunSummary[]; run: Run } | null> {
   const wanted = ctx.params.get('run');
   const runsP = listRuns({ limit: RUN_PICKER_LIMIT });
   if (wanted !== null) {
@@ -142,7 +146,8 @@ export async function loadRun(ctx: ViewContext): Promise<{ runs: RunSummary[]; r
     return null;
   }
   // A validation run (flushbench validate) has its own view: the others open the latest bench run.
-  const latest = runs.find((r) => r.suite !== VALIDATION_SUITE) ?? runs[0];
+  const bench = runs.filter((r) => r.suite !== VALIDATION_SUITE);
+  const latest = bench.find(shows) ?? bench[0] ?? runs[0];
   return { runs, run: await ctx.guard(getRun(latest.id)) };
 }
 

@@ -31,7 +31,9 @@ export const timelineView: View = {
   name: 'timeline',
   title: 'Timeline',
   async render(ctx: ViewContext) {
-    const loaded = await loadRun(ctx);
+    // A run with a traced flush: the latest bench may have traced none (--trace, or a suite's
+    // traceAt), while an earlier one did.
+    const loaded = await loadRun(ctx, (r) => r.traced > 0);
     if (!loaded) return;
     const { runs, run } = loaded;
     const traced = run.cases.filter((c) => c.hasTrace);
