@@ -36,22 +36,20 @@ function namespaceShell(): string[] | string {
 
 const shell = namespaceShell();
 
-test('a bench on a full disk keeps the old runs and saves its run for import', {
-  skip: typeof shell === 'string' ? shell : false,
-  timeout: 300_000,
-}, async () => {
-  const work = dirname(tempDb());
+/**
+ * Runs `commands` (shell, given the CLI as `node` and the database's path) against a copy of
+ * `seed` on a tmpfs of TMPFS_BYTES left with ROOM_BYTES free, in a mount namespace; their
+ * stdout, stderr and exit status and any run saved beside the database land in `out`.
+ */
+function onFullDisk(
+  work: string,
+  seed: string,
+  commands: (node: string, db: string, out: string) => string,
+): { db: string; out: string; stderr: string; status: string } {
   const out = join(work, 'out');
   const small = join(work, 'small');
   mkdirSync(out);
   mkdirSync(small);
-  const seed = join(work, 'seed.db');
-  const store = Store.open(seed);
-  store.insertRun(syntheticRun({ uuid: 'the-old-run' }));
-  store.close();
-  const before = await runMain(['export', '--run', '1', '--format', 'json', '--db', seed]);
-  assert.equal(before.code, 0, before.stderr);
-
   const db = join(small, 'runs.db');
   const node = `'${process.execPath}' '${CLI}'`;
   const script = `
@@ -60,10 +58,7 @@ test('a bench on a full disk keeps the old runs and saves its run for import', {
     cp '${seed}' '${db}'
     avail=$(df --output=avail -B1 '${small}' | tail -1)
     dd if=/dev/zero of='${small}/filler' bs=4096 count=$(( (avail - ${ROOM_BYTES}) / 4096 )) status=none
-    ${node} bench --protocols sync,async-inline --cpus 2 --pages 1,8,64 --time 10 --iterations 6000 --db '${db}' > '${out}/stdout' 2> '${out}/stderr'
-    echo $? > '${out}/status'
-    ${node} export --run 1 --format json --db '${db}' > '${out}/after.json'
-    ${node} runs --json --db '${db}' > '${out}/runs.json'
+    ${commands(node, db, out)}
     cp '${small}'/flushbench-run-*.json '${out}/' 2>/dev/null
     exit 0
   `;
@@ -72,8 +67,36 @@ test('a bench on a full disk keeps the old runs and saves its run for import', {
     timeout: 280_000,
   });
   assert.equal(r.status, 0, `the namespace script: ${r.stderr}`);
-  const stderr = readFileSync(join(out, 'stderr'), 'utf8');
-  assert.equal(readFileSync(join(out, 'status'), 'utf8').trim(), '1', stderr);
+  return {
+    db,
+    out,
+    stderr: readFileSync(join(out, 'stderr'), 'utf8'),
+    status: readFileSync(join(out, 'status'), 'utf8').trim(),
+  };
+}
+
+test('a bench on a full disk keeps the old runs and saves its run for import', {
+  skip: typeof shell === 'string' ? shell : false,
+  timeout: 300_000,
+}, async () => {
+  const work = dirname(tempDb());
+  const seed = join(work, 'seed.db');
+  const store = Store.open(seed);
+  store.insertRun(syntheticRun({ uuid: 'the-old-run' }));
+  store.close();
+  const before = await runMain(['export', '--run', '1', '--format', 'json', '--db', seed]);
+  assert.equal(before.code, 0, before.stderr);
+
+  const { db, out, stderr, status } = onFullDisk(
+    work,
+    seed,
+    (node, db, out) => `
+    ${node} bench --protocols sync,async-inline --cpus 2 --pages 1,8,64 --time 10 --iterations 6000 --db '${db}' > '${out}/stdout' 2> '${out}/stderr'
+    echo $? > '${out}/status'
+    ${node} export --run 1 --format json --db '${db}' > '${out}/after.json'
+    ${node} runs --json --db '${db}' > '${out}/runs.json'`,
+  );
+  assert.equal(status, '1', stderr);
   assert.match(
     stderr,
     new RegExp(
@@ -121,33 +144,17 @@ test('validate on a full disk saves its result as JSON, as bench does, and says 
   timeout: 300_000,
 }, () => {
   const work = dirname(tempDb());
-  const out = join(work, 'out');
-  const small = join(work, 'small');
-  mkdirSync(out);
-  mkdirSync(small);
-  const db = join(small, 'runs.db');
   const seed = join(work, 'seed.db');
   Store.open(seed).close();
-  const node = `'${process.execPath}' '${CLI}'`;
   // The validation run is about 190 KB of JSON: far more than the room left.
-  const script = `
-    set -u
-    mount -t tmpfs -o size=${TMPFS_BYTES} tmpfs '${small}' || exit 90
-    cp '${seed}' '${db}'
-    avail=$(df --output=avail -B1 '${small}' | tail -1)
-    dd if=/dev/zero of='${small}/filler' bs=4096 count=$(( (avail - ${ROOM_BYTES}) / 4096 )) status=none
+  const { out, stderr, status } = onFullDisk(
+    work,
+    seed,
+    (node, db, out) => `
     ${node} validate --db '${db}' > '${out}/stdout' 2> '${out}/stderr'
-    echo $? > '${out}/status'
-    cp '${small}'/flushbench-run-*.json '${out}/' 2>/dev/null
-    exit 0
-  `;
-  const r = spawnSync((shell as string[])[0], [...(shell as string[]).slice(1), '-c', script], {
-    encoding: 'utf8',
-    timeout: 280_000,
-  });
-  assert.equal(r.status, 0, `the namespace script: ${r.stderr}`);
-  const stderr = readFileSync(join(out, 'stderr'), 'utf8');
-  assert.equal(readFileSync(join(out, 'status'), 'utf8').trim(), '1', stderr);
+    echo $? > '${out}/status'`,
+  );
+  assert.equal(status, '1', stderr);
   assert.match(
     stderr,
     /the run could not be stored in .*: the database cannot be written: the disk is full/,

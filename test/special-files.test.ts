@@ -11,11 +11,9 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { CLI } from './helpers.js';
 
-const run = (args: string[]) => {
-  const started = performance.now();
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 20_000 });
-  return { ...r, ms: performance.now() - started };
-};
+/** A read without end (or a FIFO's wait) would meet the timeout: status null, not 2. */
+const run = (args: string[]) =>
+  spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 20_000 });
 
 test('import, sim --profile and validate --file refuse devices at once, with exit 2', () => {
   const dir = mkdtempSync(join(tmpdir(), 'fb-special-'));
@@ -34,8 +32,6 @@ test('import, sim --profile and validate --file refuse devices at once, with exi
     const r = run([...args]);
     assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
     assert.match(r.stderr, what);
-    // Node's own start-up is most of it; reading without end would take the 20 s timeout.
-    assert.ok(r.ms < 5000, `${args.join(' ')} took ${r.ms} ms`);
   }
   assert.equal(existsSync(db), false, 'nothing written');
 });
