@@ -18,6 +18,7 @@ import {
 } from '../sim/index.js';
 import { type FaultCase, type FaultOptions, faultCanFire } from '../sim/shared/fault.js';
 import { hardwareThreads } from '../sim/shared/profile.js';
+import { everyCpuInitiates, initiatorsOf } from '../sim/shared/workloads.js';
 import type { CaseSpec } from './suites.js';
 
 /** What of the bench's configuration shapes a case. */
@@ -64,14 +65,14 @@ export function profileFor(config: CaseConfig, cpus: number): string {
 const SHARED_PAGES = CASE_DEFAULTS.sharedPages;
 
 /**
- * Virtual pages a machine of `cpus` needs for the run's cases at that count: in workload multi
- * every CPU zaps a range of its own (960 CPUs × 512 pages is past sim's default 65,536).
+ * Virtual pages a machine of `cpus` needs for the run's cases at that count: where every CPU
+ * initiates, every CPU zaps a range of its own (960 CPUs × 512 pages is past sim's default 65,536).
  */
 function vaPagesFor(config: CaseConfig, cpus: number): number | undefined {
   let needed = 0;
   for (const c of config.cases ?? []) {
     if (c.cpus !== cpus || !('workload' in c)) continue;
-    const initiators = c.workload === 'multi' ? cpus : 1;
+    const initiators = initiatorsOf(c.workload, cpus);
     needed = Math.max(needed, initiators * c.pages + SHARED_PAGES);
   }
   return needed > MACHINE_DEFAULTS.vaPages ? needed : undefined;
@@ -92,12 +93,12 @@ export function machineOptionsFor(config: CaseConfig, cpus: number): ResolvedMac
 }
 
 /**
- * --iterations is the least number of samples of a case. In workload multi every CPU initiates
- * and each flush is a sample, so each does its share: 256 CPUs × 200 flushes each would be
- * 13 million handlers for one case. The cooperative engine's counted warm-up is shared likewise.
+ * --iterations is the least number of samples of a case. Where every CPU initiates (multi, the
+ * tlb_flush loops) each flush is a sample, so each does its share: 256 CPUs × 200 flushes each
+ * would be 13 million handlers for one case. The cooperative engine's counted warm-up is shared likewise.
  */
 function perInitiator(n: number, spec: CaseSpec): number {
-  return spec.workload === 'multi' ? Math.max(1, Math.ceil(n / spec.cpus)) : n;
+  return everyCpuInitiates(spec.workload) ? Math.max(1, Math.ceil(n / spec.cpus)) : n;
 }
 
 export function caseOptions(config: CaseConfig, spec: CaseSpec): CaseOptions {

@@ -16,7 +16,13 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Engine, loadProfile, Machine, profileNames } from '../sim/index.js';
+import {
+  BASELINE_PROTOCOL,
+  type Engine,
+  loadProfile,
+  Machine,
+  profileNames,
+} from '../sim/index.js';
 import { hardwareThreads } from '../sim/shared/profile.js';
 
 const GOAL_SPEED = 50;
@@ -45,7 +51,7 @@ async function perFlush(
   try {
     const run = (flushes: number) =>
       machine.run({
-        protocol: 'sync',
+        protocol: BASELINE_PROTOCOL,
         workload: 'madvise',
         pages: 1,
         flushes,

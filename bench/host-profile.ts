@@ -19,7 +19,7 @@ import { checkHost, type KernelCase, measureKernel } from '../host/kernel.js';
 import type { KernelWorkload } from '../host/kernel-protocol.js';
 import { lineTransferNs } from '../host/pingpong.js';
 import { type Distance, distanceBetween, topologyOf } from '../host/topology.js';
-import type { Protocol } from '../sim/index.js';
+import { linuxProtocolOf, type Protocol } from '../sim/index.js';
 import { runBench } from './runner.js';
 import type { Measurement, Published } from './validate.js';
 
@@ -31,9 +31,8 @@ const HOST_TOLERANCE = 0.15;
 /** Which of flushbench's protocols this kernel runs, by its version. */
 export function kernelProtocolOf(kernel: string): Protocol {
   const [major, minor] = kernel.split(/[.-]/).map(Number);
-  const v = major * 1000 + minor;
-  if (v >= 5013) return 'concurrent';
-  return v >= 5003 ? 'sync' : 'sync-5.2';
+  // The table's Linux ranges cover every version from 0 on.
+  return linuxProtocolOf(major * 1000 + minor) as Protocol;
 }
 
 /** The built-in profile nearest this host: by vendor, and by PTI among Intel's. */

@@ -11,6 +11,7 @@ import {
   type ResolvedMachineOptions,
 } from '../sim/index.js';
 import { faultText } from '../sim/shared/fault.js';
+import { WORKLOAD_TRAITS } from '../sim/shared/workloads.js';
 
 /** A shell word: plain when it can be, else single-quoted. */
 function word(s: string): string {
@@ -48,7 +49,8 @@ export function replayCommand(m: ResolvedMachineOptions, o: ResolvedCaseOptions)
   differs('userBurst', '--user-burst');
   if (m.tlbSets !== MACHINE_DEFAULTS.tlbSets) flags.push(['--tlb-sets', m.tlbSets]);
   if (m.tlbWays !== MACHINE_DEFAULTS.tlbWays) flags.push(['--tlb-ways', m.tlbWays]);
-  if (o.freedTables && o.workload !== 'munmap') flags.push(['--freed-tables', null]);
+  if (o.freedTables && !WORKLOAD_TRAITS[o.workload].freesTables)
+    flags.push(['--freed-tables', null]);
   if (o.fault !== null) flags.push(['--fault', faultText(o.fault)]);
   if (o.trace) flags.push(['--trace', null]);
   return [

@@ -7,6 +7,7 @@
  */
 import { MAX_SHARDS } from '../data/run-record.js';
 import { invalidRange } from '../sim/shared/errors.js';
+import { initiatorsOf } from '../sim/shared/workloads.js';
 import { type CaseConfig, caseOptions, machineOptionsFor } from './case-options.js';
 import { type BenchCase, isKernelCase } from './suites.js';
 
@@ -50,7 +51,7 @@ export function caseCost(config: CaseConfig, spec: BenchCase): number {
   }
   const engine = machineOptionsFor(config, spec.cpus).engine;
   const options = caseOptions(config, spec);
-  const initiators = spec.workload === 'multi' ? spec.cpus : 1;
+  const initiators = initiatorsOf(spec.workload, spec.cpus);
   const flushes = ((options.flushes ?? 0) + (options.warmupFlushes ?? 0)) * initiators;
   const work = flushes * spec.cpus * US_PER_CPU_FLUSH[engine];
   const budget = engine === 'threads' ? (options.timeMs ?? 0) * 1000 : 0;

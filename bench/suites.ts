@@ -5,6 +5,7 @@
 import { KERNEL_PROTOCOL } from '../data/run-record.js';
 import type { KernelWorkload } from '../host/kernel-protocol.js';
 import {
+  BASELINE_PROTOCOL,
   CONTROL_PROTOCOLS,
   type EngineChoice,
   loadProfile,
@@ -12,10 +13,12 @@ import {
   type Protocol,
   profileNames,
   SAFE_PROTOCOLS,
+  VERDICT_PROTOCOLS,
   WORKLOADS,
   type Workload,
 } from '../sim/index.js';
 import { hardwareThreads } from '../sim/shared/profile.js';
+import { WORKLOAD_TRAITS } from '../sim/shared/workloads.js';
 
 export interface CaseSpec {
   protocol: Protocol;
@@ -84,18 +87,21 @@ function controls(cpusList: readonly number[]): CaseSpec[] {
   return cpusList.flatMap((cpus) =>
     CONTROL_PROTOCOLS.map((protocol) => {
       const workload = WORKLOADS.find((w) =>
-        mustBeCaught(protocol, { workload: w, cpus, freedTables: w === 'munmap' }),
+        mustBeCaught(protocol, { workload: w, cpus, freedTables: WORKLOAD_TRAITS[w].freesTables }),
       )!;
       return { protocol, workload, cpus, pages: 1 };
     }),
   );
 }
 
+/** The baseline, the headline and the first candidate (the protocol table's roles): 9 cases. */
+const SMOKE_PROTOCOLS: readonly Protocol[] = [BASELINE_PROTOCOL, ...VERDICT_PROTOCOLS.slice(0, 2)];
+
 export const SUITES: Readonly<Record<string, Suite>> = Object.freeze({
   smoke: {
     name: 'smoke',
-    description: 'sync, concurrent and async-inline at 1, 2, 4 CPUs, 1 page (≤ 30 s)',
-    protocols: ['sync', 'concurrent', 'async-inline'],
+    description: `${SMOKE_PROTOCOLS.join(', ')} (the baseline, the headline, the first candidate) at 1, 2, 4 CPUs, 1 page (≤ 30 s)`,
+    protocols: SMOKE_PROTOCOLS,
     cpus: [1, 2, 4],
     pages: [1],
     workloads: ['madvise'],
@@ -195,7 +201,9 @@ export function expandCases(
   const cases: CaseSpec[] = [];
   for (const cpus of s.cpus) {
     for (const workload of s.workloads) {
-      for (const pages of s.pages) {
+      // A will-it-scale loop madvises the page count its source does, and no other.
+      const fixed = WORKLOAD_TRAITS[workload].pages;
+      for (const pages of s.pages.filter((p) => fixed === null || p === fixed)) {
         for (const protocol of s.protocols) cases.push({ protocol, workload, cpus, pages });
       }
     }

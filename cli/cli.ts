@@ -26,6 +26,7 @@ import {
 import { type Calibration, calibrate, OVERHEAD_LIMIT } from '../sim/machine/calibrate.js';
 import { invalidRange, invalidType } from '../sim/shared/errors.js';
 import type { ResolvedCaseOptions, ResolvedMachineOptions } from '../sim/shared/options.js';
+import { WORKLOAD_TRAITS } from '../sim/shared/workloads.js';
 import { EXPLORE_FLUSHES, exploreCommand } from './cli-explore.js';
 import { importCommand } from './cli-import.js';
 import { kernelCommand } from './cli-kernel.js';
@@ -330,12 +331,12 @@ function checkSimFlagsHaveEffect(
     );
   }
   if (given['user-burst'] === undefined) return;
-  if (co.workload === 'idle' || co.workload === 'idle-loaded') {
+  if (!WORKLOAD_TRAITS[co.workload].userCode) {
     throw invalidRange(
       `--user-burst has no effect with --workload ${co.workload}: no CPU runs user code (got --user-burst ${co.userBurst})`,
     );
   }
-  if (mo.cpus === 1 && co.workload !== 'multi') {
+  if (mo.cpus === 1 && !WORKLOAD_TRAITS[co.workload].everyCpuInitiates) {
     throw invalidRange(
       `--user-burst has no effect with --cpus 1: it sizes the other CPUs' user work, and there are none (got --user-burst ${co.userBurst})`,
     );

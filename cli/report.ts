@@ -14,6 +14,7 @@ import {
   type Workload,
 } from '../sim/index.js';
 import { type Calibration, OVERHEAD_GOAL, OVERHEAD_LIMIT } from '../sim/machine/calibrate.js';
+import { WORKLOAD_TRAITS } from '../sim/shared/workloads.js';
 
 export function formatNs(ns: number): string {
   if (!Number.isFinite(ns)) return '–';
@@ -84,7 +85,11 @@ export function recordVerdict(c: CaseRecord): OracleVerdict | 'unchecked' {
   if (c.oracle === null) return 'unchecked';
   return oracleVerdict(
     c.protocol as Protocol,
-    { workload: c.workload as Workload, cpus: c.cpus, freedTables: c.workload === 'munmap' },
+    {
+      workload: c.workload as Workload,
+      cpus: c.cpus,
+      freedTables: WORKLOAD_TRAITS[c.workload as Workload]?.freesTables === true,
+    },
     violationsOf(c.oracle),
   );
 }

@@ -11,7 +11,7 @@ import {
   type RunRecord,
 } from '../data/run-record.js';
 import { textTable } from '../data/text-table.js';
-import { PROTOCOLS, type Protocol } from '../sim/index.js';
+import { BASELINE_PROTOCOL, PROTOCOLS, type Protocol } from '../sim/index.js';
 import { describeHost, type KernelRow, kernelTable } from './kernel-report.js';
 import { formatNs, ORACLE_MARK, recordVerdict } from './report.js';
 
@@ -51,7 +51,7 @@ export function formatRunTables(run: RunRecord): string {
     const rows = cases.map((c) => {
       const sync = cases.find(
         (s) =>
-          s.protocol === 'sync' &&
+          s.protocol === BASELINE_PROTOCOL &&
           s.cpus === c.cpus &&
           s.pages === c.pages &&
           s.status !== 'errored',

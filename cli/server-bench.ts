@@ -21,7 +21,13 @@ import { runBench, thin } from '../bench/runner.js';
 import { mulberry32 } from '../common/mulberry32.js';
 import type { RunRecord } from '../data/run-record.js';
 import { Store } from '../data/store.js';
-import type { Protocol } from '../sim/index.js';
+import {
+  BASELINE_PROTOCOL,
+  CONTROL_PROTOCOLS,
+  type Protocol,
+  SAFE_PROTOCOLS,
+  VERDICT_PROTOCOLS,
+} from '../sim/index.js';
 
 const RUNS = 1000;
 const CONNECTIONS = 50;
@@ -33,14 +39,8 @@ const LARGE_CONNECTIONS = 10;
 const HEALTH_GOAL_P99_MS = 50;
 const COMPARE_GOAL_P99_MS = 200;
 const EXPORT_CONNECTIONS = 4;
-const LARGE_PROTOCOLS = [
-  'sync-5.2',
-  'sync',
-  'concurrent',
-  'async-inline',
-  'broadcast',
-  'async-unsafe',
-] as const;
+/** Every safe protocol and one control: 12 cases at 1 and 2 CPUs. */
+const LARGE_PROTOCOLS: readonly Protocol[] = [...SAFE_PROTOCOLS, CONTROL_PROTOCOLS[0]];
 const CLI = fileURLToPath(new URL('../../bin/flushbench.js', import.meta.url));
 
 function realBench(protocols: readonly Protocol[]): Promise<RunRecord> {
@@ -58,7 +58,7 @@ function realBench(protocols: readonly Protocol[]): Promise<RunRecord> {
 }
 
 async function fill(file: string): Promise<{ base: number; head: number }> {
-  const real = await realBench(['sync', 'concurrent', 'async-inline', 'broadcast']);
+  const real = await realBench([BASELINE_PROTOCOL, ...VERDICT_PROTOCOLS]);
   const store = Store.open(file);
   try {
     const start = Date.parse(real.startedAt) - RUNS * 3600_000;

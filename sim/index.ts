@@ -44,11 +44,17 @@ export {
 export { checkProfileFits, loadProfile, type Profile, profileNames } from './shared/profile.js';
 export {
   activeCpusOf,
+  BASELINE_PROTOCOL,
   CONTROL_PROTOCOLS,
+  HEADLINE_PROTOCOL,
+  linuxProtocolOf,
   mustBeCaught,
   type OracleVerdict,
   oracleVerdict,
   PROTOCOL_TRAITS,
+  type ProtocolRole,
   type ProtocolTraits,
   traitsIn,
+  VERDICT_PROTOCOLS,
 } from './shared/protocols.js';
+export { initiatorsOf, WORKLOAD_TRAITS, type WorkloadTraits } from './shared/workloads.js';

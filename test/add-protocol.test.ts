@@ -1,10 +1,12 @@
 /**
  * Adding a protocol made of existing traits is one row of sim/shared/protocols.ts (and its line
- * in the README): this test does it for real. It copies the sources, adds one row — a negative
- * control that defers its flush for 64 user accesses — builds, and checks that everything that
+ * in the README): this test does it for real. It copies the sources and the dashboard, adds two
+ * rows — a negative control that defers its flush for 64 user accesses, and a candidate (the
+ * concurrent flush with its info inlined in the csd) — builds, and checks that everything that
  * lists protocols follows: the CLI's --protocol, the suites, the simulation and its cost model,
- * the oracle's verdict in the bench, and the server's protocol table (which the dashboard reads);
- * and both engines run it — the CPU code is written once, with no branch on the protocol's name.
+ * the oracle's verdict in the bench, the server's protocol table, and the dashboard, which gives
+ * the candidate a speedup bar, a place in the verdict and its row's colour; and both engines run
+ * the control — the CPU code is written once, with no branch on the protocol's name.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -12,19 +14,35 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { chartOf, launchChromium, listen, waitReady } from './browser-page.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const NEW = 'async-unsafe-late';
 const ROW = `  '${NEW}': {
     ...ASYNC_INLINE,
     userAccessesBeforeFlush: 64,
+    role: 'control',
+    color: '#1b9aaa',
     control: {
       breaks: 'the flush must happen before the target runs user code again',
       caughtBy: 'ackWindowViolations',
-      appliesTo: (c) => c.cpus >= 2 && !c.freedTables && USER_WORKLOADS.includes(c.workload),
+      appliesTo: (c) => c.cpus >= 2 && !c.freedTables && WORKLOAD_TRAITS[c.workload].userCode,
     },
     summary: 'negative control: acknowledges, then runs 64 user accesses before it flushes',
+  },
+`;
+/** A candidate: what a verdict weighs against the baseline, so the overview draws its speedup. */
+const CANDIDATE = 'concurrent-inline';
+const CANDIDATE_COLOR = '#0b7285';
+const CANDIDATE_ROW = `  '${CANDIDATE}': {
+    ...SYNC,
+    localFlushFirst: false,
+    infoInline: true,
+    role: 'candidate',
+    color: '${CANDIDATE_COLOR}',
+    linux: null,
+    summary: 'concurrent, with the flush info inlined in the csd',
   },
 `;
 const TABLE_END = '} satisfies Record<string, ProtocolTraits>);';
@@ -41,9 +59,15 @@ function run(args: string[], opts: { cwd?: string } = {}) {
   return r.stdout;
 }
 
+/** `bench --suite smoke` of these protocols at these CPU counts, stored in `db`. */
+function smoke(protocols: string, cpus: string, db: string, more: string[] = []): string {
+  const args = ['--suite', 'smoke', '--protocols', protocols, '--cpus', cpus, '--db', db];
+  return run(['bin/flushbench.js', 'bench', ...args, ...more]);
+}
+
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'flushbench-add-protocol-'));
-  for (const d of ['bin', 'common', 'sim', 'host', 'data', 'bench', 'server', 'cli']) {
+  for (const d of ['bin', 'common', 'sim', 'host', 'data', 'bench', 'server', 'cli', 'web']) {
     cpSync(join(ROOT, d), join(dir, d), { recursive: true });
   }
   cpSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
@@ -52,13 +76,14 @@ before(() => {
   writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(tsconfig));
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
 
-  // The one edit: a row at the end of the table.
+  // The one edit: two rows at the end of the table.
   const file = join(dir, 'sim/shared/protocols.ts');
   const source = readFileSync(file, 'utf8');
   assert.equal(source.split(TABLE_END).length, 2, 'the table ends once');
-  writeFileSync(file, source.replace(TABLE_END, `${ROW}${TABLE_END}`));
+  writeFileSync(file, source.replace(TABLE_END, `${CANDIDATE_ROW}${ROW}${TABLE_END}`));
 
   run([join(ROOT, 'node_modules/typescript/bin/tsc'), '-b']);
+  run([join(ROOT, 'node_modules/typescript/bin/tsc'), '-b', 'web']);
 });
 
 after(() => {
@@ -116,21 +141,7 @@ test('the simulation runs it and the bench catches it, as a negative control', (
   );
   assert.ok(sim.modeledCycles.mean > 0);
   assert.ok(sim.oracle.ackWindowViolations > 0, 'the deferred flush is caught');
-  const record = JSON.parse(
-    run([
-      'bin/flushbench.js',
-      'bench',
-      '--suite',
-      'smoke',
-      '--protocols',
-      NEW,
-      '--cpus',
-      '2',
-      '--json',
-      '--db',
-      join(dir, 'runs.db'),
-    ]),
-  );
+  const record = JSON.parse(smoke(NEW, '2', join(dir, 'runs.db'), ['--json']));
   assert.equal(record.cases.length, 1);
   const [c] = record.cases;
   assert.equal(c.status, 'completed', 'a caught control is a completed case');
@@ -171,4 +182,48 @@ test('both engines run it from the one row: the same modeled cycles, caught on e
   );
   assert.equal(explore.status, 1, explore.stderr);
   assert.match(explore.stdout, /replay: flushbench sim --engine cooperative --schedule-seed \d+/);
+});
+
+test('the dashboard gives the candidate a speedup bar, a place in the verdict and its own colour', {
+  timeout: 120_000,
+}, async () => {
+  const db = join(dir, 'dashboard.db');
+  smoke(`sync,${CANDIDATE}`, '1,2', db);
+  const { buildApp } = await import(pathToFileURL(join(dir, 'dist/server/app.js')).href);
+  const app = await buildApp({ dbFile: db, logger: false });
+  const browser = await launchChromium();
+  try {
+    const base = await listen(app);
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    await page.goto(`${base}/#/overview?metric=modeled`);
+    await waitReady(page, 'overview');
+    const speedup = await chartOf(page, 'chart-overview-speedup');
+    const bars = speedup.datasets.find((d) => d.label === CANDIDATE);
+    assert.ok(bars, `a speedup series (got ${speedup.datasets.map((d) => d.label).join(', ')})`);
+    assert.equal(bars.data.length, 2);
+    assert.ok(
+      bars.data.every((v) => typeof v === 'number' && v > 0),
+      `a bar at each CPU count (${bars.data})`,
+    );
+    // Its row's colour, and no other series'.
+    const rgba = (hex: string) => {
+      const n = Number.parseInt(hex.slice(1), 16);
+      return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, 0.85)`;
+    };
+    assert.deepEqual(bars.backgroundColor, [rgba(CANDIDATE_COLOR), rgba(CANDIDATE_COLOR)]);
+    for (const other of speedup.datasets.filter((d) => d !== bars)) {
+      assert.ok(!JSON.stringify(other.backgroundColor ?? null).includes(rgba(CANDIDATE_COLOR)));
+    }
+    // In the verdict at every CPU count, beside the baseline's own line.
+    for (const cpus of [1, 2]) {
+      const part = page.locator(
+        `#overview-verdict li[data-cpus="${cpus}"] .verdict-part[data-protocol="${CANDIDATE}"]`,
+      );
+      assert.equal(await part.count(), 1, `the verdict at ${cpus} CPUs`);
+      assert.match((await part.textContent()) ?? '', new RegExp(`^${CANDIDATE} [−+]\\d`));
+    }
+  } finally {
+    await browser.close();
+    await app.close();
+  }
 });

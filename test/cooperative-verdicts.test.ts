@@ -14,6 +14,7 @@ import {
   violationsOf,
   WORKLOADS,
 } from '../sim/index.js';
+import { everyCpuInitiates, WORKLOAD_TRAITS } from '../sim/shared/workloads.js';
 
 /** CPUs and worker threads: one worker (the deterministic schedule) and several. */
 const MACHINES = [
@@ -23,8 +24,8 @@ const MACHINES = [
   { cpus: 64, workers: 1 },
   { cpus: 256, workers: 2 },
 ];
-/** Every CPU initiates in multi: fewer flushes each keep 256 initiators quick. */
-const flushesOf = (workload: string) => (workload === 'multi' ? 3 : 16);
+/** Where every CPU initiates, fewer flushes each keep 256 initiators quick. */
+const flushesOf = (workload: string) => (everyCpuInitiates(workload) ? 3 : 16);
 
 const machines: Machine[] = [];
 after(async () => {
@@ -61,7 +62,7 @@ for (const { cpus, workers } of MACHINES) {
     for (const protocol of CONTROL_PROTOCOLS) {
       const control = PROTOCOL_TRAITS[protocol].control!;
       for (const workload of WORKLOADS) {
-        const freedTables = workload === 'munmap';
+        const freedTables = WORKLOAD_TRAITS[workload].freesTables;
         if (!mustBeCaught(protocol, { workload, cpus, freedTables })) continue;
         const r = await run(protocol, workload);
         assert.ok(

@@ -14,6 +14,7 @@ import {
   WORKLOADS,
   type Workload,
 } from '../sim/index.js';
+import { everyCpuInitiates, WORKLOAD_TRAITS } from '../sim/shared/workloads.js';
 
 /** What the first violation of a known control must say (a new control needs no entry). */
 const STEP: Partial<Record<Protocol, RegExp>> = {
@@ -31,7 +32,7 @@ function applicable(
     for (const workload of WORKLOADS) {
       for (const freedTables of [false, true]) {
         // munmap frees tables by itself; --freed-tables is only worth a case elsewhere.
-        if (workload === 'munmap' && !freedTables) continue;
+        if (WORKLOAD_TRAITS[workload].freesTables && !freedTables) continue;
         if (mustBeCaught(protocol, { workload, cpus, freedTables })) {
           out.push({ protocol, workload, freedTables });
         }
@@ -60,9 +61,9 @@ for (const cpus of [2, 8]) {
     after(() => machine.close());
 
     for (const { protocol, workload, freedTables } of applicable(cpus)) {
-      const name = `${protocol} × ${workload}${freedTables && workload !== 'munmap' ? ' --freed-tables' : ''}`;
+      const name = `${protocol} × ${workload}${freedTables && !WORKLOAD_TRAITS[workload].freesTables ? ' --freed-tables' : ''}`;
       test(`${name} is caught`, async () => {
-        const flushes = workload === 'multi' ? 100 : 300;
+        const flushes = everyCpuInitiates(workload) ? 100 : 300;
         const r = await machine.run({ protocol, workload, freedTables, flushes });
         const caughtBy = PROTOCOL_TRAITS[protocol].control!.caughtBy;
         assert.ok(r.oracle[caughtBy] > 0, `${caughtBy} is 0 (${JSON.stringify(r.oracle)})`);
@@ -74,7 +75,7 @@ for (const cpus of [2, 8]) {
       });
 
       test(`${name} with async-inline instead is clean`, async () => {
-        const flushes = workload === 'multi' ? 100 : 300;
+        const flushes = everyCpuInitiates(workload) ? 100 : 300;
         const r = await machine.run({ protocol: 'async-inline', workload, freedTables, flushes });
         assert.equal(r.oracle.ackWindowViolations, 0, JSON.stringify(r.oracle.firstViolation));
         assert.equal(r.oracle.freedTableWalks, 0, JSON.stringify(r.oracle.firstViolation));

@@ -4,7 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Machine, SAFE_PROTOCOLS, WORKLOADS } from '../sim/index.js';
+import { Machine, SAFE_PROTOCOLS, WORKLOAD_TRAITS, WORKLOADS } from '../sim/index.js';
+import { everyCpuInitiates } from '../sim/shared/workloads.js';
 
 for (const cpus of [2, 8]) {
   describe(`safe protocols at ${cpus} CPUs`, () => {
@@ -21,8 +22,9 @@ for (const cpus of [2, 8]) {
             protocol,
             workload: freedTables ? 'idle' : workload,
             freedTables,
-            flushes: workload === 'multi' ? 60 : 300,
-            pages: 2,
+            flushes: everyCpuInitiates(workload) ? 60 : 300,
+            // Two pages, or the one a will-it-scale loop madvises.
+            pages: freedTables ? 2 : (WORKLOAD_TRAITS[workload].pages ?? 2),
           });
           const o = r.oracle;
           assert.ok(o.checkedAccesses > 0, 'the oracle saw accesses');

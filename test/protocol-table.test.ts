@@ -8,7 +8,16 @@ import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { expandCases, SUITES } from '../bench/suites.js';
-import { CONTROL_PROTOCOLS, PROTOCOL_TRAITS, PROTOCOLS, SAFE_PROTOCOLS } from '../sim/index.js';
+import {
+  BASELINE_PROTOCOL,
+  CONTROL_PROTOCOLS,
+  HEADLINE_PROTOCOL,
+  linuxProtocolOf,
+  PROTOCOL_TRAITS,
+  PROTOCOLS,
+  SAFE_PROTOCOLS,
+  VERDICT_PROTOCOLS,
+} from '../sim/index.js';
 import { PROTOCOLS as OPTION_PROTOCOLS } from '../sim/shared/options.js';
 
 const CLI = fileURLToPath(new URL('../../bin/flushbench.js', import.meta.url));
@@ -44,12 +53,41 @@ test('the CLI offers every protocol', () => {
   assert.match(help, new RegExp(PROTOCOLS.join(' \\| ')));
 });
 
-test('the dashboard draws a protocol it has never heard of, in a colour of its own, after the known ones', async () => {
-  const palette = await import(new URL('../web/palette.js', import.meta.url).href);
+test('every row has a role and a colour of its own: one baseline, one headline, controls as such', () => {
+  const rows = PROTOCOLS.map((p) => ({ name: p, ...PROTOCOL_TRAITS[p] }));
+  const colors = rows.map((r) => r.color);
+  for (const c of colors) assert.match(c, /^#[0-9a-f]{6}$/);
+  assert.equal(new Set(colors).size, colors.length, `colours: ${colors.join(' ')}`);
+  assert.deepEqual(
+    rows.filter((r) => r.role === 'baseline').map((r) => r.name),
+    [BASELINE_PROTOCOL],
+  );
+  assert.deepEqual(
+    rows.filter((r) => r.role === 'headline').map((r) => r.name),
+    [HEADLINE_PROTOCOL],
+  );
+  for (const r of rows) assert.equal(r.role === 'control', r.control !== null, r.name);
+  // The verdict: the headline first, then the candidates, in the table's order.
+  assert.deepEqual(VERDICT_PROTOCOLS, [
+    HEADLINE_PROTOCOL,
+    ...rows.filter((r) => r.role === 'candidate').map((r) => r.name),
+  ]);
+});
+
+test('a Linux version is one row: the rows’ ranges cover every version once', () => {
+  for (let v = 0; v < 8000; v++) {
+    const rows = PROTOCOLS.filter((p) => {
+      const l = PROTOCOL_TRAITS[p].linux;
+      return l !== null && v >= l.from && (l.until === null || v < l.until);
+    });
+    assert.equal(rows.length, 1, `version ${v}: ${rows.join(', ')}`);
+    assert.equal(linuxProtocolOf(v), rows[0]);
+  }
+});
+
+test('the dashboard orders by the server’s table and draws a name it lacks last, in grey', async () => {
   const protocols = await import(new URL('../web/protocols.js', import.meta.url).href);
-  const color = palette.protocolColor('async-new-idea');
-  assert.match(color, /^#[0-9a-f]{6}$/);
-  assert.equal(palette.protocolColor('async-new-idea'), color, 'stable per name');
+  assert.equal(protocols.protocolColor('async-new-idea'), '#8a94a6');
   // The order is the server's table (GET /api/protocols); a name it lacks goes last.
   assert.deepEqual(['async-new-idea', 'async-unsafe', 'sync'].sort(protocols.orderOf(PROTOCOLS)), [
     'sync',

@@ -10,6 +10,7 @@ import { test } from 'node:test';
 import { loadPublished } from '../bench/validate.js';
 import { Store } from '../data/store.js';
 import { loadProfile } from '../sim/index.js';
+import { WORKLOAD_TRAITS } from '../sim/shared/workloads.js';
 import { cli, tempDb } from './helpers.js';
 
 test('validate prints every published figure beside the modeled one, and with no base exits 0 whatever it missed', () => {
@@ -64,7 +65,7 @@ test('validate prints every published figure beside the modeled one, and with no
   assert.equal(run.suite, 'validate');
   const distinct = new Set(
     published.measurements.flatMap((m) =>
-      m.points.map((p) => `${m.profile}/${p.protocol}/${p.cpus}/${p.pages}`),
+      m.points.map((p) => `${m.profile}/${m.workload}/${p.protocol}/${p.cpus}/${p.pages}`),
     ),
   );
   assert.equal(run.cases.length, distinct.size);
@@ -77,6 +78,7 @@ test('validate prints every published figure beside the modeled one, and with no
         x.protocol === row.protocol &&
         x.cpus === row.cpus &&
         x.pages === row.pages &&
+        x.workload === m.workload &&
         x.profile === m.profile,
     )!;
     assert.ok(c.status === 'completed', c.key);
@@ -157,6 +159,8 @@ test('the published measurements are more than one author’s, and cover the flu
   const single = new Set(points.filter((p) => p.m.workload === 'madvise').map((p) => p.cpus));
   assert.ok(single.size >= 3, `single-initiator CPU counts: ${[...single].join(', ')}`);
   // Several initiators, and broadcast invalidation.
-  assert.ok(points.some((p) => p.m.workload === 'multi'));
+  assert.ok(points.some((p) => WORKLOAD_TRAITS[p.m.workload].everyCpuInitiates));
+  // will-it-scale's TLB tests, as LKML reports run them.
+  assert.ok(points.some((p) => WORKLOAD_TRAITS[p.m.workload].willItScale !== null));
   assert.ok(points.some((p) => p.protocol === 'broadcast' && p.cpus >= 4));
 });

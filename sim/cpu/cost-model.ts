@@ -437,7 +437,10 @@ export class FlushCostModel {
       for (let i = 0; i < this.nTargets; i++) after += 2 * this.targetLt[i];
       after += this.clusterCount() * c.ipiSend;
     }
-    after += this.p.pages * (c.pageFault + c.pageWalk + c.pteUpdate + c.tlbHit);
+    // The refault (a will-it-scale loop: its write and read faults): a fault, a walk and a PTE
+    // write each, then the access that hits.
+    const faults = this.p.faultsPerPage ?? 1;
+    after += this.p.pages * (faults * (c.pageFault + c.pageWalk + c.pteUpdate) + c.tlbHit);
     return after + this.refill(this.localKind);
   }
 

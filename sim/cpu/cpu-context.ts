@@ -21,6 +21,7 @@ import {
 import { type CaseConfig, COUNTER_NAMES, type OrderEvent } from '../shared/messages.js';
 import type { ResolvedCaseOptions } from '../shared/options.js';
 import { traitsIn } from '../shared/protocols.js';
+import { initiatorsOf, WORKLOAD_TRAITS } from '../shared/workloads.js';
 import { FlushCostModel } from './cost-model.js';
 import { DistancesFrom, placementOf } from './placement.js';
 import { type CpuHost, W_START, WaitPoint } from './wait-point.js';
@@ -135,8 +136,8 @@ export class CpuContext {
     // The cooperative engine neither spins nor parks: a wait that is not over yields at once.
     this.spin = !this.host.cooperative && cfg.waitMode === 'spin';
     this.pollBudget = this.host.cooperative ? 1 : this.spin ? SPIN_POLLS : PARK_POLLS;
-    this.initiator = o.workload === 'multi' || this.id === 0;
-    this.userWork = o.workload !== 'idle' && o.workload !== 'idle-loaded';
+    this.initiator = WORKLOAD_TRAITS[o.workload].everyCpuInitiates || this.id === 0;
+    this.userWork = WORKLOAD_TRAITS[o.workload].userCode;
     this.idleLoaded = o.workload === 'idle-loaded';
     this.crosscall = o.workload === 'crosscall';
     this.irqsOffWorkload = o.workload === 'irqs-off';
@@ -164,6 +165,7 @@ export class CpuContext {
       crosscall: this.crosscall,
       irqsOff: this.irqsOffWorkload,
       idleTargets: this.idleLoaded,
+      faultsPerPage: WORKLOAD_TRAITS[o.workload].faultsPerPage,
       refillEntries: Math.min(this.layout.tlbSets * this.layout.tlbWays, o.sharedPages),
       broadcasters: traits.transport === 'broadcast' ? this.initiatorCount() : 1,
     });
@@ -177,7 +179,7 @@ export class CpuContext {
   }
 
   initiatorCount(): number {
-    return this.opts.workload === 'multi' ? this.n : 1;
+    return initiatorsOf(this.opts.workload, this.n);
   }
 
   checkAbort(): void {

@@ -15,6 +15,7 @@ import {
   kMmTlbGen,
 } from '../shared/layout.js';
 import { C_MODELED_LINE_TRANSFERS, type TraceEvent } from '../shared/messages.js';
+import { WORKLOAD_TRAITS } from '../shared/workloads.js';
 import type { CpuContext } from './cpu-context.js';
 import type { Hang } from './injected-fault.js';
 import type { Interrupts } from './ipi-handler.js';
@@ -166,7 +167,7 @@ export class Initiator {
     j: number,
     trace: TraceEvent[] | null,
   ): Waits {
-    // A hung initiator (workload multi) starts nothing more.
+    // A hung initiator (where every CPU initiates) starts nothing more.
     while (this.fault.hung) {
       this.fault.hangWait();
       yield;
@@ -248,7 +249,7 @@ export class Initiator {
       this.callCycles += pre + flushCycles + model.postFlushCycles;
       ctx.counters[C_MODELED_LINE_TRANSFERS] += model.lineTransfers;
     }
-    if (ctx.userWork && o.workload === 'multi') {
+    if (ctx.userWork && WORKLOAD_TRAITS[o.workload].everyCpuInitiates) {
       this.user.userBurst(o.userBurst);
       // Back in user code between two system calls: another CPU may run here (and IPI us while
       // the burst's translations are cached).

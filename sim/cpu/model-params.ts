@@ -46,14 +46,19 @@ export interface ModelParams {
   irqsOff: boolean;
   idleTargets: boolean;
   /**
+   * Page faults an iteration takes per page it zaps (default 1, the refault): a will-it-scale
+   * loop's own write and read fault too (workloads.ts), each priced as a `pageFault`.
+   */
+  faultsPerPage?: number;
+  /**
    * TLB entries a CPU walks again after a full flush: its working set in the mm, as far as its
    * TLB holds it (the workload's shared pages, capped at the TLB's entries).
    */
   refillEntries: number;
   /**
-   * CPUs that flush the mm by broadcast at the same time, this one included: every initiator in
-   * workload multi (default 1). Each core takes their invalidations one at a time, and a TLBSYNC
-   * waits behind the others' (see broadcastContention).
+   * CPUs that flush the mm by broadcast at the same time, this one included: every CPU, where
+   * every CPU initiates (default 1). Each core takes their invalidations one at a time, and a
+   * TLBSYNC waits behind the others' (see broadcastContention).
    */
   broadcasters?: number;
 }

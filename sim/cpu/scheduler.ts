@@ -33,6 +33,7 @@ import {
 } from '../shared/layout.js';
 import { abortRun } from '../shared/machine-state.js';
 import type { CaseConfig, CpuResult, ErrorMessage, ScheduleInfo } from '../shared/messages.js';
+import { initiatorsOf } from '../shared/workloads.js';
 import type { Cpu, MachineParts } from './cpu.js';
 import { PriorityHeap } from './priority-heap.js';
 import { errorReport } from './report.js';
@@ -160,7 +161,7 @@ export class Scheduler implements CpuHost {
       this.prio[j] = t;
     }
     // k: about two steps per CPU per flush (a target's interrupt, then its user code).
-    const initiators = o.workload === 'multi' ? this.layout.cpus : 1;
+    const initiators = initiatorsOf(o.workload, this.layout.cpus);
     const flushes = (o.warmupFlushes + o.flushes + (o.trace ? 1 : 0)) * initiators;
     const k = Math.max(1, 2 * flushes * this.layout.cpus);
     const changeAt = Array.from({ length: PCT_DEPTH - 1 }, () => 1 + Math.floor(rand() * k)).sort(

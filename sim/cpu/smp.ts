@@ -85,7 +85,7 @@ export class Smp {
   /**
    * csd_lock_wait(), one look: true once the target has unlocked `csd`. Otherwise it polls for a
    * while, taking our own IPIs meanwhile (interrupts are on: another initiator may be waiting on
-   * us in workload multi), then fills the wait point and returns false — the caller yields and
+   * us where every CPU initiates), then fills the wait point and returns false — the caller yields and
    * asks again: `while (!smp.csdUnlocked(csd, target, W_ACK)) yield;`. Bounded by the csd-lock
    * timeout.
    */

@@ -11,6 +11,7 @@
 import { Worker } from 'node:worker_threads';
 import { type Summary, summarize } from '../../common/stats.js';
 import { invalidRange } from '../shared/errors.js';
+import { BASELINE_PROTOCOL, HEADLINE_PROTOCOL } from '../shared/protocols.js';
 import { Machine } from './machine.js';
 
 /** The simulator's overhead over the transfers it makes: the goal, and where calibrate fails. */
@@ -74,8 +75,8 @@ export async function calibrate(opts: CalibrateOptions = {}): Promise<Calibratio
     let syncLineTransfers = 0;
     for (let b = 0; b < CALIBRATION_BLOCKS; b++) {
       const pp = await pingPongSamples(perBlock);
-      const s = await machine.run({ ...common, protocol: 'sync' });
-      const i = await machine.run({ ...common, protocol: 'async-inline' });
+      const s = await machine.run({ ...common, protocol: BASELINE_PROTOCOL });
+      const i = await machine.run({ ...common, protocol: HEADLINE_PROTOCOL });
       pingPong.push(pp);
       sync.push(s.samplesNs);
       inline.push(i.samplesNs);

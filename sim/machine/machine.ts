@@ -27,6 +27,7 @@ import {
   resolveMachineOptions,
 } from '../shared/options.js';
 import { checkProfileFits, loadProfile } from '../shared/profile.js';
+import { initiatorsOf } from '../shared/workloads.js';
 import { assemble, type CaseResult } from './assemble.js';
 
 export type { CaseResult, ModeledSummary, Oracle } from './assemble.js';
@@ -177,7 +178,7 @@ export class Machine {
     checkProfileFits(profile, this.options.cpus);
     const waitMode = this.resolveWaitMode();
     Atomics.store(this.i32, kExitedCpu, 0);
-    const initiators = options.workload === 'multi' ? this.options.cpus : 1;
+    const initiators = initiatorsOf(options.workload, this.options.cpus);
     resetMachineState(this.i32, this.layout, initiators * options.pages + options.sharedPages);
     const config: CaseConfig = {
       options,

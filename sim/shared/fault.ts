@@ -13,6 +13,7 @@
  */
 import { invalidRange } from './errors.js';
 import { type Protocol, traitsIn, type Workload } from './protocols.js';
+import { WORKLOAD_TRAITS } from './workloads.js';
 
 export const FAULT_KINDS = Object.freeze(['hang', 'throw', 'exit'] as const);
 
@@ -71,7 +72,7 @@ function whyNot(f: FaultOptions, c: FaultCase): Why | null {
   if (c.timeMs > 0) return null;
   const perFlush = (traits.transport === 'broadcast' ? 0 : 1) + crosscalls;
   // Workload multi: every other CPU initiates as many flushes; the traced flush is CPU 0's.
-  const senders = c.workload === 'multi' ? c.cpus - 1 : 1;
+  const senders = WORKLOAD_TRAITS[c.workload].everyCpuInitiates ? c.cpus - 1 : 1;
   const flushes = senders * (c.warmupFlushes + c.flushes) + (c.trace ? 1 : 0);
   const most = perFlush * flushes;
   if (f.afterCsds <= most) return null;

@@ -7,7 +7,14 @@ import { availableParallelism } from 'node:os';
 import { invalidRange, invalidType } from './errors.js';
 import { checkFaultFires, FAULT_KINDS, type FaultOptions } from './fault.js';
 import { MAX_WAKE_WORKERS } from './layout.js';
-import { PROTOCOLS, type Protocol, WORKLOADS, type Workload } from './protocols.js';
+import {
+  BASELINE_PROTOCOL,
+  PROTOCOLS,
+  type Protocol,
+  WORKLOADS,
+  type Workload,
+} from './protocols.js';
+import { initiatorsOf, WORKLOAD_TRAITS } from './workloads.js';
 
 export { FAULT_KINDS, type FaultOptions } from './fault.js';
 
@@ -161,7 +168,7 @@ export interface ResolvedCaseOptions {
 }
 
 export const CASE_DEFAULTS: Readonly<ResolvedCaseOptions> = Object.freeze({
-  protocol: 'sync' as Protocol,
+  protocol: BASELINE_PROTOCOL as Protocol,
   workload: 'madvise' as Workload,
   pages: 1,
   flushes: 1000,
@@ -199,6 +206,16 @@ function checkIntNamed(name: string, value: unknown, min: number, max: number, w
   if (typeof value !== 'number' || !Number.isFinite(value)) throw invalidType(message);
   if (!Number.isInteger(value) || value < min || value > max) throw invalidRange(message);
   return value;
+}
+
+/** A will-it-scale loop madvises the page count its source does, and no other. */
+function checkWorkloadPages(workload: Workload, pages: number): number {
+  const fixed = WORKLOAD_TRAITS[workload].pages;
+  if (fixed === null || pages === fixed) return pages;
+  const test = WORKLOAD_TRAITS[workload].willItScale;
+  throw invalidRange(
+    `--pages must be ${fixed} with --workload ${workload}${test ? `: will-it-scale's ${test.file} madvises ${fixed} page at a time` : ''} (got ${pages})`,
+  );
 }
 
 /** The cooperative engine's workers: `auto` (see CPUS_PER_WORKER) or 1 … min(64, CPUs). */
@@ -309,10 +326,13 @@ export function resolveCaseOptions(
   if (typeof profile !== 'string' || profile.length === 0) {
     throw invalidType(`--profile must be a profile name or a file path (got ${show(profile)})`);
   }
+  const protocol = checkOneOf('protocol', o.protocol, PROTOCOLS);
+  const workload = checkOneOf('workload', o.workload, WORKLOADS);
+  const traits = WORKLOAD_TRAITS[workload];
   const r: ResolvedCaseOptions = {
-    protocol: checkOneOf('protocol', o.protocol, PROTOCOLS),
-    workload: checkOneOf('workload', o.workload, WORKLOADS),
-    pages: checkInt('pages', o.pages, 1, 4096),
+    protocol,
+    workload,
+    pages: checkWorkloadPages(workload, checkInt('pages', o.pages, 1, 4096)),
     flushes: checkInt('flushes', o.flushes, 1, 10_000_000),
     timeMs: checkInt('timeMs', o.timeMs, 0, 3_600_000),
     warmupFlushes: checkInt('warmupFlushes', o.warmupFlushes, 0, 1_000_000),
@@ -320,7 +340,7 @@ export function resolveCaseOptions(
     profile,
     seed: checkInt('seed', o.seed, 0, 0xffff_ffff),
     trace: checkBool('trace', o.trace),
-    freedTables: checkBool('freedTables', o.freedTables) || o.workload === 'munmap',
+    freedTables: checkBool('freedTables', o.freedTables) || traits.freesTables,
     singlePageFlushCeiling: checkInt('singlePageFlushCeiling', o.singlePageFlushCeiling, 0, 4096),
     sharedPages: checkInt('sharedPages', o.sharedPages, 0, 65536),
     userBurst: checkInt('userBurst', o.userBurst, 1, 1_000_000),
@@ -335,7 +355,7 @@ export function resolveCaseOptions(
     r.warmupMs = 0;
   }
   if (r.fault !== null) checkFaultFires(r.fault, { ...r, cpus: machine.cpus });
-  const initiators = r.workload === 'multi' ? machine.cpus : 1;
+  const initiators = initiatorsOf(r.workload, machine.cpus);
   const needed = initiators * r.pages + r.sharedPages;
   if (needed > machine.vaPages) {
     throw invalidRange(

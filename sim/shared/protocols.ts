@@ -7,17 +7,9 @@
  * that the oracle can be shown to catch it.
  */
 
-export const WORKLOADS = Object.freeze([
-  'madvise',
-  'munmap',
-  'idle',
-  'idle-loaded',
-  'irqs-off',
-  'crosscall',
-  'nmi',
-  'multi',
-] as const);
-export type Workload = (typeof WORKLOADS)[number];
+import { WORKLOAD_TRAITS, type Workload } from './workloads.js';
+
+export { WORKLOADS, type Workload } from './workloads.js';
 
 /** How a protocol reaches the other CPUs. */
 export type Transport = 'ipi' | 'broadcast';
@@ -68,9 +60,26 @@ export interface ProtocolTraits {
   globalAsid: { minActiveCpus: number; fallback: string } | null;
   /** A negative control: where it applies, the oracle must catch it in every run. */
   control: ControlTraits | null;
+  /** What the protocol is in a run: the dashboard, the bench table and compare read it. */
+  role: ProtocolRole;
+  /** Its colour on every chart and table (#rrggbb), no other row's. */
+  color: string;
+  /**
+   * The Linux versions whose remote flush this row is, as major × 1000 + minor, `until`
+   * excluded (null: still); null when no kernel's default path is it.
+   */
+  linux: { from: number; until: number | null } | null;
   /** One line for the CLI's help and the README. */
   summary: string;
 }
+
+/**
+ * baseline: every speedup is measured against it (one row); headline: the protocol the project
+ * asks about, first in every verdict (one row); candidate: another protocol a verdict weighs;
+ * historical: an older kernel's, kept to compare with what was published against it; control: a
+ * negative control (its `control` traits say what it breaks).
+ */
+export type ProtocolRole = 'baseline' | 'headline' | 'candidate' | 'historical' | 'control';
 
 export interface ControlTraits {
   /** The guarantee it breaks. */
@@ -86,16 +95,6 @@ export interface ControlCase {
   cpus: number;
   freedTables: boolean;
 }
-
-/** Workloads whose targets run user code between flushes. */
-const USER_WORKLOADS: readonly Workload[] = [
-  'madvise',
-  'munmap',
-  'irqs-off',
-  'crosscall',
-  'nmi',
-  'multi',
-];
 
 /**
  * async-unsafe: after acknowledging, the target goes back to user work and flushes only after
@@ -116,6 +115,9 @@ const ASYNC_INLINE: ProtocolTraits = {
   onStackCsdForOne: false,
   globalAsid: null,
   control: null,
+  role: 'headline',
+  color: '#23955a',
+  linux: null,
   summary:
     'the 2019 RFC: info inlined in the csd, the target acknowledges then flushes before anything else runs',
 };
@@ -133,6 +135,9 @@ const SYNC: ProtocolTraits = {
   onStackCsdForOne: false,
   globalAsid: null,
   control: null,
+  role: 'baseline',
+  color: '#3366b8',
+  linux: { from: 5003, until: 5013 },
   summary:
     "Linux ≤ 5.12's order on 5.13's data layout: local flush, then remote flushes; waits for every remote flush",
 };
@@ -147,12 +152,18 @@ export const PROTOCOL_TRAITS = Object.freeze({
     ...SYNC,
     lazyCheckSharesLine: true,
     onStackCsdForOne: true,
+    role: 'historical',
+    color: '#1f3f77',
+    linux: { from: 0, until: 5003 },
     summary:
       "Linux 5.2, the 2019 RFC's baseline: sync, with the is_lazy line shared with what targets write, and an on-stack csd for one target",
   },
   concurrent: {
     ...SYNC,
     localFlushFirst: false,
+    role: 'candidate',
+    color: '#e07b1a',
+    linux: { from: 5013, until: null },
     summary: 'Linux ≥ 5.13: local flush while the remote CPUs flush; waits for every remote flush',
   },
   'async-inline': ASYNC_INLINE,
@@ -162,23 +173,31 @@ export const PROTOCOL_TRAITS = Object.freeze({
     localFlushFirst: false,
     flushBeforeAck: false,
     globalAsid: { minActiveCpus: 4, fallback: 'concurrent' },
+    role: 'candidate',
+    color: '#8a55c9',
+    // Linux ≥ 6.15 on CPUs with INVLPGB only: not what a kernel's version alone says it runs.
+    linux: null,
     summary:
       'AMD INVLPGB + TLBSYNC, as Linux 6.15 uses it: for an mm active on 4 or more CPUs no IPI, the initiator invalidates every TLB; below, the IPI path of concurrent',
   },
   'async-unsafe': {
     ...ASYNC_INLINE,
     userAccessesBeforeFlush: UNSAFE_DEFER_ACCESSES,
+    role: 'control',
+    color: '#d23c3c',
     control: {
       breaks: 'the flush must happen before the target runs user code again',
       caughtBy: 'ackWindowViolations',
       // With freed tables it flushes before acknowledging, like async-inline.
-      appliesTo: (c) => c.cpus >= 2 && !c.freedTables && USER_WORKLOADS.includes(c.workload),
+      appliesTo: (c) => c.cpus >= 2 && !c.freedTables && WORKLOAD_TRAITS[c.workload].userCode,
     },
     summary: `negative control: acknowledges, then runs ${UNSAFE_DEFER_ACCESSES} user accesses before it flushes`,
   },
   'async-ignore-freed-tables': {
     ...ASYNC_INLINE,
     honoursFreedTables: false,
+    role: 'control',
+    color: '#b5651d',
     control: {
       breaks:
         'condition 1: when page tables are freed, wait for the remote flushes and flush lazy CPUs',
@@ -193,6 +212,8 @@ export const PROTOCOL_TRAITS = Object.freeze({
     nmiChecksUaccess: false,
     lazyCheckSharesLine: false,
     onStackCsdForOne: false,
+    role: 'control',
+    color: '#c71585',
     control: {
       breaks:
         'condition 2: NMI handlers must not read user memory while a flush is deferred or the mm is switching',
@@ -206,6 +227,8 @@ export const PROTOCOL_TRAITS = Object.freeze({
   'async-rfc-v2-as-posted': {
     ...ASYNC_INLINE,
     waitsForAcks: false,
+    role: 'control',
+    color: '#7a7a00',
     control: {
       breaks:
         'the initiator returns only once every target has acknowledged: sending the IPI is no synchronisation',
@@ -277,4 +300,33 @@ export function oracleVerdict(
  */
 export function mustBeCaught(protocol: Protocol, c: ControlCase): boolean {
   return PROTOCOL_TRAITS[protocol].control?.appliesTo(c) ?? false;
+}
+
+/** The one row with the role: the baseline every speedup is against, or the headline. */
+function theOne(role: 'baseline' | 'headline'): Protocol {
+  const rows = PROTOCOLS.filter((p) => PROTOCOL_TRAITS[p].role === role);
+  if (rows.length !== 1)
+    throw new Error(`the protocol table needs one ${role} (has ${rows.length})`);
+  return rows[0];
+}
+
+/** Every speedup is measured against it. */
+export const BASELINE_PROTOCOL: Protocol = theOne('baseline');
+/** The protocol the project asks about: first in every verdict. */
+export const HEADLINE_PROTOCOL: Protocol = theOne('headline');
+
+/** The protocols a verdict weighs against the baseline: the headline first, then the candidates. */
+export const VERDICT_PROTOCOLS: readonly Protocol[] = Object.freeze([
+  HEADLINE_PROTOCOL,
+  ...PROTOCOLS.filter((p) => PROTOCOL_TRAITS[p].role === 'candidate'),
+]);
+
+/** The row a Linux version (major × 1000 + minor) flushes as, by the rows' `linux` ranges. */
+export function linuxProtocolOf(version: number): Protocol | null {
+  return (
+    PROTOCOLS.find((p) => {
+      const l = PROTOCOL_TRAITS[p].linux;
+      return l !== null && version >= l.from && (l.until === null || version < l.until);
+    }) ?? null
+  );
 }

@@ -142,10 +142,15 @@ function getImmutable<T>(url: string): Promise<T> {
   return p;
 }
 
-/** A protocol of the server's table: what it is and, for a negative control, what it breaks. */
+/**
+ * A protocol of the server's table: what it is, its role and colour and, for a negative control,
+ * what it breaks.
+ */
 export interface ProtocolInfo {
   name: string;
   summary: string;
+  role: 'baseline' | 'headline' | 'candidate' | 'historical' | 'control';
+  color: string;
   control: { breaks: string; caughtBy: string } | null;
 }
 

@@ -17,6 +17,9 @@ export const WORKLOAD_ORDER = Object.freeze([
   'irqs-off',
   'crosscall',
   'multi',
+  'tlb_flush1',
+  'tlb_flush2',
+  'tlb_flush3',
 ]);
 
 function byWorkloadOrder(a: string, b: string): number {

@@ -1,34 +1,11 @@
 /**
- * Colours that mean the same thing on every chart and table: one per protocol, one per phase of
- * a flush, one per compare verdict. A reader who learnt "green is async-inline" on the overview
- * must not have to relearn it on the timeline.
+ * Colours that mean the same thing on every chart and table: one per protocol (the protocol
+ * table's), one per phase of a flush, one per compare verdict. A reader who learnt a protocol's
+ * colour on the overview must not have to relearn it on the timeline.
  */
 
-/** Every speedup is measured against the kernel's classic synchronous shootdown. */
-export const BASELINE_PROTOCOL = 'sync';
-
-const PROTOCOL_COLORS: Readonly<Record<string, string>> = Object.freeze({
-  sync: '#3366b8',
-  'sync-5.2': '#1f3f77',
-  concurrent: '#e07b1a',
-  'async-inline': '#23955a',
-  broadcast: '#8a55c9',
-  'async-unsafe': '#d23c3c',
-  'async-ignore-freed-tables': '#b5651d',
-  'async-nmi-unchecked': '#c71585',
-  'async-rfc-v2-as-posted': '#7a7a00',
-});
-
-/** For protocols a newer flushbench may add: still distinct, still stable per name. */
-const FALLBACK_COLORS = Object.freeze(['#1b9aaa', '#a0522d', '#708090', '#c71585', '#6b8e23']);
-
-export function protocolColor(protocol: string): string {
-  const known = PROTOCOL_COLORS[protocol];
-  if (known) return known;
-  let hash = 0;
-  for (const ch of protocol) hash = (hash * 31 + ch.charCodeAt(0)) >>> 0;
-  return FALLBACK_COLORS[hash % FALLBACK_COLORS.length];
-}
+/** Each protocol's colour is its row's in the protocol table (protocols.ts, protocolColor). */
+export { protocolColor } from './protocols.js';
 
 /** `#rrggbb` at an opacity, for fills under lines and overlapping histograms. */
 export function withAlpha(hex: string, alpha: number): string {

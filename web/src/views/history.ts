@@ -23,7 +23,7 @@ import {
 import { emptyState, note, paramSelect, toolbar } from '../controls.js';
 import { chartBox, h, panel } from '../dom.js';
 import { formatChangePct, formatCycles, formatDate, formatNs, shortSha } from '../format.js';
-import { BASELINE_PROTOCOL } from '../palette.js';
+import { baselineProtocol } from '../protocols.js';
 import { hrefOf, navigate, recordParams, setParams } from '../route.js';
 import type { View, ViewContext } from '../view-context.js';
 import { historyChart } from './history-chart.js';
@@ -102,7 +102,7 @@ export const historyView: View = {
       ctx.params,
       'protocol',
       distinctProtocols(ofProfile),
-      richest?.protocol ?? BASELINE_PROTOCOL,
+      richest?.protocol ?? baselineProtocol(),
     );
     const ofProtocol = ofProfile.filter((c) => c.protocol === protocol?.value);
     const workload = chooseString(
@@ -326,7 +326,7 @@ function pointsTable(
 function mostRuns(kinds: readonly CaseKind[]): CaseKind | undefined {
   const score = (k: CaseKind) => [
     k.runs,
-    k.protocol === BASELINE_PROTOCOL ? 1 : 0,
+    k.protocol === baselineProtocol() ? 1 : 0,
     k.workload === 'madvise' ? 1 : 0,
     k.cpus,
   ];

@@ -15,14 +15,8 @@ import {
   type ProtocolSeries,
   valueAxis,
 } from '../chart-theme.js';
-import {
-  BASELINE_PROTOCOL,
-  INK_COLOR,
-  NEUTRAL_COLOR,
-  protocolColor,
-  withAlpha,
-} from '../palette.js';
-import { isNegativeControl } from '../protocols.js';
+import { INK_COLOR, NEUTRAL_COLOR, protocolColor, withAlpha } from '../palette.js';
+import { baselineProtocol, isNegativeControl } from '../protocols.js';
 
 /** Oversubscribed wall-clock points are drawn larger, hollow and triangular. */
 const MARKED_POINT_RADIUS_PX = 5;
@@ -162,9 +156,9 @@ export function speedupChart(
   }));
   datasets.push({
     type: 'line',
-    label: `${BASELINE_PROTOCOL} = 1×`,
+    label: `${baselineProtocol()} = 1×`,
     data: d.cpuLabels.map(() => 1),
-    borderColor: protocolColor(BASELINE_PROTOCOL),
+    borderColor: protocolColor(baselineProtocol()),
     borderDash: [6, 4],
     borderWidth: 1.5,
     pointRadius: 0,
@@ -178,7 +172,7 @@ export function speedupChart(
       scales: {
         x: { title: axisTitle('CPUs in the mm'), ticks: { autoSkip: false } },
         y: valueAxis(
-          `speedup over ${BASELINE_PROTOCOL} (${d.metricName})`,
+          `speedup over ${baselineProtocol()} (${d.metricName})`,
           d.log,
           formatRatio,
           logFloor(d.series),

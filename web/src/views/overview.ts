@@ -18,7 +18,8 @@ import { chartBox, h, panel, swatch } from '../dom.js';
 import { COOPERATIVE_NOTE, engineOf } from '../engine.js';
 import { formatCycles, formatNs, formatRme } from '../format.js';
 import { caseVerdict, violationsOf } from '../oracle-verdict.js';
-import { BASELINE_PROTOCOL, protocolColor } from '../palette.js';
+import { protocolColor } from '../palette.js';
+import { baselineProtocol, verdictProtocols } from '../protocols.js';
 import { hrefOf, recordParams } from '../route.js';
 import type { View, ViewContext } from '../view-context.js';
 import { latencyChart, speedupChart } from './overview-chart.js';
@@ -78,10 +79,6 @@ const LATENCY_METRICS: readonly LatencyMetric[] = Object.freeze([
 /** Modeled cycles: the metric that scales and that a shared, oversubscribed machine cannot bend. */
 const DEFAULT_METRIC = 'modeled';
 
-/** Protocols whose speedup over sync is the point of the project; the unsafe control is not. */
-const SPEEDUP_PROTOCOLS = Object.freeze(['concurrent', 'async-inline', 'broadcast']);
-/** The verdict's lead, then the others beside it. */
-const VERDICT_PROTOCOLS = Object.freeze(['async-inline', 'concurrent', 'broadcast']);
 const DEFAULT_WORKLOAD = 'madvise';
 
 export const overviewView: View = {
@@ -179,8 +176,9 @@ export const overviewView: View = {
 
     const latency = chartBox('chart-overview-latency', 'tall');
     const speedup = chartBox('chart-overview-speedup', 'tall');
-    const speedupProtocols = protocols.filter((p) => SPEEDUP_PROTOCOLS.includes(p));
-    const hasBaseline = protocols.includes(BASELINE_PROTOCOL);
+    // Speedups over the baseline: the protocols a verdict weighs (the protocol table's roles).
+    const speedupProtocols = protocols.filter((p) => verdictProtocols().includes(p));
+    const hasBaseline = protocols.includes(baselineProtocol());
     ctx.root.append(
       verdict(slice, cpus, {
         profile: run.profile,
@@ -212,11 +210,11 @@ export const overviewView: View = {
             : null,
         ),
         panel(
-          `Speedup over ${BASELINE_PROTOCOL} — ${metric.label}`,
+          `Speedup over ${baselineProtocol()} — ${metric.label}`,
           speedup.box,
           note(
             hasBaseline
-              ? `${BASELINE_PROTOCOL}'s ${metric.label} divided by each protocol's: bars grow up from 1× when faster than ${BASELINE_PROTOCOL}, down when slower. Click a protocol in the legend to hide it (kept in the link).${
+              ? `${baselineProtocol()}'s ${metric.label} divided by each protocol's: bars grow up from 1× when faster than ${baselineProtocol()}, down when slower. Click a protocol in the legend to hide it (kept in the link).${
                   noisy
                     ? ` Grey everywhere: ${noise?.reason ?? 'the run was noisy'}.`
                     : `${
@@ -229,7 +227,7 @@ export const overviewView: View = {
                           : ''
                       }`
                 }`
-              : `This slice has no ${BASELINE_PROTOCOL} cases to compare against.`,
+              : `This slice has no ${baselineProtocol()} cases to compare against.`,
           ),
         ),
       ),
@@ -277,7 +275,7 @@ export const overviewView: View = {
         series: (hasBaseline ? speedupProtocols : []).map((p) => ({
           protocol: p,
           values: cpus.map((n) => {
-            const base = valueAt(BASELINE_PROTOCOL, n);
+            const base = valueAt(baselineProtocol(), n);
             const v = valueAt(p, n);
             return base !== null && v !== null && v > 0 ? base / v : null;
           }),
@@ -370,9 +368,9 @@ function verdict(
     return c && c.status !== 'errored' ? (c.modeledCycles?.p50 ?? null) : null;
   };
   const lines = cpus.flatMap((n) => {
-    const base = modeled(BASELINE_PROTOCOL, n);
+    const base = modeled(baselineProtocol(), n);
     if (base === null || base <= 0) return [];
-    const parts = VERDICT_PROTOCOLS.flatMap((p) => {
+    const parts = verdictProtocols().flatMap((p) => {
       const v = modeled(p, n);
       if (v === null) return [];
       const pct = (v / base - 1) * 100;
@@ -396,7 +394,7 @@ function verdict(
         { 'data-cpus': String(n) },
         h('strong', {}, `${n} CPU${n === 1 ? '' : 's'}: `),
         lead,
-        ` vs ${BASELINE_PROTOCOL}`,
+        ` vs ${baselineProtocol()}`,
         ...rest.flatMap((part) => [' · ', part]),
       ),
     ];
@@ -407,14 +405,14 @@ function verdict(
     h(
       'h2',
       {},
-      `Against ${BASELINE_PROTOCOL}, modeled cycles (p50) — profile ${at.profile}, ${at.workload}, ${at.pages} page${at.pages === 1 ? '' : 's'}`,
+      `Against ${baselineProtocol()}, modeled cycles (p50) — profile ${at.profile}, ${at.workload}, ${at.pages} page${at.pages === 1 ? '' : 's'}`,
     ),
     lines.length > 0
       ? h('ul', { class: 'verdict-lines' }, ...lines)
       : h(
           'p',
           { class: 'muted' },
-          `This slice has no ${BASELINE_PROTOCOL} case to compare against.`,
+          `This slice has no ${baselineProtocol()} case to compare against.`,
         ),
   );
 }

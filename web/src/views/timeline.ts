@@ -18,12 +18,11 @@ import {
 import { chartBox, h, panel, swatch } from '../dom.js';
 import { formatCycles } from '../format.js';
 import { FLUSH_PHASES, protocolColor } from '../palette.js';
+import { baselineProtocol, verdictProtocols } from '../protocols.js';
 import { type Drawn, drawTrace } from '../trace-phases.js';
 import type { View, ViewContext } from '../view-context.js';
 import { timelineChart } from './timeline-chart.js';
 
-const DEFAULT_LEFT = 'sync';
-const DEFAULT_RIGHT = 'async-inline';
 /** Head-room right of the last event, so its bar does not touch the frame. */
 const X_HEADROOM = 1.04;
 
@@ -41,12 +40,14 @@ export const timelineView: View = {
     const { workload, pages, cpus, ofPages } = point;
     const slice = ofPages.filter((c) => c.cpus === cpus?.value);
     const protocols = distinctProtocols(slice);
-    const left = chooseString(ctx.params, 'left', protocols, DEFAULT_LEFT);
+    // The baseline against the verdict's lead (the protocol table's roles), unless the link says.
+    const left = chooseString(ctx.params, 'left', protocols, baselineProtocol());
+    const headline = verdictProtocols()[0];
     const right = chooseString(
       ctx.params,
       'right',
       protocols,
-      protocols.includes(DEFAULT_RIGHT) ? DEFAULT_RIGHT : protocols.find((p) => p !== left?.value),
+      protocols.includes(headline) ? headline : protocols.find((p) => p !== left?.value),
     );
 
     ctx.root.replaceChildren(
