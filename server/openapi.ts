@@ -30,7 +30,12 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       },
     },
   });
-  await app.register(swaggerUi, { routePrefix: DOCS_PREFIX, staticCSP: false });
+  await app.register(swaggerUi, {
+    routePrefix: DOCS_PREFIX,
+    staticCSP: false,
+    // The docs follow the reader's colour scheme, as the dashboard does.
+    theme: { title: 'flushbench API', css: [{ filename: 'flushbench.css', content: DOCS_CSS }] },
+  });
   // Swagger UI sets style attributes from its script: its pages alone may carry inline styles.
   // Scripts stay 'self' only, as on every other page.
   app.addHook('onSend', async (req, reply) => {
@@ -47,6 +52,18 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
 }
 
 const DOCS_PREFIX = '/api/docs';
+
+/**
+ * Swagger UI has no dark theme of its own: in a dark scheme the page is inverted with its hues
+ * turned back, so its colours keep their meaning (GET green, POST blue, errors red).
+ */
+const DOCS_CSS = `
+:root { color-scheme: light dark; }
+@media (prefers-color-scheme: dark) {
+  html { background: #13161c; }
+  body { filter: invert(0.9) hue-rotate(180deg); background: #eceae3; }
+}
+`;
 
 /** GET /openapi.json: registered after every route, so that the description lists them all. */
 export function openApiRoute(app: FastifyInstance): void {

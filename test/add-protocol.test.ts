@@ -34,7 +34,7 @@ const ROW = `  '${NEW}': {
 `;
 /** A candidate: what a verdict weighs against the baseline, so the overview draws its speedup. */
 const CANDIDATE = 'concurrent-inline';
-const CANDIDATE_COLOR = '#0b7285';
+const CANDIDATE_COLOR = '#0f7f94';
 const CANDIDATE_ROW = `  '${CANDIDATE}': {
     ...SYNC,
     localFlushFirst: false,

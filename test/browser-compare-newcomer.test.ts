@@ -56,3 +56,30 @@ it('one run: nothing to compare yet, no error; two of one commit: they share a c
   );
   assert.equal(await page.textContent('#compare-gate'), 'gate: pass');
 });
+
+it('a noisy run: every wall change in parentheses, marked †, the reason in its tooltip', {
+  timeout: 60_000,
+}, async () => {
+  const reason = 'the machine was busy: load 3.1 on 2 cores';
+  const store = Store.open(file);
+  store.insertRun(
+    syntheticRun({
+      uuid: 'the-noisy-one',
+      startedAt: '2026-11-01T10:10:00.000Z',
+      config: { suite: 'smoke', noise: { noisy: true, reason } },
+    }),
+  );
+  store.close();
+  await page.goto(`${base}/#/compare?noisy=1`);
+  await page.reload();
+  await waitReady(page, 'compare');
+  const cells = page.locator('#compare-table td.wall-greyed');
+  assert.ok((await cells.count()) > 0, 'the wall changes are greyed');
+  for (let i = 0; i < (await cells.count()); i++) {
+    assert.match((await cells.nth(i).textContent()) ?? '', /^\(.*\)†$/);
+    assert.match(
+      (await cells.nth(i).getAttribute('title')) ?? '',
+      new RegExp(`was noisy \\(${reason}\\)`),
+    );
+  }
+});

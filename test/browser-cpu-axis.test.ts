@@ -4,33 +4,17 @@
  * squash 1, 2 and 4 into one pixel beside 768.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { buildApp } from '../server/app.js';
-import { launchChromium, listen, type PageGlobals, waitReady } from './browser-page.js';
+import { it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { type PageGlobals, servedDashboard, waitReady } from './browser-page.js';
 import { SCALE_CPUS, SCALE_HOST_CORES, seedScaleRun } from './fixtures/seed-cooperative.js';
 
 /** Less than this between two ticks' centres and their labels collide. */
 const MIN_TICK_GAP_PX = 16;
 
-let app: Awaited<ReturnType<typeof buildApp>>;
-let browser: Browser;
-let base: string;
 let runId: number;
-
-before(async () => {
-  const file = join(mkdtempSync(join(tmpdir(), 'flushbench-axis-')), 'runs.db');
+const dashboard = servedDashboard((file) => {
   runId = seedScaleRun(file);
-  app = await buildApp({ dbFile: file, logger: false });
-  base = await listen(app);
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-  await app?.close();
 });
 
 /** The x axis of chart `#id`: each tick's label and its centre, px from the axis's left. */
@@ -62,9 +46,9 @@ for (const viewport of [
   it(`at ${viewport.width} px every CPU count from 1 to 960 has its own readable tick`, {
     timeout: 60_000,
   }, async () => {
-    const page = await browser.newPage({ viewport });
+    const page = await dashboard.browser.newPage({ viewport });
     try {
-      await page.goto(`${base}/#/overview?run=${runId}`);
+      await page.goto(`${dashboard.base}/#/overview?run=${runId}`);
       await waitReady(page, 'overview');
       for (const id of ['chart-overview-latency', 'chart-overview-speedup']) {
         const ticks = await xTicks(page, id);

@@ -45,3 +45,25 @@ it('/api/docs shows every operation of /openapi.json, with no console error', {
     '';
   assert.match(csp, /script-src 'self'(;|$)/, 'scripts stay self-only on the docs page');
 });
+
+it('the dashboard links the docs from its nav, and the docs follow the colour scheme', {
+  timeout: 60_000,
+}, async () => {
+  const page = await browser.newPage();
+  await page.goto(`${base}/#/overview`);
+  await page.waitForSelector('#nav-api', { timeout: 15_000 });
+  await Promise.all([page.waitForURL(`${base}/api/docs**`), page.click('#nav-api')]);
+  await page.waitForSelector('.opblock', { timeout: 15_000 });
+  const bodyFilter = () =>
+    page.evaluate(() => {
+      const w = globalThis as unknown as {
+        getComputedStyle(e: unknown): { filter: string };
+        document: { body: unknown };
+      };
+      return w.getComputedStyle(w.document.body).filter;
+    });
+  await page.emulateMedia({ colorScheme: 'light' });
+  assert.equal(await bodyFilter(), 'none');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  assert.match(await bodyFilter(), /invert/);
+});

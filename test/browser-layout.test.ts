@@ -3,39 +3,21 @@
  * contrast, from the reader's setting), and a chart saved as a PNG.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, it } from 'node:test';
-import type { Browser } from 'playwright-core';
-import { buildApp } from '../server/app.js';
-import { launchChromium, listen, waitReady } from './browser-page.js';
+import { readFileSync } from 'node:fs';
+import { it } from 'node:test';
+import { servedDashboard, waitReady } from './browser-page.js';
 import { seedDatabase } from './fixtures/seed-db.js';
 
 const VIEWS = ['overview', 'case', 'history', 'compare', 'correctness', 'timeline', 'validation'];
 const PHONE = { width: 390, height: 844 };
 
-let app: Awaited<ReturnType<typeof buildApp>>;
-let browser: Browser;
-let base: string;
-
-before(async () => {
-  const file = join(mkdtempSync(join(tmpdir(), 'flushbench-layout-')), 'runs.db');
-  seedDatabase(file, { cpus: [1, 2, 4] });
-  app = await buildApp({ dbFile: file, logger: false });
-  base = await listen(app);
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-  await app?.close();
-});
+const dashboard = servedDashboard((file) => seedDatabase(file, { cpus: [1, 2, 4] }));
 
 it('at 390 px no view scrolls sideways', { timeout: 120_000 }, async () => {
   for (const colorScheme of ['light', 'dark'] as const) {
-    const page = await browser.newPage({ viewport: PHONE, colorScheme });
+    const page = await dashboard.browser.newPage({ viewport: PHONE, colorScheme });
     for (const view of VIEWS) {
-      await page.goto(`${base}/#/${view}`);
+      await page.goto(`${dashboard.base}/#/${view}`);
       await page.waitForSelector('body[data-ready]', { state: 'attached', timeout: 15_000 });
       const width = await page.evaluate(
         () =>
@@ -62,8 +44,8 @@ function contrast(a: string, b: string): number {
 }
 
 it('dark mode follows the reader and keeps text readable', { timeout: 60_000 }, async () => {
-  const page = await browser.newPage({ colorScheme: 'dark' });
-  await page.goto(`${base}/#/overview`);
+  const page = await dashboard.browser.newPage({ colorScheme: 'dark' });
+  await page.goto(`${dashboard.base}/#/overview`);
   await waitReady(page, 'overview');
   const colours = await page.evaluate(() => {
     const w = globalThis as unknown as {
@@ -85,8 +67,8 @@ it('dark mode follows the reader and keeps text readable', { timeout: 60_000 }, 
 });
 
 it('"Save PNG" saves the chart as a PNG', { timeout: 60_000 }, async () => {
-  const page = await browser.newPage();
-  await page.goto(`${base}/#/overview`);
+  const page = await dashboard.browser.newPage();
+  await page.goto(`${dashboard.base}/#/overview`);
   await waitReady(page, 'overview');
   const [download] = await Promise.all([
     page.waitForEvent('download'),

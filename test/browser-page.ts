@@ -4,9 +4,13 @@
  * in the page, so they reach the page's globals through `globalThis` and the minimal types
  * below (the tests compile without the DOM library).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { buildApp } from '../server/app.js';
 
 /** Debian's chromium: CI installs it with apt; playwright-core brings no browser of its own. */
 export const CHROMIUM_PATH = '/usr/bin/chromium';
@@ -172,4 +176,37 @@ export function quantile(values: number[], q: number): number {
   const lo = Math.floor(pos);
   const hi = Math.min(lo + 1, s.length - 1);
   return s[lo] + (s[hi] - s[lo]) * (pos - lo);
+}
+
+/**
+ * A dashboard for one test file: a database seeded by `seed`, served on 127.0.0.1, and Chromium,
+ * started in `before` and closed in `after`. Read `base` and `browser` inside the tests.
+ */
+export function servedDashboard(seed: (file: string) => void): {
+  readonly base: string;
+  readonly browser: Browser;
+} {
+  let app: Awaited<ReturnType<typeof buildApp>> | undefined;
+  let browser: Browser | undefined;
+  let base = '';
+  before(async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'flushbench-dashboard-')), 'runs.db');
+    seed(file);
+    app = await buildApp({ dbFile: file, logger: false });
+    base = await listen(app);
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    await app?.close();
+  });
+  return {
+    get base() {
+      return base;
+    },
+    get browser() {
+      if (!browser) throw new Error('servedDashboard: the browser starts in before()');
+      return browser;
+    },
+  };
 }

@@ -136,7 +136,7 @@ const SYNC: ProtocolTraits = {
   globalAsid: null,
   control: null,
   role: 'baseline',
-  color: '#3366b8',
+  color: '#3d70c4',
   linux: { from: 5003, until: 5013 },
   summary:
     "Linux ≤ 5.12's order on 5.13's data layout: local flush, then remote flushes; waits for every remote flush",
@@ -153,7 +153,7 @@ export const PROTOCOL_TRAITS = Object.freeze({
     lazyCheckSharesLine: true,
     onStackCsdForOne: true,
     role: 'historical',
-    color: '#1f3f77',
+    color: '#2f8fcf',
     linux: { from: 0, until: 5003 },
     summary:
       "Linux 5.2, the 2019 RFC's baseline: sync, with the is_lazy line shared with what targets write, and an on-stack csd for one target",
@@ -162,7 +162,7 @@ export const PROTOCOL_TRAITS = Object.freeze({
     ...SYNC,
     localFlushFirst: false,
     role: 'candidate',
-    color: '#e07b1a',
+    color: '#d4701a',
     linux: { from: 5013, until: null },
     summary: 'Linux ≥ 5.13: local flush while the remote CPUs flush; waits for every remote flush',
   },

@@ -35,6 +35,65 @@ export const FONT_SIZE_PX = 11;
 export const AXIS_COLOR = DARK ? '#b8c0cf' : '#4a5163';
 export const POINT_RADIUS_PX = 3;
 
+/** An axis title's resolved font, as Chart.js hands it to a plugin. */
+interface TitleFont {
+  style?: string;
+  weight?: string | number | null;
+  size?: number;
+  family?: string;
+}
+
+/** Each axis title as its chart was given it, before fitAxisTitles wrapped it. */
+const givenTitles = new WeakMap<object, Map<string, string>>();
+
+/** A title's words in lines no wider than `room`, by `width`; a word wider than room stands alone. */
+export function wrapWords(text: string, room: number, width: (s: string) => number): string[] {
+  const lines: string[] = [];
+  for (const word of text.split(' ')) {
+    const last = lines.at(-1);
+    if (last !== undefined && width(`${last} ${word}`) <= room)
+      lines[lines.length - 1] = `${last} ${word}`;
+    else lines.push(word);
+  }
+  return lines;
+}
+
+/**
+ * Keeps every axis title within its axis: a title longer than its axis (a y axis on a phone, a
+ * long metric name) is wrapped into lines at its spaces, and the chart laid out once more.
+ */
+const fitAxisTitles: Plugin = {
+  id: 'fitAxisTitles',
+  afterLayout(chart) {
+    const given = givenTitles.get(chart) ?? new Map<string, string>();
+    givenTitles.set(chart, given);
+    let changed = false;
+    for (const [id, scale] of Object.entries(chart.scales)) {
+      const options = chart.options.scales?.[id] as
+        | { title?: { display?: boolean; text?: string | string[] } }
+        | undefined;
+      const title = options?.title;
+      if (!title?.display || title.text === undefined) continue;
+      const shown = [title.text].flat();
+      if (!given.has(id)) given.set(id, shown.join(' '));
+      const room = scale.isHorizontal() ? scale.width : scale.height;
+      if (!(room > 0)) continue;
+      const ctx = chart.ctx;
+      ctx.save();
+      const f = (scale.options as unknown as { title: { font: TitleFont } }).title.font;
+      ctx.font = `${f.style ?? 'normal'} ${f.weight ?? 'normal'} ${f.size ?? FONT_SIZE_PX}px ${f.family ?? FONT_FAMILY}`;
+      const lines = wrapWords(given.get(id)!, room, (s) => ctx.measureText(s).width);
+      ctx.restore();
+      if (lines.join('\n') !== shown.join('\n')) {
+        title.text = lines.length === 1 ? lines[0] : lines;
+        changed = true;
+      }
+    }
+    // Laid out again with the wrapped titles' height; the second pass wraps alike and stops.
+    if (changed) requestAnimationFrame(() => chart.update('none'));
+  },
+};
+
 export function initCharts(): void {
   if (typeof Chart === 'undefined') {
     throw new Error('Chart.js did not load (/vendor/chart.umd.js): the charts cannot be drawn');
@@ -44,7 +103,7 @@ export function initCharts(): void {
       'chartjs-plugin-zoom did not load (/vendor/chartjs-plugin-zoom.min.js, after /vendor/hammer.min.js): the dashboard cannot start',
     );
   }
-  Chart.register(window.ChartZoom);
+  Chart.register(window.ChartZoom, fitAxisTitles);
   Chart.defaults.animation = false;
   Chart.defaults.maintainAspectRatio = false;
   Chart.defaults.font.family = FONT_FAMILY;

@@ -11,7 +11,7 @@ import {
   type GridPoint,
 } from './case-slices.js';
 import { h } from './dom.js';
-import { formatDate, shortSha } from './format.js';
+import { formatDate, shortSha, subjectLine } from './format.js';
 import { setParams } from './route.js';
 import type { ViewContext } from './view-context.js';
 
@@ -168,7 +168,7 @@ export function runHeader(run: Run): HTMLElement {
             { class: 'commit' },
             h('code', { title: c.sha }, shortSha(c.sha)),
             ' ',
-            c.subject,
+            h('span', { class: 'subject', title: c.subject }, subjectLine(c.subject)),
             c.branch ? h('span', { class: 'tag' }, c.branch) : null,
             c.dirty
               ? h('span', { class: 'tag tag-warn', title: 'uncommitted changes' }, 'dirty')

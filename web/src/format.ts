@@ -57,6 +57,16 @@ export function shortSha(sha: string | null | undefined): string {
   return sha ? sha.slice(0, SHORT_SHA_LENGTH) : '(no commit)';
 }
 
+/** A commit subject's longest shown form, as `git log --oneline` readers expect (and CI asks). */
+export const SUBJECT_CHARS = 72;
+
+/** A commit message as a heading: its first line, cut at SUBJECT_CHARS with an ellipsis. */
+export function subjectLine(message: string | null | undefined): string {
+  const first = (message ?? '').split(/\r?\n/, 1)[0].trimEnd();
+  const chars = [...first];
+  return chars.length <= SUBJECT_CHARS ? first : `${chars.slice(0, SUBJECT_CHARS - 1).join('')}…`;
+}
+
 /** ISO 8601 → "2026-11-25 12:58" in the viewer's time zone. */
 export function formatDate(iso: string | null | undefined): string {
   if (!iso) return '–';

@@ -101,6 +101,8 @@ function drawNav(current: ReturnType<typeof parseHash>): void {
         VIEWS[name].title,
       ),
     ),
+    // The API's own page (GET /openapi.json drawn by Swagger UI), served by the same server.
+    h('a', { href: '/api/docs', id: 'nav-api', class: 'nav-external' }, 'API'),
   );
 }
 

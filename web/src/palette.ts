@@ -16,6 +16,13 @@ export function withAlpha(hex: string, alpha: number): string {
 export const REGRESSION_COLOR = '#d23c3c';
 export const IMPROVEMENT_COLOR = '#23955a';
 export const NEUTRAL_COLOR = '#8a94a6';
+/** One per kind of violation the oracle counts (the Correctness view's bars). */
+export const VIOLATION_COLORS = Object.freeze({
+  staleUses: REGRESSION_COLOR,
+  lostWrites: '#d4701a',
+  ackWindowViolations: '#8a55c9',
+  freedTableWalks: '#b5651d',
+});
 /** The reader's colour scheme at load (prefers-color-scheme): the charts' ink and grid follow it. */
 export const DARK =
   typeof matchMedia === 'function' && matchMedia('(prefers-color-scheme: dark)').matches;

@@ -48,6 +48,8 @@ const SAMPLE_KINDS: readonly SampleKind[] = Object.freeze([
   },
 ]);
 
+const DEFAULT_SAMPLES = 'modeled';
+
 /** Enough bins to show a second mode, few enough that 200 modeled samples still fill them. */
 const HISTOGRAM_BINS = 40;
 /** The histogram's range ends here; the rarer tail is one clipped bin, not an empty axis. */
@@ -75,9 +77,13 @@ export const caseDetailView: View = {
     const loaded = await loadRun(ctx);
     if (!loaded) return;
     const { runs, run } = loaded;
-    const kind = SAMPLE_KINDS.find((k) => k.id === ctx.params.get('samples')) ?? SAMPLE_KINDS[0];
-    // Log by default: p99.9 of a flush is often 10-100x its p50, which flattens p50 on a linear axis.
-    const log = ctx.params.get('scale') !== 'linear';
+    // Modeled cycles by default: the metric that scales, which no oversubscribed host bends.
+    const kind =
+      SAMPLE_KINDS.find((k) => k.id === (ctx.params.get('samples') ?? DEFAULT_SAMPLES)) ??
+      SAMPLE_KINDS[0];
+    // Wall-clock on a log axis by default: its p99.9 is often 10-100x its p50, which flattens p50
+    // on a linear one; modeled cycles stay within a few times of their p50.
+    const log = (ctx.params.get('scale') ?? (kind.id === 'wall' ? 'log' : 'linear')) === 'log';
     const point = chooseGridPoint(ctx.params, run.cases);
     const { workload, pages, cpus, ofPages } = point;
 
@@ -98,6 +104,14 @@ export const caseDetailView: View = {
     );
     for (const text of fallbackNotes({ workload, pages, cpus }))
       ctx.root.append(note(text, 'note warn'));
+    if (kind.id === 'wall' && cpus && cpus.value > run.host.cores) {
+      ctx.root.append(
+        note(
+          `${cpus.value} CPUs on ${run.host.cores} cores: this wall-clock is the simulator's, not hardware-like; modeled cycles are the metric that scales.`,
+          'note warn oversubscribed',
+        ),
+      );
+    }
     if (!workload || !pages || !cpus) {
       ctx.root.append(note('This run has no cases.', 'note warn'));
       return;

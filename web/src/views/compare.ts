@@ -24,7 +24,14 @@ import {
   toolbar,
 } from '../controls.js';
 import { chartBox, h, panel } from '../dom.js';
-import { formatChangePct, formatCycles, formatNs, formatP, shortSha } from '../format.js';
+import {
+  formatChangePct,
+  formatCycles,
+  formatNs,
+  formatP,
+  shortSha,
+  subjectLine,
+} from '../format.js';
 import { IMPROVEMENT_COLOR, INK_COLOR, NEUTRAL_COLOR, REGRESSION_COLOR } from '../palette.js';
 import { hrefOf, navigate, withParams } from '../route.js';
 import type { View, ViewContext } from '../view-context.js';
@@ -252,7 +259,7 @@ function side(title: string, s: CompareSide): HTMLElement {
       h('code', {}, s.commit ? shortSha(s.commit) : '(no commit)'),
       s.branch ? h('span', { class: 'tag' }, s.branch) : null,
     ),
-    h('div', { class: 'subject' }, s.subject ?? ''),
+    h('div', { class: 'subject', title: s.subject ?? '' }, subjectLine(s.subject)),
   );
 }
 
@@ -298,8 +305,14 @@ function summary(c: Comparison): HTMLElement {
 }
 
 /** Why a wall change is greyed, each with the mark the CLI's footnotes use. */
-function wallReasons(w: WallComparison | null): { mark: string; text: string }[] {
+function wallReasons(w: WallComparison | null, c: Comparison): { mark: string; text: string }[] {
   if (w === null) return [];
+  // A noisy run (bench's noise check, stored with it) puts every wall change in parentheses.
+  const noisy = [c.base, c.head].flatMap((side) =>
+    side.noisy !== null
+      ? [{ mark: '†', text: `run #${side.id} was noisy (${side.noisy}): wall-clock not judged` }]
+      : [],
+  );
   return [
     ...(w.oversubscribed
       ? [
@@ -312,6 +325,7 @@ function wallReasons(w: WallComparison | null): { mark: string; text: string }[]
     ...(w.unjudgedReason !== undefined
       ? [{ mark: '‡', text: `${w.unjudgedReason}: shown, not judged` }]
       : []),
+    ...noisy,
   ];
 }
 
@@ -325,12 +339,12 @@ function compareTable(rows: readonly CaseComparison[], c: Comparison): HTMLTable
     );
   // Greyed and in parentheses, never bare, with the reasons the comparison gives.
   const wallChangeCell = (w: WallComparison | null) => {
-    const reasons = wallReasons(w);
+    const reasons = wallReasons(w, c);
     if (w === null || reasons.length === 0) return changeCell(w?.changePct, w?.verdict);
     return h(
       'td',
       { class: 'num muted wall-greyed', title: reasons.map((r) => r.text).join('; ') },
-      `(${formatChangePct(w.changePct)})${reasons.map((r) => r.mark).join('')}`,
+      `(${formatChangePct(w.changePct)})${[...new Set(reasons.map((r) => r.mark))].join('')}`,
     );
   };
   return h(

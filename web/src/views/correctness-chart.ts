@@ -1,6 +1,6 @@
 import type {} from 'chartjs-plugin-zoom';
 import { type AnyChart, axisTitle, make } from '../chart-theme.js';
-import { REGRESSION_COLOR, withAlpha } from '../palette.js';
+import { VIOLATION_COLORS, withAlpha } from '../palette.js';
 
 /** Oracle findings per protocol and workload: stale uses and lost writes side by side. */
 export function correctnessChart(
@@ -21,22 +21,22 @@ export function correctnessChart(
         {
           label: 'stale TLB uses (observed)',
           data: d.staleUses,
-          backgroundColor: withAlpha(REGRESSION_COLOR, 0.85),
+          backgroundColor: withAlpha(VIOLATION_COLORS.staleUses, 0.85),
         },
         {
           label: 'lost writes (observed)',
           data: d.lostWrites,
-          backgroundColor: withAlpha('#e07b1a', 0.85),
+          backgroundColor: withAlpha(VIOLATION_COLORS.lostWrites, 0.85),
         },
         {
           label: 'ack-window violations',
           data: d.ackWindowViolations,
-          backgroundColor: withAlpha('#8a55c9', 0.85),
+          backgroundColor: withAlpha(VIOLATION_COLORS.ackWindowViolations, 0.85),
         },
         {
           label: 'freed-table walks',
           data: d.freedTableWalks,
-          backgroundColor: withAlpha('#b5651d', 0.85),
+          backgroundColor: withAlpha(VIOLATION_COLORS.freedTableWalks, 0.85),
         },
       ],
     },

@@ -22,7 +22,14 @@ import {
 } from '../case-slices.js';
 import { emptyState, note, paramSelect, toolbar } from '../controls.js';
 import { chartBox, h, panel } from '../dom.js';
-import { formatChangePct, formatCycles, formatDate, formatNs, shortSha } from '../format.js';
+import {
+  formatChangePct,
+  formatCycles,
+  formatDate,
+  formatNs,
+  shortSha,
+  subjectLine,
+} from '../format.js';
 import { baselineProtocol } from '../protocols.js';
 import { hrefOf, navigate, recordParams, setParams } from '../route.js';
 import type { View, ViewContext } from '../view-context.js';
@@ -275,7 +282,7 @@ function pointsTable(
         'tr',
         { class: p.regression ? 'row-regression' : '' },
         h('td', {}, h('code', { title: p.commitSha ?? '' }, shortSha(p.commitSha))),
-        h('td', { class: 'subject' }, p.commitSubject ?? ''),
+        h('td', { class: 'subject', title: p.commitSubject ?? '' }, subjectLine(p.commitSubject)),
         h('td', {}, p.branch ?? ''),
         h('td', {}, formatDate(p.commitTime ?? p.startedAt)),
         h(
