@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { withCode } from '../common/errors.js';
 import { VERSION } from '../common/version.js';
+import { withVerdicts } from '../data/case-verdict.js';
 import {
   type CaseRecord,
   caseKey,
@@ -35,6 +36,7 @@ import {
 import { invalidRange } from '../sim/shared/errors.js';
 import { checkFaultFiresInSome, type FaultCase, type FaultOptions } from '../sim/shared/fault.js';
 import { checkFault } from '../sim/shared/options.js';
+import { RUNNER_JUDGE } from './case-judge.js';
 import { type CaseConfig, caseOptions, faultCaseOf, machineOptionsFor } from './case-options.js';
 import { kernelIterations, runKernelCase } from './kernel-case.js';
 import { noiseCheck, probeBefore } from './noise.js';
@@ -305,16 +307,20 @@ export async function runBench(
     await machine?.close();
   }
   const noise = probe === null ? null : await noiseCheck(probe);
-  return {
-    uuid: randomUUID(),
-    commit,
-    startedAt,
-    endedAt: new Date().toISOString(),
-    host: hostInfo(),
-    flushbenchVersion: VERSION,
-    suite: config.suite,
-    profile,
-    config: { ...config, ...(noise ? { noise } : {}) },
-    cases: records,
-  };
+  // Every case's verdict, once, here: the bench table, the store and every reader take it.
+  return withVerdicts(
+    {
+      uuid: randomUUID(),
+      commit,
+      startedAt,
+      endedAt: new Date().toISOString(),
+      host: hostInfo(),
+      flushbenchVersion: VERSION,
+      suite: config.suite,
+      profile,
+      config: { ...config, ...(noise ? { noise } : {}) },
+      cases: records,
+    },
+    RUNNER_JUDGE,
+  );
 }

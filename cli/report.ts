@@ -1,20 +1,16 @@
 /** Text reports of the CLI: a case's summary, a traced flush, a calibration. */
 
-import { ErrorCodes } from '../common/errors.js';
-import type { CaseRecord } from '../data/run-record.js';
+import { judgeOracle } from '../bench/case-judge.js';
+import type { CaseRecord, OracleVerdictName } from '../data/run-record.js';
 import {
   type CaseResult,
-  type OracleVerdict,
   type OrderEvent,
   oracleVerdict,
-  type Protocol,
   type TraceEvent,
   type Violation,
   violationsOf,
-  type Workload,
 } from '../sim/index.js';
 import { type Calibration, OVERHEAD_GOAL, OVERHEAD_LIMIT } from '../sim/machine/calibrate.js';
-import { WORKLOAD_TRAITS } from '../sim/shared/workloads.js';
 
 export function formatNs(ns: number): string {
   if (!Number.isFinite(ns)) return '–';
@@ -65,8 +61,10 @@ export function formatCaseResult(r: CaseResult): string {
 }
 
 /** How the bench's table and progress lines show the oracle's verdict on a case. */
-export const ORACLE_MARK: Readonly<Record<OracleVerdict | 'unchecked', string>> = Object.freeze({
+export const ORACLE_MARK: Readonly<Record<OracleVerdictName, string>> = Object.freeze({
   clean: '✓',
+  // A control where it cannot break its guarantee behaves safely, and shows as such.
+  'not-applicable': '✓',
   violated: '✗ VIOLATED',
   caught: '✓ caught',
   'not-caught': '✗ NOT caught',
@@ -77,21 +75,9 @@ export const ORACLE_MARK: Readonly<Record<OracleVerdict | 'unchecked', string>> 
  * The oracle's verdict on a stored case: as the bench decided it (a bench case frees page tables
  * exactly when its workload is munmap).
  */
-export function recordVerdict(c: CaseRecord): OracleVerdict | 'unchecked' {
-  if (c.status === 'errored') {
-    return c.error.code === ErrorCodes.CONTROL_NOT_CAUGHT ? 'not-caught' : 'unchecked';
-  }
-  // The host's kernel: measured, not simulated, so no oracle saw it.
-  if (c.oracle === null) return 'unchecked';
-  return oracleVerdict(
-    c.protocol as Protocol,
-    {
-      workload: c.workload as Workload,
-      cpus: c.cpus,
-      freedTables: WORKLOAD_TRAITS[c.workload as Workload]?.freesTables === true,
-    },
-    violationsOf(c.oracle),
-  );
+export function recordVerdict(c: CaseRecord): OracleVerdictName {
+  // The run's verdict when it has one; a case still running is judged as the runner will.
+  return c.verdict?.oracle ?? judgeOracle(c);
 }
 
 /** A violation in one sentence: what was used, against which generation, and where. */

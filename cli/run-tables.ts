@@ -27,6 +27,9 @@ export function formatRunTables(run: RunRecord): string {
   const noise = noiseOf(run.config);
   const workloads = [...new Set(simulated.map((c) => c.workload))];
   const cores = run.host.cores;
+  // The protocol the run's verdicts price speedups against (the table's baseline when it ran).
+  const baseline =
+    run.cases.find((c) => c.verdict?.baseline)?.verdict?.baseline ?? BASELINE_PROTOCOL;
   for (const workload of workloads) {
     const cases = simulated
       .filter((c) => c.workload === workload)
@@ -44,14 +47,14 @@ export function formatRunTables(run: RunRecord): string {
       '±rme',
       'wall p99',
       'modeled',
-      'vs sync (modeled)',
-      'vs sync (wall)',
+      `vs ${baseline} (modeled)`,
+      `vs ${baseline} (wall)`,
       'oracle',
     ];
     const rows = cases.map((c) => {
       const sync = cases.find(
         (s) =>
-          s.protocol === BASELINE_PROTOCOL &&
+          s.protocol === baseline &&
           s.cpus === c.cpus &&
           s.pages === c.pages &&
           s.status !== 'errored',
@@ -87,7 +90,12 @@ export function formatRunTables(run: RunRecord): string {
             : `±${c.wallNs.rme.toFixed(1)}%`,
         formatNs(c.wallNs.p99),
         c.modeledCycles === null ? 'measured' : `${c.modeledCycles.mean.toFixed(0)} cy`,
-        c.modeledCycles === null ? '' : speed(sync?.modeledCycles?.mean, c.modeledCycles.mean),
+        // The speedup the run's verdict stores (modeled p50 over the baseline's).
+        c.verdict?.speedup == null
+          ? c.modeledCycles === null
+            ? ''
+            : '–'
+          : `${c.verdict.speedup.toFixed(2)}×`,
         // Never bare where the wall-clock is not hardware-like or the run noisy: in parentheses,
         // tied to the footnote that says why.
         marks !== '' || noise?.noisy

@@ -4,7 +4,13 @@
  * customSmallerIsBetter JSON.
  */
 import { STAT_COLUMNS, statColumnsOf } from './case-columns.js';
-import { type CaseRecord, engineOf, type MeasuredCase, type RunRecord } from './run-record.js';
+import {
+  type CaseRecord,
+  engineOf,
+  type MeasuredCase,
+  type OracleVerdictName,
+  type RunRecord,
+} from './run-record.js';
 
 export const EXPORT_FORMATS = Object.freeze(['json', 'csv', 'bmf', 'gab'] as const);
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -32,24 +38,35 @@ const EXECUTION_COLUMNS = Object.freeze({
   workers: (c: CaseRecord) => c.workers,
   schedule_seed: (c: CaseRecord) => c.schedule?.seed,
 });
+/** The case's verdict as the runner stored it (run-record.ts, CaseVerdict). */
+const VERDICT_COLUMNS = Object.freeze({
+  oracle: (c: CaseRecord) => c.verdict?.oracle,
+  speedup_vs: (c: CaseRecord) => c.verdict?.baseline,
+  speedup_modeled: (c: CaseRecord) => c.verdict?.speedup,
+  wall_oversubscribed: (c: CaseRecord) => c.verdict?.oversubscribed,
+  wall_noisy: (c: CaseRecord) => c.verdict?.noisy,
+});
 const CSV_COLUMNS = [
   ...IDENTITY_COLUMNS,
   ...CSV_STATS.map((c) => c.csv),
   'error',
   ...Object.keys(EXECUTION_COLUMNS),
+  ...Object.keys(VERDICT_COLUMNS),
 ];
 
-/**
- * What the oracle found, by the bench's verdict: a safe protocol with violations is `violated`;
- * a completed case with violations is a negative control the oracle caught.
- */
+/** What the oracle found, in words: the verdict the bench stored with a measured case. */
+const ORACLE_WORDS: Readonly<Record<OracleVerdictName, string>> = Object.freeze({
+  clean: 'clean',
+  violated: 'VIOLATED',
+  caught: 'control caught',
+  'not-caught': 'control NOT caught',
+  'not-applicable': 'control, not applicable here',
+  // A measured case no oracle saw: the host's kernel.
+  unchecked: 'not simulated (the host kernel)',
+});
+
 function oracleWord(c: MeasuredCase): string {
-  if (c.status === 'violated') return 'VIOLATED';
-  const o = c.oracle;
-  if (o === null) return 'not simulated (the host kernel)';
-  const found =
-    o.staleUses + o.lostWrites + (o.ackWindowViolations ?? 0) + (o.freedTableWalks ?? 0);
-  return found > 0 ? 'control caught' : 'clean';
+  return ORACLE_WORDS[c.verdict?.oracle ?? 'unchecked'];
 }
 
 /**
@@ -77,6 +94,7 @@ export function exportRun(run: RunRecord, format: ExportFormat): string {
             ...CSV_STATS.map((col) => stats[col.column]),
             c.status === 'errored' ? c.error.message : null,
             ...Object.values(EXECUTION_COLUMNS).map((cell) => cell(c)),
+            ...Object.values(VERDICT_COLUMNS).map((cell) => cell(c)),
           ]
             .map(csvCell)
             .join(','),

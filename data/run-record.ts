@@ -231,6 +231,40 @@ export const Schedule = Type.Object({
 });
 export type Schedule = Static<typeof Schedule>;
 
+/**
+ * What the bench concluded about a case, computed once when the run is made (or merged) and
+ * stored with it: the bench table, export, compare and the dashboard read it and judge nothing
+ * themselves (data/case-verdict.ts computes the parts that need no protocol table).
+ *
+ * - `oracle`: clean (nothing broken), violated (a safe protocol broke a rule), caught (a negative
+ *   control broke the rule it breaks), not-caught (a control the oracle missed: the case failed),
+ *   not-applicable (a control where it cannot break anything, e.g. at 1 CPU), unchecked (no
+ *   oracle ran: the host's kernel, or a case that failed).
+ * - `baseline`, `speedup`: the protocol every speedup is against (the protocol table's baseline
+ *   row when the run was made), and its modeled p50 over this case's, in the same run, profile,
+ *   workload, CPU and page count; null where either is missing.
+ * - `oversubscribed`: wall-clock of more simulated CPUs than the measuring machine's cores, on the
+ *   threads engine: the simulator's, not hardware-like.
+ * - `noisy`: the run's noise check found the machine busy: its wall-clock is not judged.
+ */
+export const ORACLE_VERDICTS = Object.freeze([
+  'clean',
+  'violated',
+  'caught',
+  'not-caught',
+  'not-applicable',
+  'unchecked',
+] as const);
+export type OracleVerdictName = (typeof ORACLE_VERDICTS)[number];
+export const CaseVerdict = Type.Object({
+  oracle: Type.Enum([...ORACLE_VERDICTS]),
+  baseline: Nullable(Type.String({ minLength: 1, maxLength: 64 })),
+  speedup: Nullable(Type.Number({ exclusiveMinimum: 0 })),
+  oversubscribed: Type.Boolean(),
+  noisy: Type.Boolean(),
+});
+export type CaseVerdict = Static<typeof CaseVerdict>;
+
 export const caseExecution = {
   /**
    * The host the case ran on, when it is not the run's: a sweep merged from shards run on several
@@ -242,6 +276,8 @@ export const caseExecution = {
   workers: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_CASE_CPUS })),
   /** Non-null only on the cooperative engine. */
   schedule: Type.Optional(Nullable(Schedule)),
+  /** Absent in a record from a flushbench before verdicts: the store judges it on insert. */
+  verdict: Type.Optional(CaseVerdict),
 };
 
 /** The engine a case ran on: a stored one, else the threads engine; null for the host's kernel. */

@@ -133,6 +133,33 @@ export const MIGRATIONS: readonly string[] = Object.freeze([
     PRIMARY KEY (sweep_id, shard)
   );
   `,
+  // 9: each case's verdict (JSON, run-record.ts CaseVerdict), computed once by the runner. Cases
+  // stored before it are judged here on their stored facts, as data/case-verdict.ts does a
+  // record without verdicts: the oracle's verdict from the status the bench stored, no baseline
+  // named (so no speedup), the wall-clock flags from the engine, the cores and the noise check.
+  `
+  ALTER TABLE cases ADD COLUMN verdict TEXT;
+  UPDATE cases SET verdict = json_object(
+    'oracle', CASE
+      WHEN status = 'errored' AND json_extract(error, '$.code') = 'FLUSHBENCH_ERR_CONTROL_NOT_CAUGHT'
+        THEN 'not-caught'
+      WHEN status = 'errored' OR checked_accesses IS NULL THEN 'unchecked'
+      WHEN status = 'violated' THEN 'violated'
+      WHEN coalesce(stale_uses, 0) + coalesce(lost_writes, 0) + coalesce(ack_window_violations, 0)
+        + coalesce(freed_table_walks, 0) > 0 THEN 'caught'
+      ELSE 'clean' END,
+    'baseline', NULL,
+    'speedup', NULL,
+    'oversubscribed', json(CASE
+      WHEN kernel IS NULL AND coalesce(engine, 'threads') = 'threads'
+        AND cpus > coalesce(json_extract(host, '$.cores'),
+          (SELECT cores FROM runs WHERE runs.id = cases.run_id))
+        THEN 'true' ELSE 'false' END),
+    'noisy', json(CASE
+      WHEN (SELECT json_extract(config, '$.noise.noisy') FROM runs WHERE runs.id = cases.run_id) = 1
+        THEN 'true' ELSE 'false' END)
+  );
+  `,
 ]);
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

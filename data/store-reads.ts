@@ -3,6 +3,7 @@
 import { statsOfRow } from './case-columns.js';
 import {
   type CaseRecord,
+  type CaseVerdict,
   type caseExecution,
   type Engine,
   type RunRecord,
@@ -254,6 +255,7 @@ function storedCaseOf(c: Record<string, unknown>): StoredCase {
     pages: c.pages as number,
     profile: c.profile as string,
     ...executionOfRow(c),
+    verdict: verdictOfRow(c),
   };
   if (c.status === 'errored') {
     return {
@@ -281,7 +283,9 @@ function storedCaseOf(c: Record<string, unknown>): StoredCase {
 }
 
 /** How a case was run, as written: a NULL column reads back absent (a run from before it). */
-function executionOfRow(c: Record<string, unknown>): Pick<StoredCase, keyof typeof caseExecution> {
+function executionOfRow(
+  c: Record<string, unknown>,
+): Pick<StoredCase, Exclude<keyof typeof caseExecution, 'verdict'>> {
   return {
     ...(c.host === null || c.host === undefined ? {} : { host: JSON.parse(c.host as string) }),
     ...(c.engine === null ? {} : { engine: c.engine as Engine }),
@@ -290,4 +294,9 @@ function executionOfRow(c: Record<string, unknown>): Pick<StoredCase, keyof type
       ? {}
       : { schedule: JSON.parse(c.schedule as string) as Schedule | null }),
   };
+}
+
+/** A stored case's verdict (migration 9 gave every case one). */
+function verdictOfRow(c: Record<string, unknown>): CaseVerdict {
+  return JSON.parse(c.verdict as string) as CaseVerdict;
 }

@@ -1,5 +1,6 @@
 /** Writing a run: all of it in one transaction, or nothing. */
 import { STAT_COLUMNS, statColumnsOf } from './case-columns.js';
+import { completeVerdicts } from './case-verdict.js';
 import type { RunRecord } from './run-record.js';
 import { StoreConnection, toBlob } from './store-connection.js';
 
@@ -16,9 +17,9 @@ export abstract class StoreWrites extends StoreConnection {
     const columns = STAT_COLUMNS.map((c) => c.column);
     const insertCase = this.sql(`
       INSERT INTO cases (run_id, commit_order, key, protocol, workload, cpus, pages, profile, status,
-        error, counters, kernel, engine, workers, schedule, host, ${columns.join(', ')})
+        error, counters, kernel, engine, workers, schedule, host, verdict, ${columns.join(', ')})
       VALUES (@runId, @commitOrder, @key, @protocol, @workload, @cpus, @pages, @profile, @status,
-        @error, @counters, @kernel, @engine, @workers, @schedule, @host, ${columns.map((c) => `@${c}`).join(', ')})`);
+        @error, @counters, @kernel, @engine, @workers, @schedule, @host, @verdict, ${columns.map((c) => `@${c}`).join(', ')})`);
     const insertSamples = this.sql(
       'INSERT INTO samples (case_id, wall_ns, modeled_cycles, total) VALUES (?, ?, ?, ?)',
     );
@@ -70,6 +71,7 @@ export abstract class StoreWrites extends StoreConnection {
             workers: c.workers ?? null,
             schedule: c.schedule === undefined ? null : JSON.stringify(c.schedule),
             host: c.host === undefined ? null : JSON.stringify(c.host),
+            verdict: JSON.stringify(c.verdict),
             ...statColumnsOf(c.status === 'errored' ? null : c),
           }).lastInsertRowid,
         );
@@ -94,7 +96,9 @@ export abstract class StoreWrites extends StoreConnection {
     // Inside a caller's transaction (a sweep's last shard), part of it; else a transaction of its
     // own, BEGIN IMMEDIATE: the write lock up front, so a concurrent writer waits (busy
     // timeout) instead of failing on a lock upgrade.
-    return this.db.inTransaction ? write(run) : this.db.transaction(write).immediate(run);
+    // Every stored case has a verdict: a record that came without some is judged on its facts.
+    const judged = completeVerdicts(run);
+    return this.db.inTransaction ? write(judged) : this.db.transaction(write).immediate(judged);
   }
 }
 

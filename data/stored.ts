@@ -6,6 +6,7 @@
 import { type Static, Type } from 'typebox';
 import {
   byStatus,
+  CaseVerdict,
   caseExecution,
   caseIdentity,
   failed,
@@ -20,6 +21,8 @@ export const StoredCase = byStatus([
     id: Type.Integer(),
     ...caseIdentity,
     ...caseExecution,
+    /** Every stored case has one (migration 9 judged the cases stored before it). */
+    verdict: CaseVerdict,
     ...measured,
     samplesTotal: Type.Integer({ minimum: 0 }),
     hasTrace: Type.Boolean(),
@@ -28,6 +31,7 @@ export const StoredCase = byStatus([
     id: Type.Integer(),
     ...caseIdentity,
     ...caseExecution,
+    verdict: CaseVerdict,
     ...failed,
     samplesTotal: Type.Literal(0),
     hasTrace: Type.Literal(false),

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
+import { completeVerdicts } from '../data/case-verdict.js';
 import { exportRun } from '../data/export.js';
 import { engineOf } from '../data/run-record.js';
 import { SCHEMA_VERSION } from '../data/schema.js';
@@ -24,7 +25,8 @@ function legacyDatabase(run: ReturnType<typeof syntheticRun>): string {
   store.insertRun(run);
   store.close();
   const db = new Database(file);
-  // Undo migrations 7 (the engine) and 8 (sweeps), newest first.
+  // Undo migrations 7 (the engine), 8 (sweeps) and 9 (verdicts), newest first.
+  db.exec('ALTER TABLE cases DROP COLUMN verdict');
   db.exec('DROP TABLE sweep_shards; ALTER TABLE runs DROP COLUMN sweep');
   for (const column of ['host', 'engine', 'workers', 'schedule'])
     db.exec(`ALTER TABLE cases DROP COLUMN ${column}`);
@@ -34,7 +36,11 @@ function legacyDatabase(run: ReturnType<typeof syntheticRun>): string {
 }
 
 test('a run from schema 6 migrates, reads back as written and reads as the threads engine', async (t) => {
-  assert.equal(SCHEMA_VERSION, LEGACY_SCHEMA + 2, 'two migrations since: the engine, sweeps');
+  assert.equal(
+    SCHEMA_VERSION,
+    LEGACY_SCHEMA + 3,
+    'three migrations since: the engine, sweeps, verdicts',
+  );
   const run = syntheticRun({
     uuid: 'legacy-run',
     cases: [syntheticCase({ protocol: 'sync' }), syntheticCase({ protocol: 'async-inline' })],
@@ -54,15 +60,17 @@ test('a run from schema 6 migrates, reads back as written and reads as the threa
   t.after(() => store.close());
   assert.ok(columns().includes('engine') && columns().includes('schedule'), 'migrated');
   const back = store.getRunRecord(1)!;
-  assert.deepEqual(back, run, 'read back as written');
+  // As written, and judged by migration 9 on its stored facts.
+  assert.deepEqual(back, completeVerdicts(run), 'read back as written');
   for (const c of back.cases) {
     assert.equal('engine' in c || 'workers' in c || 'schedule' in c, false, c.key);
+    assert.equal(c.verdict?.oracle, 'clean', c.key);
     assert.equal(engineOf(c), 'threads', c.key);
   }
   const [header, ...rows] = exportRun(back, 'csv').trimEnd().split('\n');
   const engineAt = header.split(',').indexOf('engine');
   assert.deepEqual(
-    rows.map((r) => r.split(',').slice(engineAt)),
+    rows.map((r) => r.split(',').slice(engineAt, engineAt + 3)),
     back.cases.map(() => ['threads', '', '']),
     'the CSV: engine threads, no workers or seed recorded',
   );

@@ -4,6 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { RUNNER_JUDGE } from '../bench/case-judge.js';
+import { withVerdicts } from '../data/case-verdict.js';
 import { exportRun } from '../data/export.js';
 import type { MeasuredCase } from '../data/run-record.js';
 import { syntheticCase, syntheticRun } from './helpers.js';
@@ -12,7 +14,7 @@ test('the CSV header is the same columns in the same order as ever, new ones aft
   const [header] = exportRun(syntheticRun(), 'csv').split('\n');
   assert.equal(
     header,
-    'key,protocol,workload,cpus,pages,profile,status,wall_p50_ns,wall_p99_ns,wall_mean_ns,wall_rme_pct,samples,modeled_p50_cycles,modeled_mean_cycles,modeled_p99_cycles,modeled_iteration_cycles,checked_accesses,stale_uses,lost_writes,ack_window_violations,freed_table_walks,error,engine,workers,schedule_seed',
+    'key,protocol,workload,cpus,pages,profile,status,wall_p50_ns,wall_p99_ns,wall_mean_ns,wall_rme_pct,samples,modeled_p50_cycles,modeled_mean_cycles,modeled_p99_cycles,modeled_iteration_cycles,checked_accesses,stale_uses,lost_writes,ack_window_violations,freed_table_walks,error,engine,workers,schedule_seed,oracle,speedup_vs,speedup_modeled,wall_oversubscribed,wall_noisy',
   );
 });
 
@@ -32,7 +34,8 @@ test('gab: a caught control is not a violation, a safe protocol that broke its g
       syntheticCase({ protocol: 'concurrent', status: 'violated', oracle: oracle(1) }),
     ],
   });
-  const notes = JSON.parse(exportRun(run, 'gab'))
+  // The words are the verdicts the runner stores with each case.
+  const notes = JSON.parse(exportRun(withVerdicts(run, RUNNER_JUDGE), 'gab'))
     .filter((e: { name: string }) => e.name.endsWith('modeled'))
     .map((e: { extra: string }) => e.extra.split('; ')[1]);
   assert.deepEqual(notes, ['oracle clean', 'oracle control caught', 'oracle VIOLATED']);

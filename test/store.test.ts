@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { commitInfo } from '../bench/provenance.js';
+import { completeVerdicts } from '../data/case-verdict.js';
 import { MIGRATIONS, SCHEMA_VERSION } from '../data/schema.js';
 import { Store, UnknownRefError } from '../data/store.js';
 import { syntheticCase, syntheticErroredCase, syntheticRun, tempDb } from './helpers.js';
@@ -24,7 +25,8 @@ test('a run goes in and comes back whole: cases, samples, modeled samples, trace
     ],
   });
   const id = store.insertRun(run);
-  assert.deepEqual(store.getRunRecord(id), run);
+  // Whole, and every case with its verdict (judged on its facts: the record came without).
+  assert.deepEqual(store.getRunRecord(id), completeVerdicts(run));
   const [summary] = store.listRuns();
   assert.equal(summary.id, id);
   assert.equal(summary.cases, 2);

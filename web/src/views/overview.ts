@@ -274,7 +274,11 @@ export const overviewView: View = {
         ),
         series: (hasBaseline ? speedupProtocols : []).map((p) => ({
           protocol: p,
+          // Modeled: the speedup each case stores; a wall-clock metric's ratio is this chart's own.
           values: cpus.map((n) => {
+            if (metric.id === 'modeled') {
+              return slice.find((c) => c.protocol === p && c.cpus === n)?.verdict.speedup ?? null;
+            }
             const base = valueAt(baselineProtocol(), n);
             const v = valueAt(p, n);
             return base !== null && v !== null && v > 0 ? base / v : null;
@@ -363,17 +367,15 @@ function verdict(
   cpus: readonly number[],
   at: { profile: string; workload: string; pages: number },
 ): HTMLElement {
-  const modeled = (protocol: string, n: number) => {
-    const c = slice.find((x) => x.protocol === protocol && x.cpus === n);
-    return c && c.status !== 'errored' ? (c.modeledCycles?.p50 ?? null) : null;
-  };
+  // The speedups the bench stored with each case (its verdict), read, not priced again.
+  const speedup = (protocol: string, n: number) =>
+    slice.find((x) => x.protocol === protocol && x.cpus === n)?.verdict.speedup ?? null;
+  const baseline = slice.find((c) => c.verdict.baseline !== null)?.verdict.baseline;
   const lines = cpus.flatMap((n) => {
-    const base = modeled(baselineProtocol(), n);
-    if (base === null || base <= 0) return [];
     const parts = verdictProtocols().flatMap((p) => {
-      const v = modeled(p, n);
-      if (v === null) return [];
-      const pct = (v / base - 1) * 100;
+      const s = speedup(p, n);
+      if (s === null) return [];
+      const pct = (1 / s - 1) * 100;
       return [
         h(
           'span',
@@ -394,7 +396,7 @@ function verdict(
         { 'data-cpus': String(n) },
         h('strong', {}, `${n} CPU${n === 1 ? '' : 's'}: `),
         lead,
-        ` vs ${baselineProtocol()}`,
+        ` vs ${baseline ?? baselineProtocol()}`,
         ...rest.flatMap((part) => [' · ', part]),
       ),
     ];
