@@ -14,6 +14,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { release } from 'node:os';
+import { ErrorCodes, withCode } from '../common/errors.js';
 import type { HostContext } from '../host/context.js';
 import { checkHost, type KernelCase, measureKernel } from '../host/kernel.js';
 import type { KernelWorkload } from '../host/kernel-protocol.js';
@@ -88,7 +89,13 @@ async function modeled(
   const at = (cpus: number) => {
     const c = run.cases.find((x) => x.cpus === cpus);
     if (!c || c.status === 'errored' || !c.modeledCycles) {
-      throw new Error(`the model failed on the host profile at ${cpus} CPUs`);
+      // The case's own error says why; the run fails with it named.
+      throw withCode(
+        new Error(
+          `the model failed on the host profile at ${cpus} CPUs${c?.status === 'errored' ? `: ${c.error.message}` : ''}`,
+        ),
+        ErrorCodes.CASE_FAILED,
+      );
     }
     return c.modeledCycles;
   };
@@ -188,7 +195,12 @@ export async function fitHostProfile(input: HostFitInput, file: string): Promise
 function cpuGhz(): number {
   const mhz = readFileSync('/proc/cpuinfo', 'utf8').match(/^cpu MHz\s*:\s*([\d.]+)/m)?.[1];
   const ghz = Number(mhz) / 1000;
-  if (!(ghz > 0)) throw new Error('/proc/cpuinfo gives no cpu MHz: the clock is unknown');
+  if (!(ghz > 0)) {
+    throw withCode(
+      new Error('/proc/cpuinfo gives no cpu MHz: the clock is unknown'),
+      ErrorCodes.HOST_UNSUPPORTED,
+    );
+  }
   return ghz;
 }
 

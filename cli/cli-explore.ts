@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { replayCommand } from '../bench/replay.js';
+import { invalidRange } from '../common/errors.js';
 import { PCT_DEPTH } from '../sim/cpu/scheduler.js';
 import {
   type CaseResult,
@@ -15,7 +16,6 @@ import {
   resolveMachineOptions,
   violationsOf,
 } from '../sim/index.js';
-import { invalidRange } from '../sim/shared/errors.js';
 import { intFlag, numeric } from './number-flag.js';
 import { describeViolation } from './report.js';
 

@@ -7,11 +7,11 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { invalidRange, invalidType } from '../common/errors.js';
 import { readJsonFile } from '../common/json-file.js';
 import type { RunRecord } from '../data/run-record.js';
 import { runRecordProblem } from '../data/run-record-check.js';
 import { asStoreFileError, dbPath, Store } from '../data/store.js';
-import { invalidRange, invalidType } from '../sim/shared/errors.js';
 import type { Io } from './io.js';
 
 export function importCommand(args: string[], io: Io): number {

@@ -4,6 +4,7 @@
  * region before the command exits.
  */
 import { parseArgs } from 'node:util';
+import { invalidRange } from '../common/errors.js';
 import {
   checkHost,
   checkKernelOptions,
@@ -12,7 +13,6 @@ import {
   type KernelWorkload,
   measureKernel,
 } from '../host/kernel.js';
-import { invalidRange } from '../sim/shared/errors.js';
 import { describeHost, kernelTable } from './kernel-report.js';
 import { flagNumber } from './number-flag.js';
 

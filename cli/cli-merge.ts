@@ -4,9 +4,9 @@
  * once, whose cases cover the suite once, is refused with exit 2 and nothing written.
  */
 import { parseArgs } from 'node:util';
+import { invalidType } from '../common/errors.js';
 import { asStoreFileError, dbPath, Store } from '../data/store.js';
 import { mergeShards } from '../data/sweep.js';
-import { invalidType } from '../sim/shared/errors.js';
 import { readRunFile } from './cli-import.js';
 import type { Io } from './io.js';
 

@@ -1,10 +1,9 @@
 /** `flushbench serve` and `flushbench push`. */
 import { parseArgs } from 'node:util';
-import { ErrorCodes, withCode } from '../common/errors.js';
+import { ErrorCodes, invalidRange, invalidType, withCode } from '../common/errors.js';
 import { asStoreFileError, dbPath, Store, UnknownRefError } from '../data/store.js';
 import { isHostName } from '../server/allowed-hosts.js';
 import { serve } from '../server/main.js';
-import { invalidRange, invalidType } from '../sim/shared/errors.js';
 import { readRunFile } from './cli-import.js';
 import type { Io } from './cli-store.js';
 import { intFlag } from './number-flag.js';

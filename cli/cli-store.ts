@@ -14,6 +14,7 @@ import {
   type Suite,
   suiteNames,
 } from '../bench/suites.js';
+import { invalidRange } from '../common/errors.js';
 import { compareRuns, NothingToCompare, resolveSides } from '../data/compare.js';
 import { FORMATS, type Format, formatComparison } from '../data/compare-format.js';
 import { METRICS, type Metric } from '../data/comparison.js';
@@ -31,7 +32,6 @@ import {
   WORKLOADS,
   type Workload,
 } from '../sim/index.js';
-import { invalidRange } from '../sim/shared/errors.js';
 import { MAX_WORKERS } from '../sim/shared/options.js';
 import { saveUnstoredRun } from './cli-import.js';
 import { parseFault } from './fault-flag.js';

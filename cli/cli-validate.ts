@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { hostValidation } from '../bench/host-profile.js';
 import { sensitivity, TOP_COSTS } from '../bench/sensitivity.js';
 import { loadPublished, type Published, type Validation, validate } from '../bench/validate.js';
+import { invalidRange } from '../common/errors.js';
 import {
   compareFidelity,
   FIDELITY_SLACK,
@@ -20,7 +21,6 @@ import { asStoreFileError, dbPath, Store, sqliteFault, UnknownRefError } from '.
 import type { StoredRun } from '../data/stored.js';
 import { textTable } from '../data/text-table.js';
 import type { PointSensitivity, ValidationConfig } from '../data/validation.js';
-import { invalidRange } from '../sim/shared/errors.js';
 import { saveUnstoredRun } from './cli-import.js';
 import type { Io } from './io.js';
 

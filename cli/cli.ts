@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { nonFiniteStatistics } from '../bench/runner.js';
 import { suiteNames } from '../bench/suites.js';
-import { ERRORS, errorKindOf } from '../common/errors.js';
+import { ERRORS, errorKindOf, invalidRange, invalidType } from '../common/errors.js';
 import { VERSION } from '../common/version.js';
 import {
   type CaseOptions,
@@ -24,7 +24,6 @@ import {
   WORKLOADS,
 } from '../sim/index.js';
 import { type Calibration, calibrate, OVERHEAD_LIMIT } from '../sim/machine/calibrate.js';
-import { invalidRange, invalidType } from '../sim/shared/errors.js';
 import type { ResolvedCaseOptions, ResolvedMachineOptions } from '../sim/shared/options.js';
 import { WORKLOAD_TRAITS } from '../sim/shared/workloads.js';
 import { EXPLORE_FLUSHES, exploreCommand } from './cli-explore.js';

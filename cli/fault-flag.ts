@@ -1,5 +1,5 @@
 /** The `--fault` flag of `sim` and `bench`: make a CPU fail, to see how a failure is reported. */
-import { invalidType } from '../sim/shared/errors.js';
+import { invalidType } from '../common/errors.js';
 import type { FaultOptions } from '../sim/shared/options.js';
 
 /** `--fault 3:hang:10` → the fault-injection option; the machine validates the values. */

@@ -4,8 +4,9 @@
  * `1e3`, `Infinity`, `''`, `' 5'`), so what runs is what was typed. Not such a number: a
  * TypeError; out of the flag's range: a RangeError; both quote the value as typed.
  */
+
+import { invalidRange, invalidType } from '../common/errors.js';
 import { CompareQuery } from '../server/routes/compare-schemas.js';
-import { invalidRange, invalidType } from '../sim/shared/errors.js';
 
 const DECIMAL = /^[+-]?\d+(\.\d+)?$/;
 

@@ -281,6 +281,20 @@ export interface FlushbenchError extends Error {
   cpu?: number;
 }
 
+/**
+ * A bad option, INVALID_OPTION's error: the CLI's flags, the simulator's options and the server's
+ * queries all make theirs here. The message names the option, the rule and the value. A wrong
+ * type: `--cpus must be an integer (got "four")`.
+ */
+export function invalidType(message: string): TypeError & FlushbenchError {
+  return withCode(new TypeError(message), ErrorCodes.INVALID_OPTION);
+}
+
+/** A value out of range: `--cpus must be an integer from 1 to 256 (got 0)`. */
+export function invalidRange(message: string): RangeError & FlushbenchError {
+  return withCode(new RangeError(message), ErrorCodes.INVALID_OPTION);
+}
+
 /** Gives an error a registry code (and the CPU it is about). */
 export function withCode<E extends Error>(
   err: E,

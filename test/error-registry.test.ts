@@ -47,3 +47,18 @@ test('every row maps to an exit code and an HTTP status that agree with its kind
     if (e.kind === 'run' || e.kind === 'store') assert.equal(e.exitCode, 1, name);
   }
 });
+
+test('the CLI makes its flag errors with the registry’s factory, not the simulator’s', () => {
+  const viaSim = sources('cli').filter((file) =>
+    /from '\.\.\/sim\/shared\/errors\.js'/.test(readFileSync(join(ROOT, file), 'utf8')),
+  );
+  assert.deepEqual(viaSim, []);
+});
+
+test('bench and cli throw no plain Error outside a coded one', () => {
+  // `throw new Error(` reaches a user uncoded; a coded one is `withCode(new Error(…), …)`.
+  const plain = ['bench/host-profile.ts', 'bench/runner.ts', 'bench/validate.ts'].filter((file) =>
+    /throw new Error\(/.test(readFileSync(join(ROOT, file), 'utf8')),
+  );
+  assert.deepEqual(plain, []);
+});

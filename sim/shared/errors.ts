@@ -11,24 +11,17 @@ import {
   withCode,
 } from '../../common/errors.js';
 
+// Option errors are the registry's own (common/errors.ts), shared by every floor.
 export {
   type ErrorCode,
   ErrorCodes,
   type FlushbenchError,
+  invalidRange,
+  invalidType,
   isFlushbenchError,
   isInputError,
   reviveError,
 } from '../../common/errors.js';
-
-/** A wrong type: `--cpus must be an integer (got "four")`. */
-export function invalidType(message: string): TypeError & FlushbenchError {
-  return withCode(new TypeError(message), ErrorCodes.INVALID_OPTION);
-}
-
-/** A value out of range: `--cpus must be an integer from 1 to 256 (got 0)`. */
-export function invalidRange(message: string): RangeError & FlushbenchError {
-  return withCode(new RangeError(message), ErrorCodes.INVALID_OPTION);
-}
 
 export function invalidProfile(message: string, cause?: unknown): Error & FlushbenchError {
   return withCode(new Error(message, { cause }), ErrorCodes.INVALID_PROFILE);
