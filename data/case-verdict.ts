@@ -73,7 +73,9 @@ export function withVerdicts(run: RunRecord, judge: Judge): RunRecord {
         oracle: judge.oracle(c),
         baseline: judge.baseline,
         speedup: base !== undefined && p50 !== undefined && p50 > 0 ? base / p50 : null,
-        oversubscribed: engineOf(c) === 'threads' && c.cpus > cores,
+        // Simulated on more CPUs than the machine's cores, on either engine (the host's kernel
+        // runs on the CPUs it has).
+        oversubscribed: engineOf(c) !== null && c.cpus > cores,
         noisy,
       };
       return { ...c, verdict };

@@ -199,8 +199,8 @@ export function compareStatistics(store: Store, baseId: number, headId: number):
         changePct: changePct(b.wallNs.p50, h.wallNs.p50),
         p,
         pAdjusted: p,
-        oversubscribed:
-          h.protocol !== KERNEL_PROTOCOL && h.cpus > Math.min(base.host.cores, head.host.cores),
+        // Each side's verdict says whether its wall-clock was the simulator's, not hardware-like.
+        oversubscribed: b.verdict.oversubscribed || h.verdict.oversubscribed,
         unjudgedReason: engineChange(b, h),
       };
       wallTests.push(c.wall);

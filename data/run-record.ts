@@ -243,8 +243,8 @@ export type Schedule = Static<typeof Schedule>;
  * - `baseline`, `speedup`: the protocol every speedup is against (the protocol table's baseline
  *   row when the run was made), and its modeled p50 over this case's, in the same run, profile,
  *   workload, CPU and page count; null where either is missing.
- * - `oversubscribed`: wall-clock of more simulated CPUs than the measuring machine's cores, on the
- *   threads engine: the simulator's, not hardware-like.
+ * - `oversubscribed`: wall-clock of more simulated CPUs than the measuring machine's cores, on
+ *   either engine: the simulator's, not hardware-like.
  * - `noisy`: the run's noise check found the machine busy: its wall-clock is not judged.
  */
 export const ORACLE_VERDICTS = Object.freeze([

@@ -151,8 +151,7 @@ export const MIGRATIONS: readonly string[] = Object.freeze([
     'baseline', NULL,
     'speedup', NULL,
     'oversubscribed', json(CASE
-      WHEN kernel IS NULL AND coalesce(engine, 'threads') = 'threads'
-        AND cpus > coalesce(json_extract(host, '$.cores'),
+      WHEN kernel IS NULL AND cpus > coalesce(json_extract(host, '$.cores'),
           (SELECT cores FROM runs WHERE runs.id = cases.run_id))
         THEN 'true' ELSE 'false' END),
     'noisy', json(CASE
