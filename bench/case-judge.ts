@@ -4,37 +4,34 @@
  * can break its guarantee and is not applicable elsewhere — and the table's baseline row named
  * as what every speedup is against.
  */
-import { ErrorCodes } from '../common/errors.js';
 import { type Judge, storedFactsOracle, violationCount } from '../data/case-verdict.js';
 import type { CaseRecord, OracleVerdictName } from '../data/run-record.js';
 import {
   BASELINE_PROTOCOL,
-  mustBeCaught,
+  oracleVerdict,
   PROTOCOL_TRAITS,
   PROTOCOLS,
   type Protocol,
-  WORKLOAD_TRAITS,
   type Workload,
 } from '../sim/index.js';
+import { workloadTraitsOf } from '../sim/shared/workloads.js';
 
-/** The oracle's verdict on a case of this flushbench's table; stored facts for another's. */
+/**
+ * The oracle's verdict on a case of this flushbench's table, as the runner decided its status
+ * (sim's oracleVerdict), a control that cannot break anything here being `not-applicable`; the
+ * stored facts for another version's protocol or workload.
+ */
 export function judgeOracle(c: CaseRecord): OracleVerdictName {
-  if (c.status === 'errored') {
-    return c.error.code === ErrorCodes.CONTROL_NOT_CAUGHT ? 'not-caught' : 'unchecked';
-  }
-  if (c.oracle === null) return 'unchecked';
+  const workload = workloadTraitsOf(c.workload);
+  if (c.status === 'errored' || c.oracle === null || workload === null) return storedFactsOracle(c);
   if (!(PROTOCOLS as readonly string[]).includes(c.protocol)) return storedFactsOracle(c);
   const protocol = c.protocol as Protocol;
-  const found = violationCount(c) > 0;
-  if (PROTOCOL_TRAITS[protocol].control === null) return found ? 'violated' : 'clean';
-  if (found) return 'caught';
-  const workload = c.workload as Workload;
-  const freedTables = Object.hasOwn(WORKLOAD_TRAITS, workload)
-    ? WORKLOAD_TRAITS[workload].freesTables
-    : false;
-  return mustBeCaught(protocol, { workload, cpus: c.cpus, freedTables })
-    ? 'not-caught'
-    : 'not-applicable';
+  const v = oracleVerdict(
+    protocol,
+    { workload: c.workload as Workload, cpus: c.cpus, freedTables: workload.freesTables },
+    violationCount(c),
+  );
+  return v === 'clean' && PROTOCOL_TRAITS[protocol].control !== null ? 'not-applicable' : v;
 }
 
 export const RUNNER_JUDGE: Judge = Object.freeze({

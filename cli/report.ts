@@ -71,10 +71,7 @@ export const ORACLE_MARK: Readonly<Record<OracleVerdictName, string>> = Object.f
   unchecked: '–',
 });
 
-/**
- * The oracle's verdict on a stored case: as the bench decided it (a bench case frees page tables
- * exactly when its workload is munmap).
- */
+/** The oracle's verdict on a case: the one its run stored, or the runner's for a case in flight. */
 export function recordVerdict(c: CaseRecord): OracleVerdictName {
   // The run's verdict when it has one; a case still running is judged as the runner will.
   return c.verdict?.oracle ?? judgeOracle(c);

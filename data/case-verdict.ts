@@ -44,9 +44,6 @@ export function storedFactsOracle(c: CaseRecord): OracleVerdictName {
   return violationCount(c) > 0 ? 'caught' : 'clean';
 }
 
-/** The judge for a record that came without verdicts: the stored facts, and no baseline. */
-export const STORED_FACTS: Judge = Object.freeze({ baseline: null, oracle: storedFactsOracle });
-
 const sliceKey = (c: CaseRecord) =>
   `${c.profile}\u0000${c.workload}\u0000${c.cpus}\u0000${c.pages}`;
 

@@ -55,7 +55,7 @@ test('the CLI makes its flag errors with the registry’s factory, not the simul
   assert.deepEqual(viaSim, []);
 });
 
-test('bench and cli throw no plain Error outside a coded one', () => {
+test('host-profile, the runner and validate throw no plain Error outside a coded one', () => {
   // `throw new Error(` reaches a user uncoded; a coded one is `withCode(new Error(…), …)`.
   const plain = ['bench/host-profile.ts', 'bench/runner.ts', 'bench/validate.ts'].filter((file) =>
     /throw new Error\(/.test(readFileSync(join(ROOT, file), 'utf8')),

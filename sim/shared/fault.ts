@@ -71,7 +71,7 @@ function whyNot(f: FaultOptions, c: FaultCase): Why | null {
   }
   if (c.timeMs > 0) return null;
   const perFlush = (traits.transport === 'broadcast' ? 0 : 1) + crosscalls;
-  // Workload multi: every other CPU initiates as many flushes; the traced flush is CPU 0's.
+  // Where every CPU initiates, every other CPU sends as many flushes; the traced one is CPU 0's.
   const senders = WORKLOAD_TRAITS[c.workload].everyCpuInitiates ? c.cpus - 1 : 1;
   const flushes = senders * (c.warmupFlushes + c.flushes) + (c.trace ? 1 : 0);
   const most = perFlush * flushes;

@@ -175,14 +175,14 @@ export const WORKLOAD_TRAITS: Readonly<Record<Workload, WorkloadTraits>> = Objec
   ),
 });
 
-/**
- * Whether every CPU runs the loop; false for a name the table lacks (the host kernel's
- * workloads, where CPU 0 alone flushes).
- */
+/** A workload's row, or null for a name the table lacks (the host kernel's, another version's). */
+export function workloadTraitsOf(workload: string): WorkloadTraits | null {
+  return Object.hasOwn(WORKLOAD_TRAITS, workload) ? WORKLOAD_TRAITS[workload as Workload] : null;
+}
+
+/** Whether every CPU runs the loop; false off the table (the host's kernel: CPU 0 alone flushes). */
 export function everyCpuInitiates(workload: string): boolean {
-  return Object.hasOwn(WORKLOAD_TRAITS, workload)
-    ? WORKLOAD_TRAITS[workload as Workload].everyCpuInitiates
-    : false;
+  return workloadTraitsOf(workload)?.everyCpuInitiates ?? false;
 }
 
 /** How many CPUs run the loop and flush: all of them, or CPU 0. */

@@ -47,7 +47,7 @@ interface TitleFont {
 const givenTitles = new WeakMap<object, Map<string, string>>();
 
 /** A title's words in lines no wider than `room`, by `width`; a word wider than room stands alone. */
-export function wrapWords(text: string, room: number, width: (s: string) => number): string[] {
+function wrapWords(text: string, room: number, width: (s: string) => number): string[] {
   const lines: string[] = [];
   for (const word of text.split(' ')) {
     const last = lines.at(-1);
