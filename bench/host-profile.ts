@@ -14,7 +14,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { release } from 'node:os';
-import { ErrorCodes, withCode } from '../common/errors.js';
+import { createError } from '../common/errors.js';
 import type { HostContext } from '../host/context.js';
 import { checkHost, type KernelCase, measureKernel } from '../host/kernel.js';
 import type { KernelWorkload } from '../host/kernel-protocol.js';
@@ -90,12 +90,9 @@ async function modeled(
     const c = run.cases.find((x) => x.cpus === cpus);
     if (!c || c.status === 'errored' || !c.modeledCycles) {
       // The case's own error says why; the run fails with it named.
-      throw withCode(
-        new Error(
-          `the model failed on the host profile at ${cpus} CPUs${c?.status === 'errored' ? `: ${c.error.message}` : ''}`,
-        ),
-        ErrorCodes.CASE_FAILED,
-      );
+      throw createError('CASE_FAILED', [
+        `the model failed on the host profile at ${cpus} CPUs${c?.status === 'errored' ? `: ${c.error.message}` : ''}`,
+      ]);
     }
     return c.modeledCycles;
   };
@@ -196,10 +193,9 @@ function cpuGhz(): number {
   const mhz = readFileSync('/proc/cpuinfo', 'utf8').match(/^cpu MHz\s*:\s*([\d.]+)/m)?.[1];
   const ghz = Number(mhz) / 1000;
   if (!(ghz > 0)) {
-    throw withCode(
-      new Error('/proc/cpuinfo gives no cpu MHz: the clock is unknown'),
-      ErrorCodes.HOST_UNSUPPORTED,
-    );
+    throw createError('HOST_UNSUPPORTED', [
+      '/proc/cpuinfo gives no cpu MHz, so its clock is unknown',
+    ]);
   }
   return ghz;
 }

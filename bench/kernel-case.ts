@@ -7,6 +7,7 @@ import { ErrorCodes, isFlushbenchError } from '../common/errors.js';
 import { type CaseRecord, caseKey, erroredCase, HOST_PROFILE } from '../data/run-record.js';
 import type { HostContext } from '../host/context.js';
 import { KERNEL_LIMITS, type KernelCase, measureKernel } from '../host/kernel.js';
+import { nonFiniteStatistic } from '../sim/shared/errors.js';
 import type { KernelCaseSpec } from './suites.js';
 
 export { HOST_PROFILE };
@@ -45,10 +46,10 @@ export function kernelRecordOf(
   ];
   const bad = named.filter(([, v]) => !Number.isFinite(v));
   if (bad.length > 0) {
-    return erroredCase(identity(spec), {
-      code: ErrorCodes.NON_FINITE_STATISTIC,
-      message: bad.map(([n, v]) => `${n} must be a finite number (got ${v})`).join('; '),
-    });
+    const err = nonFiniteStatistic(
+      bad.map(([n, v]) => `${n} must be a finite number (got ${v})`).join('; '),
+    );
+    return erroredCase(identity(spec), { code: err.code, message: err.message });
   }
   const sorted = Float64Array.from(k.madviseSamplesNs).sort();
   const ns = (s: { p50: number; p99: number; mean: number }) => ({

@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import { withCode } from '../common/errors.js';
+import { createError } from '../common/errors.js';
 import { VERSION } from '../common/version.js';
 import { withVerdicts } from '../data/case-verdict.js';
 import {
@@ -148,12 +148,11 @@ export function caseRecordOf(
     return erroredRecord(
       spec,
       profile,
-      withCode(
-        new Error(
-          `the negative control ${spec.protocol} was not caught: ${violationsOf(r.oracle)} violations in ${r.oracle.checkedAccesses} checked accesses, so the oracle is blind in this case`,
-        ),
-        ErrorCodes.CONTROL_NOT_CAUGHT,
-      ),
+      createError('CONTROL_NOT_CAUGHT', [
+        spec.protocol,
+        violationsOf(r.oracle),
+        r.oracle.checkedAccesses,
+      ]),
       machine,
     );
   }

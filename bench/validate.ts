@@ -7,7 +7,7 @@
  */
 
 import { fileURLToPath } from 'node:url';
-import { ErrorCodes, withCode } from '../common/errors.js';
+import { createError, invalidRange } from '../common/errors.js';
 import { readJsonFile } from '../common/json-file.js';
 import { fidelityScore } from '../data/fidelity.js';
 import { type RunRecord, VALIDATION_SUITE } from '../data/run-record.js';
@@ -47,7 +47,7 @@ export interface Validation {
 }
 
 function bad(message: string): Error {
-  return withCode(new RangeError(message), ErrorCodes.INVALID_OPTION);
+  return invalidRange(message);
 }
 
 /** Reads and checks the file: every measurement must name what validate can run. */
@@ -179,12 +179,9 @@ export async function validate(
           x.pages === pt.pages,
       );
       if (!c || c.status === 'errored') {
-        throw withCode(
-          new Error(
-            `validate: the case ${pt.protocol} at ${pt.cpus} CPUs of ${m.id} failed: ${c?.error?.message ?? 'not run'}`,
-          ),
-          ErrorCodes.CASE_FAILED,
-        );
+        throw createError('CASE_FAILED', [
+          `validate: the case ${pt.protocol} at ${pt.cpus} CPUs of ${m.id} failed: ${c?.error?.message ?? 'not run'}`,
+        ]);
       }
       const cycles =
         m.metric === 'iteration'
@@ -193,10 +190,9 @@ export async function validate(
             ? c.modeledCycles?.mean
             : c.modeledCycles?.callMean;
       if (typeof cycles !== 'number') {
-        throw withCode(
-          new Error(`validate: ${m.id} needs the ${m.metric} figure, which the case lacks`),
-          ErrorCodes.CASE_FAILED,
-        );
+        throw createError('CASE_FAILED', [
+          `validate: ${m.id} needs the ${m.metric} figure, which the case lacks`,
+        ]);
       }
       // ops/s: every CPU runs the loop (will-it-scale's threads), one iteration per `cycles`.
       if (m.unit === 'ops/s') return (pt.cpus * ghz * 1e9) / cycles;

@@ -1,6 +1,6 @@
 /** `flushbench serve` and `flushbench push`. */
 import { parseArgs } from 'node:util';
-import { ErrorCodes, invalidRange, invalidType, withCode } from '../common/errors.js';
+import { createError, invalidRange, invalidType } from '../common/errors.js';
 import { asStoreFileError, dbPath, Store, UnknownRefError } from '../data/store.js';
 import { isHostName } from '../server/allowed-hosts.js';
 import { serve } from '../server/main.js';
@@ -121,10 +121,7 @@ function unreachable(url: URL, err: unknown): Error {
     e?.name === 'TimeoutError'
       ? `no answer within ${PUSH_TIMEOUT_MS / 1000} s`
       : (e?.cause && describe(e.cause)) || e?.message || String(err);
-  return withCode(
-    new Error(`could not reach the server at ${url.origin}: ${why}`, { cause: err }),
-    ErrorCodes.NETWORK,
-  );
+  return createError('NETWORK', [url.origin, why], { cause: err });
 }
 
 export async function pushCommand(args: string[], io: Io): Promise<number> {

@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { runBench, thin } from '../bench/runner.js';
+import { createError } from '../common/errors.js';
 import { mulberry32 } from '../common/mulberry32.js';
 import type { RunRecord } from '../data/run-record.js';
 import { Store } from '../data/store.js';
@@ -150,9 +151,9 @@ async function compareLoad(
   const health = autocannon({ url: `${url}api/health`, connections: 1, duration: DURATION_S });
   const [c, h] = await Promise.all([compare, health]);
   if (c.errors > 0 || h.errors > 0 || h.non2xx > 0)
-    throw new Error(
+    throw createError('CASE_FAILED', [
       `compare load: ${c.errors} compare errors, ${h.errors + h.non2xx} health failures`,
-    );
+    ]);
   const met =
     c.latency.p99 <= COMPARE_GOAL_P99_MS && h.latency.p99 <= HEALTH_GOAL_P99_MS && c.non2xx === 0;
   return {
@@ -174,9 +175,9 @@ async function exportLoad(url: string, runId: number): Promise<{ rows: string[];
   const health = autocannon({ url: `${url}api/health`, connections: 1, duration: DURATION_S });
   const [e, h] = await Promise.all([exports, health]);
   if (e.errors > 0 || h.errors > 0 || h.non2xx > 0)
-    throw new Error(
+    throw createError('CASE_FAILED', [
       `export load: ${e.errors} export errors, ${h.errors + h.non2xx} health failures`,
-    );
+    ]);
   const met = h.latency.p99 <= HEALTH_GOAL_P99_MS;
   return {
     met,
@@ -193,7 +194,7 @@ function startServer(file: string): Promise<{ url: string; stop: () => void }> {
   });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(
-      () => reject(new Error('the server did not start within 30 s')),
+      () => reject(createError('CASE_FAILED', ['the server did not start within 30 s'])),
       30_000,
     );
     let out = '';
@@ -205,7 +206,9 @@ function startServer(file: string): Promise<{ url: string; stop: () => void }> {
         resolve({ url: m[1], stop: () => child.kill('SIGTERM') });
       }
     });
-    child.once('exit', (code) => reject(new Error(`the server exited with code ${code}`)));
+    child.once('exit', (code) =>
+      reject(createError('CASE_FAILED', [`the server exited with code ${code}`])),
+    );
   });
 }
 
@@ -232,7 +235,9 @@ async function main(): Promise<number> {
           duration: DURATION_S,
         });
         if (r.non2xx > 0 || r.errors > 0)
-          throw new Error(`${name}: ${r.non2xx} non-2xx answers, ${r.errors} errors`);
+          throw createError('CASE_FAILED', [
+            `${name}: ${r.non2xx} non-2xx answers, ${r.errors} errors`,
+          ]);
         met &&= r.latency.p99 <= GOAL_P99_MS;
         rows.push(
           `${name.padEnd(14)} p50 ${String(r.latency.p50).padStart(4)} ms  p99 ${String(r.latency.p99).padStart(4)} ms  ${Math.round(r.requests.average)} req/s  ${r.latency.p99 <= GOAL_P99_MS ? '✓' : '✗'}`,

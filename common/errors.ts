@@ -1,9 +1,14 @@
 /**
  * The error registry, one row per code, as fastify's lib/errors.js keeps its own: every code
- * flushbench uses anywhere, what it means, the exit code the CLI ends with and the HTTP status
- * the server answers with. The CLI and the server map errors through it and nothing else; a
+ * flushbench uses anywhere, what it means, its message template, the exit code the CLI ends with
+ * and the HTTP status the server answers with. Every error a user can meet is made here, by
+ * createError() from its row; the CLI and the server map errors through it and nothing else; a
  * code not in it does not exist. Every floor (sim, data, bench, server, cli) may import this
  * module; it imports nothing.
+ *
+ * A template's `%s` are filled in order by createError's arguments, as @fastify/error fills
+ * fastify's; the compiler counts them. A row whose messages share no frame is `'%s'`, as
+ * fastify's FST_ERR_VALIDATION is: its one argument names the option, the rule and the value.
  *
  * `kind` decides how the CLI words it: bad input is told as it is (exit 2), a run that failed as
  * "the run failed: …" (exit 1), a store problem with its code (exit 1).
@@ -14,6 +19,8 @@ export interface ErrorKind {
   kind: 'input' | 'run' | 'store' | 'http' | 'client';
   exitCode: 1 | 2;
   httpStatus: number;
+  /** What the user reads: fixed text with a `%s` for each argument of createError. */
+  message: string;
   means: string;
 }
 
@@ -24,6 +31,7 @@ export const ERRORS = {
     kind: 'input',
     exitCode: 2,
     httpStatus: 400,
+    message: '%s',
     means: 'An option has the wrong type (TypeError) or is out of range (RangeError).',
   },
   INVALID_PROFILE: {
@@ -31,6 +39,7 @@ export const ERRORS = {
     kind: 'input',
     exitCode: 2,
     httpStatus: 400,
+    message: '%s',
     means: 'A cost profile file is missing, unreadable or does not follow the schema.',
   },
   HOST_UNSUPPORTED: {
@@ -38,6 +47,7 @@ export const ERRORS = {
     kind: 'input',
     exitCode: 2,
     httpStatus: 400,
+    message: 'flushbench kernel cannot measure this host: %s',
     means:
       'flushbench kernel cannot measure this host: it is not Linux on x86-64, or /proc/interrupts or the online CPUs cannot be read.',
   },
@@ -46,6 +56,7 @@ export const ERRORS = {
     kind: 'input',
     exitCode: 2,
     httpStatus: 400,
+    message: '--db %s %s',
     means:
       "The --db file cannot serve the command: missing (to read), a directory, not SQLite, corrupt, another application's, a newer or (to read) older schema, or read-only (to write).",
   },
@@ -54,6 +65,7 @@ export const ERRORS = {
     kind: 'input',
     exitCode: 2,
     httpStatus: 404,
+    message: '%s',
     means: 'A run id, commit or branch named no stored run.',
   },
   INVALID_SWEEP: {
@@ -61,6 +73,7 @@ export const ERRORS = {
     kind: 'input',
     exitCode: 2,
     httpStatus: 400,
+    message: '%s',
     means:
       'Shards are not one whole sweep: a shard missing or given twice, shards of two commits, suites, option sets or splits, or cases that do not cover the suite once.',
   },
@@ -69,6 +82,7 @@ export const ERRORS = {
     kind: 'input',
     exitCode: 2,
     httpStatus: 409,
+    message: '%s is already %s',
     means: 'This shard of the sweep is already stored, or its sweep is already merged into a run.',
   },
   // ── a run or a case that failed: exit 1 ──
@@ -77,6 +91,7 @@ export const ERRORS = {
     kind: 'run',
     exitCode: 1,
     httpStatus: 500,
+    message: '%s',
     means: 'A CPU did not unlock a csd (or reach a barrier) before the deadline.',
   },
   CPU_CRASHED: {
@@ -84,6 +99,7 @@ export const ERRORS = {
     kind: 'run',
     exitCode: 1,
     httpStatus: 500,
+    message: '%s',
     means: "A CPU's worker threw or exited.",
   },
   RUN_ABORTED: {
@@ -91,6 +107,7 @@ export const ERRORS = {
     kind: 'run',
     exitCode: 1,
     httpStatus: 500,
+    message: '%s stopped because %s',
     means: 'Another CPU failed and this one stopped on the abort flag.',
   },
   MACHINE_UNUSABLE: {
@@ -98,6 +115,7 @@ export const ERRORS = {
     kind: 'run',
     exitCode: 1,
     httpStatus: 500,
+    message: '%s',
     means: 'The machine was closed or broken by an earlier failure.',
   },
   NON_FINITE_STATISTIC: {
@@ -105,6 +123,7 @@ export const ERRORS = {
     kind: 'run',
     exitCode: 1,
     httpStatus: 500,
+    message: '%s',
     means: 'A case ran but a statistic of it came out NaN or ±Infinity: the case failed.',
   },
   CONTROL_NOT_CAUGHT: {
@@ -112,6 +131,8 @@ export const ERRORS = {
     kind: 'run',
     exitCode: 1,
     httpStatus: 500,
+    message:
+      'the negative control %s was not caught: %s violations in %s checked accesses, so the oracle is blind in this case',
     means:
       'A negative control ran where it can break its guarantee and the oracle found nothing: the oracle is blind in this case.',
   },
@@ -120,7 +141,9 @@ export const ERRORS = {
     kind: 'run',
     exitCode: 1,
     httpStatus: 500,
-    means: 'A case failed with an error that carries no flushbench code (an unexpected exception).',
+    message: '%s',
+    means:
+      'A case failed for a reason of its own: a system call of the kernel measurement, a figure validate needs, or an error that carries no flushbench code (an unexpected exception).',
   },
   // ── the store ──
   STORE: {
@@ -128,6 +151,7 @@ export const ERRORS = {
     kind: 'store',
     exitCode: 1,
     httpStatus: 500,
+    message: '%s',
     means: 'The database could not be opened, read or written.',
   },
   // ── the server's answers ──
@@ -136,6 +160,7 @@ export const ERRORS = {
     kind: 'http',
     exitCode: 2,
     httpStatus: 400,
+    message: '%s',
     means: 'A request did not follow its route schema (params, query or body).',
   },
   BAD_REQUEST: {
@@ -143,6 +168,7 @@ export const ERRORS = {
     kind: 'http',
     exitCode: 2,
     httpStatus: 400,
+    message: '%s',
     means: 'A request the server refused for another client-side reason.',
   },
   UNAUTHORIZED: {
@@ -150,6 +176,7 @@ export const ERRORS = {
     kind: 'http',
     exitCode: 2,
     httpStatus: 401,
+    message: "uploads need the server's token as an Authorization: Bearer <token> header: %s",
     means: 'An upload without a bearer token, or with a wrong one.',
   },
   INGEST_DISABLED: {
@@ -157,6 +184,7 @@ export const ERRORS = {
     kind: 'http',
     exitCode: 2,
     httpStatus: 403,
+    message: 'uploads are off: start the server with FLUSHBENCH_TOKEN set',
     means: 'An upload to a server that has no token configured.',
   },
   NOT_FOUND: {
@@ -164,6 +192,7 @@ export const ERRORS = {
     kind: 'http',
     exitCode: 2,
     httpStatus: 404,
+    message: '%s',
     means: 'No such route, run or case.',
   },
   BODY_TOO_LARGE: {
@@ -171,6 +200,7 @@ export const ERRORS = {
     kind: 'http',
     exitCode: 2,
     httpStatus: 413,
+    message: 'the body is larger than the %s bytes the server takes',
     means: 'An upload larger than the body limit.',
   },
   URI_TOO_LONG: {
@@ -178,6 +208,7 @@ export const ERRORS = {
     kind: 'http',
     exitCode: 2,
     httpStatus: 414,
+    message: 'a path parameter is longer than the %s characters the router takes',
     means: 'A path parameter longer than the router takes (100 characters).',
   },
   HEADERS_TOO_LARGE: {
@@ -185,6 +216,7 @@ export const ERRORS = {
     kind: 'http',
     exitCode: 2,
     httpStatus: 431,
+    message: 'the request line and headers exceed 16 KiB',
     means: "A request whose headers (with its URL) exceed Node's 16 KiB limit.",
   },
   BODY_TOO_DEEP: {
@@ -192,6 +224,7 @@ export const ERRORS = {
     kind: 'http',
     exitCode: 2,
     httpStatus: 400,
+    message: 'body must nest arrays and objects at most %s deep (got deeper at byte %s)',
     means: 'A JSON body with arrays and objects nested deeper than the server parses (64 levels).',
   },
   HOST_NOT_ALLOWED: {
@@ -199,6 +232,7 @@ export const ERRORS = {
     kind: 'http',
     exitCode: 2,
     httpStatus: 421,
+    message: 'the Host header must be one of %s (got %s)',
     means:
       'A request whose Host header is not in the list the server was started with (--allowed-hosts).',
   },
@@ -207,6 +241,7 @@ export const ERRORS = {
     kind: 'http',
     exitCode: 2,
     httpStatus: 415,
+    message: '%s',
     means:
       'A request body of a content type the route does not take (uploads are application/json).',
   },
@@ -215,6 +250,7 @@ export const ERRORS = {
     kind: 'http',
     exitCode: 2,
     httpStatus: 429,
+    message: 'too many %s: at most %s per minute; retry in %s',
     means:
       'More requests to a costly route (uploads, comparisons that must be computed, exports) than its per-client limit per minute.',
   },
@@ -223,6 +259,7 @@ export const ERRORS = {
     kind: 'http',
     exitCode: 1,
     httpStatus: 503,
+    message: '%s',
     means:
       'The server is already computing as many comparisons as it runs at once (or one took too long): retry after the Retry-After seconds.',
   },
@@ -231,6 +268,7 @@ export const ERRORS = {
     kind: 'http',
     exitCode: 1,
     httpStatus: 507,
+    message: "the server's disk is full: the run was not stored (nothing of it was written)",
     means:
       "The server's disk is full: the upload was not stored (nothing of it was written); retry once there is room.",
   },
@@ -239,6 +277,7 @@ export const ERRORS = {
     kind: 'http',
     exitCode: 1,
     httpStatus: 500,
+    message: 'internal error (see the server log)',
     means: "The server's own fault; the server log has the details.",
   },
   // ── the dashboard's client, when the server could not describe a failure itself ──
@@ -247,6 +286,7 @@ export const ERRORS = {
     kind: 'client',
     exitCode: 1,
     httpStatus: 502,
+    message: 'could not reach the server at %s: %s',
     means: 'The dashboard or `flushbench push` got no answer from the server.',
   },
   BAD_RESPONSE: {
@@ -254,6 +294,7 @@ export const ERRORS = {
     kind: 'client',
     exitCode: 1,
     httpStatus: 502,
+    message: '%s',
     means: 'The server answered something that is not the API JSON.',
   },
 } as const satisfies Record<string, ErrorKind>;
@@ -281,26 +322,63 @@ export interface FlushbenchError extends Error {
   cpu?: number;
 }
 
+/** One `unknown` per `%s` of a template: what createError takes after the row's name. */
+export type TemplateArgs<T extends string> = T extends `${string}%s${infer Rest}`
+  ? [unknown, ...TemplateArgs<Rest>]
+  : [];
+
+export type ErrorArgs<N extends ErrorName> = TemplateArgs<(typeof ERRORS)[N]['message']>;
+
+/** A row's template with its `%s` filled in order: fastify's util.format, for `%s` alone. */
+export function formatMessage(template: string, args: readonly unknown[]): string {
+  let i = 0;
+  return template.replace(/%s/g, () => String(args[i++]));
+}
+
+export interface ErrorOptions {
+  /** The CPU the error is about. */
+  cpu?: number;
+  cause?: unknown;
+  /** TypeError for a value of the wrong type, RangeError for one out of range; else Error. */
+  as?: typeof TypeError | typeof RangeError;
+}
+
+/**
+ * The one way to make an error a user can meet: the row's code, its template filled with `args`.
+ * `createError('RUN_ABORTED', ['CPU 3', 'another CPU failed'], { cpu: 3 })` reads "CPU 3 stopped
+ * because another CPU failed" and carries FLUSHBENCH_ERR_RUN_ABORTED.
+ */
+export function createError<N extends ErrorName>(
+  name: N,
+  args: ErrorArgs<N>,
+  options: ErrorOptions = {},
+): Error & FlushbenchError & { code: (typeof ERRORS)[N]['code'] } {
+  const row: ErrorKind = ERRORS[name];
+  const Make = options.as ?? Error;
+  const err = new Make(
+    formatMessage(row.message, args),
+    options.cause === undefined ? undefined : { cause: options.cause },
+  );
+  return withCode(err, row.code as ErrorCode, options.cpu) as Error &
+    FlushbenchError & { code: (typeof ERRORS)[N]['code'] };
+}
+
 /**
  * A bad option, INVALID_OPTION's error: the CLI's flags, the simulator's options and the server's
  * queries all make theirs here. The message names the option, the rule and the value. A wrong
  * type: `--cpus must be an integer (got "four")`.
  */
 export function invalidType(message: string): TypeError & FlushbenchError {
-  return withCode(new TypeError(message), ErrorCodes.INVALID_OPTION);
+  return createError('INVALID_OPTION', [message], { as: TypeError });
 }
 
 /** A value out of range: `--cpus must be an integer from 1 to 256 (got 0)`. */
 export function invalidRange(message: string): RangeError & FlushbenchError {
-  return withCode(new RangeError(message), ErrorCodes.INVALID_OPTION);
+  return createError('INVALID_OPTION', [message], { as: RangeError });
 }
 
 /** Gives an error a registry code (and the CPU it is about). */
-export function withCode<E extends Error>(
-  err: E,
-  code: ErrorCode,
-  cpu?: number,
-): E & FlushbenchError {
+function withCode<E extends Error>(err: E, code: ErrorCode, cpu?: number): E & FlushbenchError {
   const e = err as E & FlushbenchError;
   e.code = code;
   if (cpu !== undefined) e.cpu = cpu;

@@ -5,20 +5,24 @@
  * (store-reads.ts), refs (store.ts).
  */
 import type Database from 'better-sqlite3';
-import { type ErrorCode, ErrorCodes } from '../common/errors.js';
+import { ERRORS, type ErrorCode, formatMessage } from '../common/errors.js';
 
+/**
+ * The store's errors, a class of their own so that a caller can tell them apart. Each is a row of
+ * the registry (common/errors.ts), its message that row's template filled.
+ */
 export class StoreError extends Error {
   readonly code: ErrorCode;
-  constructor(message: string, code: ErrorCode = ErrorCodes.STORE) {
-    super(message);
-    this.code = code;
+  constructor(name: 'STORE' | 'INVALID_DB' | 'UNKNOWN_REF', args: readonly unknown[]) {
+    super(formatMessage(ERRORS[name].message, args));
+    this.code = ERRORS[name].code;
   }
 }
 
 /** A ref did not name a run: bad input (CLI exit 2, HTTP 404/400). */
 export class UnknownRefError extends StoreError {
   constructor(message: string) {
-    super(message, ErrorCodes.UNKNOWN_REF);
+    super('UNKNOWN_REF', [message]);
   }
 }
 

@@ -32,7 +32,6 @@ import {
 } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { ErrorCodes } from '../common/errors.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
 import { StoreError } from './store-connection.js';
 
@@ -53,7 +52,7 @@ export class StoreFileError extends StoreError {
   readonly file: string;
   readonly reason: string;
   constructor(file: string, reason: string, cause?: unknown) {
-    super(`--db ${file} ${reason}`, ErrorCodes.INVALID_DB);
+    super('INVALID_DB', [file, reason]);
     this.file = file;
     this.reason = reason;
     if (cause !== undefined) this.cause = cause;

@@ -3,7 +3,7 @@
  * outside the runs (so no listing shows a partial sweep), until the last one arrives; then the
  * shards become one run (data/sweep.ts's merge) and leave the table, in one transaction.
  */
-import { ErrorCodes, withCode } from '../common/errors.js';
+import { createError } from '../common/errors.js';
 import type { RunRecord } from './run-record.js';
 import { StoreWrites } from './store-writes.js';
 import { mergeShards } from './sweep.js';
@@ -51,16 +51,13 @@ export abstract class StoreSweeps extends StoreWrites {
     const add = this.db.transaction((): SweepStatus => {
       const status = this.sweepStatus(sweep.id);
       if (status?.run != null) {
-        throw withCode(
-          new Error(`sweep ${sweep.id} is already merged into run ${status.run}`),
-          ErrorCodes.SHARD_EXISTS,
-        );
+        throw createError('SHARD_EXISTS', [`sweep ${sweep.id}`, `merged into run ${status.run}`]);
       }
       if (status?.arrived.includes(index)) {
-        throw withCode(
-          new Error(`shard ${index} of ${sweep.shards} of sweep ${sweep.id} is already stored`),
-          ErrorCodes.SHARD_EXISTS,
-        );
+        throw createError('SHARD_EXISTS', [
+          `shard ${index} of ${sweep.shards} of sweep ${sweep.id}`,
+          'stored',
+        ]);
       }
       const arrived = [...(status?.arrived ?? []), index].sort((a, b) => a - b);
       if (arrived.length < sweep.shards) {

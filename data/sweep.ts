@@ -6,7 +6,7 @@
  * cover the suite once, and says which shard, commit, suite or option differs.
  */
 import { createHash } from 'node:crypto';
-import { ErrorCodes, withCode } from '../common/errors.js';
+import { createError } from '../common/errors.js';
 import type { CaseRecord, CommitInfo, RunRecord, SweepInfo } from './run-record.js';
 
 /** JSON with every object's keys sorted: one text per value, whatever order it was built in. */
@@ -62,7 +62,7 @@ export function sweepOf(
 }
 
 export function invalidSweep(message: string): Error {
-  return withCode(new RangeError(message), ErrorCodes.INVALID_SWEEP);
+  return createError('INVALID_SWEEP', [message], { as: RangeError });
 }
 
 export interface NamedRun {

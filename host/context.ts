@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { release } from 'node:os';
+import { createError } from '../common/errors.js';
 
 export interface HostContext {
   kernel: string;
@@ -39,7 +40,9 @@ export function parseCpuList(text: string): number[] {
     if (part === '') continue;
     const [lo, hi = lo] = part.split('-').map(Number);
     if (!Number.isInteger(lo) || !Number.isInteger(hi) || hi < lo) {
-      throw new Error(`not a CPU list: ${JSON.stringify(text.trim())}`);
+      throw createError('HOST_UNSUPPORTED', [
+        `its CPU lists in /sys cannot be read (got ${JSON.stringify(text.trim())})`,
+      ]);
     }
     for (let c = lo; c <= hi; c++) cpus.push(c);
   }

@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import { ErrorCodes, withCode } from '../common/errors.js';
+import { createError, invalidRange } from '../common/errors.js';
 import { type Summary, summarize } from '../common/stats.js';
 import { type HostContext, readHostContext } from './context.js';
 import { INTERRUPTS_FILE, readInterrupts, received } from './interrupts.js';
@@ -74,7 +74,7 @@ export interface KernelCase {
 }
 
 function bad(message: string): Error {
-  return withCode(new RangeError(message), ErrorCodes.INVALID_OPTION);
+  return invalidRange(message);
 }
 
 /** What checkHost looks at; the real process and /proc unless a test says otherwise. */
@@ -97,30 +97,21 @@ const THIS_PLATFORM: Platform = {
 export function checkHost(platform: Platform = THIS_PLATFORM): HostContext {
   const stillWorks = 'the simulator (flushbench sim, bench) runs anywhere';
   if (platform.os !== 'linux' || platform.arch !== 'x64') {
-    throw withCode(
-      new Error(
-        `flushbench kernel needs Linux on x86-64 (this is ${platform.os} on ${platform.arch}); ${stillWorks}`,
-      ),
-      ErrorCodes.HOST_UNSUPPORTED,
-    );
+    throw createError('HOST_UNSUPPORTED', [
+      `it needs Linux on x86-64 (this is ${platform.os} on ${platform.arch}); ${stillWorks}`,
+    ]);
   }
   const file = platform.interruptsFile;
   try {
     readInterrupts(file);
   } catch (cause) {
-    throw withCode(
-      new Error(
-        `flushbench kernel counts IPIs from ${file}, which ${existsSync(file) ? 'cannot be used' : 'does not exist'} here (${(cause as Error).message}); ${stillWorks}`,
-      ),
-      ErrorCodes.HOST_UNSUPPORTED,
-    );
+    throw createError('HOST_UNSUPPORTED', [
+      `it counts IPIs from ${file}, which ${existsSync(file) ? 'cannot be used' : 'does not exist'} here (${(cause as Error).message}); ${stillWorks}`,
+    ]);
   }
   const context = readHostContext();
   if (context.onlineCpus.length === 0) {
-    throw withCode(
-      new Error(`flushbench kernel cannot read the online CPUs; ${stillWorks}`),
-      ErrorCodes.HOST_UNSUPPORTED,
-    );
+    throw createError('HOST_UNSUPPORTED', [`it cannot read the online CPUs; ${stillWorks}`]);
   }
   return context;
 }
@@ -211,21 +202,17 @@ export async function measureKernel(o: KernelOptions, context: HostContext): Pro
         workers.push(w);
         w.once('error', (err) =>
           fail(
-            withCode(
-              new Error(`the thread on CPU ${cpu} failed: ${err.message}`),
-              ErrorCodes.CPU_CRASHED,
+            createError('CPU_CRASHED', [`the thread on CPU ${cpu} failed: ${err.message}`], {
               cpu,
-            ),
+            }),
           ),
         );
         w.once('exit', (code) =>
           fail(
-            withCode(
-              new Error(
-                `the thread on CPU ${cpu} exited (code ${code}) before the measurement ended`,
-              ),
-              ErrorCodes.CPU_CRASHED,
-              cpu,
+            createError(
+              'CPU_CRASHED',
+              [`the thread on CPU ${cpu} exited (code ${code}) before the measurement ended`],
+              { cpu },
             ),
           ),
         );
@@ -234,12 +221,12 @@ export async function measureKernel(o: KernelOptions, context: HostContext): Pro
           if ('notReady' in m) {
             if (o.signal?.aborted) return;
             return fail(
-              withCode(
-                new Error(
+              createError(
+                'CPU_STUCK',
+                [
                   `${m.notReady} of the threads on CPUs ${cpusUsed.slice(1).join(', ')} did not pin themselves and start within 10 s`,
-                ),
-                ErrorCodes.CPU_STUCK,
-                cpu,
+                ],
+                { cpu },
               ),
             );
           }
@@ -293,5 +280,5 @@ function kernelCaseOf(
 }
 
 function abortError(): Error {
-  return withCode(new Error('the kernel measurement was interrupted'), ErrorCodes.RUN_ABORTED);
+  return createError('RUN_ABORTED', ['the kernel measurement', 'it was interrupted']);
 }

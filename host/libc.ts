@@ -5,6 +5,7 @@
  * Linux x86-64 only; loaded on first use so that other platforms never touch it.
  */
 import koffi from 'koffi';
+import { createError } from '../common/errors.js';
 
 /** x86-64's base page. */
 export const PAGE_SIZE = 4096;
@@ -34,9 +35,9 @@ export interface Libc {
 
 let loaded: Libc | null = null;
 
+/** A system call that failed fails the case it measures. */
 function failed(call: string): Error {
-  const errno = koffi.errno();
-  return new Error(`${call} failed: errno ${errno}`);
+  return createError('CASE_FAILED', [`${call} failed: errno ${koffi.errno()}`]);
 }
 
 export function libc(): Libc {

@@ -4,7 +4,7 @@
  * timed round trips, and the median of the blocks stands, so preempted rounds and blocks do not.
  */
 import { Worker } from 'node:worker_threads';
-import { ErrorCodes, withCode } from '../common/errors.js';
+import { createError } from '../common/errors.js';
 
 const BLOCKS = 5;
 const ROUNDS = 20_000;
@@ -26,12 +26,12 @@ function block(a: number, b: number): Promise<number> {
         w.once('message', (m: { roundTripNs?: number; stuck?: string }) => {
           if (m.roundTripNs !== undefined) return resolve(m.roundTripNs);
           reject(
-            withCode(
-              new Error(
+            createError(
+              'CPU_STUCK',
+              [
                 `the ping-pong thread on CPU ${[a, b][i]} saw no answer within ${DEADLINE_MS / 1000} s (${m.stuck})`,
-              ),
-              ErrorCodes.CPU_STUCK,
-              [a, b][i],
+              ],
+              { cpu: [a, b][i] },
             ),
           );
         });

@@ -10,8 +10,7 @@
  */
 import { isIP } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { ErrorCodes } from '../common/errors.js';
-import { ApiError } from './api-error.js';
+import { createError } from '../common/errors.js';
 
 /** RFC 1123 hostnames: dot-separated labels of letters, digits and inner hyphens, ≤ 253 chars. */
 const HOSTNAME =
@@ -37,10 +36,7 @@ export function refuseOtherHosts(app: FastifyInstance, hosts: readonly string[])
   app.addHook('onRequest', async (req) => {
     const header = req.headers.host ?? '';
     if (!allowed.has(hostPart(header))) {
-      throw new ApiError(
-        ErrorCodes.HOST_NOT_ALLOWED,
-        `the Host header must be one of ${listed} (got ${JSON.stringify(header)})`,
-      );
+      throw createError('HOST_NOT_ALLOWED', [listed, JSON.stringify(header)]);
     }
   });
 }

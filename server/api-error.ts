@@ -1,22 +1,35 @@
-import { type ErrorCode, ErrorCodes, errorKindOf } from '../common/errors.js';
+import {
+  createError,
+  type ErrorCode,
+  ErrorCodes,
+  errorKindOf,
+  type FlushbenchError,
+} from '../common/errors.js';
 
-/**
- * An error the API answers with `{ error: { code, message } }` and the HTTP status the registry
- * (common/errors.ts) gives its code.
- */
-export class ApiError extends Error {
-  readonly statusCode: number;
-  readonly code: ErrorCode;
-  constructor(code: ErrorCode, message: string) {
-    super(message);
-    this.statusCode = errorKindOf(code)!.httpStatus;
-    this.code = code;
-  }
-  body(): { error: { code: string; message: string } } {
-    return { error: { code: this.code, message: this.message } };
-  }
+/** What the API answers for an error of the registry: `{ error: { code, message } }`. */
+export interface ErrorAnswer {
+  status: number;
+  body: { error: { code: ErrorCode; message: string } };
 }
 
-export function notFound(message: string): ApiError {
-  return new ApiError(ErrorCodes.NOT_FOUND, message);
+/**
+ * The answer for an error made by the registry (common/errors.ts, createError): the HTTP status
+ * its row gives, its code and its message. Errors are made in one way everywhere; the server only
+ * answers them.
+ */
+export function answerOf(err: FlushbenchError): ErrorAnswer {
+  return {
+    status: errorKindOf(err.code)?.httpStatus ?? 500,
+    body: { error: { code: err.code, message: err.message } },
+  };
+}
+
+/** 404, "no run 7". */
+export function notFound(message: string): Error & FlushbenchError {
+  return createError('NOT_FOUND', [message]);
+}
+
+/** Whether the error is the registry's SERVER_BUSY, which the routes answer with Retry-After. */
+export function isServerBusy(err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === ErrorCodes.SERVER_BUSY;
 }

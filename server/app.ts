@@ -13,11 +13,11 @@ import Fastify, {
   type FastifyReply,
   type FastifyRequest,
 } from 'fastify';
-import { ERRORS, ErrorCodes } from '../common/errors.js';
+import { createError, type FlushbenchError, isFlushbenchError } from '../common/errors.js';
 import { CASE_STATUSES } from '../data/run-record.js';
 import { Store } from '../data/store.js';
 import { refuseOtherHosts } from './allowed-hosts.js';
-import { ApiError } from './api-error.js';
+import { answerOf, isServerBusy, notFound } from './api-error.js';
 import { AuthFailures } from './auth-failures.js';
 import { CompareStatisticsCache } from './compare-statistics.js';
 import { ExportCache } from './export-cache.js';
@@ -68,19 +68,37 @@ const DEFAULT_INGEST_PER_MINUTE = 30;
 /** Failed authentications one address may make per minute before it is answered 429. */
 const AUTH_FAILURES_PER_MINUTE = 20;
 
-/** The registry's code for a client error Fastify or a plugin raised with this status. */
-const CLIENT_ERRORS_BY_STATUS: ReadonlyMap<number, (typeof ERRORS)[keyof typeof ERRORS]> = new Map<
-  number,
-  (typeof ERRORS)[keyof typeof ERRORS]
->([
-  [400, ERRORS.BAD_REQUEST],
-  [403, ERRORS.NOT_FOUND],
-  [404, ERRORS.NOT_FOUND],
-  [413, ERRORS.BODY_TOO_LARGE],
-  [414, ERRORS.URI_TOO_LONG],
-  [415, ERRORS.UNSUPPORTED_MEDIA_TYPE],
-  [431, ERRORS.HEADERS_TOO_LARGE],
-]);
+/** The longest path parameter the router takes (find-my-way's default, set here to be named). */
+const MAX_PARAM_LENGTH = 100;
+
+/** The registry's row for a client error Fastify or a plugin raised with this status. */
+const CLIENT_ERRORS_BY_STATUS: ReadonlyMap<number, 'BAD_REQUEST' | 'UNSUPPORTED_MEDIA_TYPE'> =
+  new Map([
+    [400, 'BAD_REQUEST'],
+    [415, 'UNSUPPORTED_MEDIA_TYPE'],
+  ]);
+
+/**
+ * Every error the API answers, as a row of the registry: ours as they were made (createError),
+ * Fastify's and its plugins' own (a body that is not JSON, an unsupported content type, a static
+ * path that climbs out of its folder) as the row for their status, so that a client handles one
+ * set of codes, each with one status. Anything else is the server's own fault: INTERNAL, told
+ * nothing more.
+ */
+function apiErrorOf(err: FastifyError, req: FastifyRequest, bodyLimit: number): FlushbenchError {
+  if (isFlushbenchError(err)) return err;
+  if (err.validation) return createError('INVALID_REQUEST', [describeValidation(err, req)]);
+  const status = err.statusCode;
+  if (status === 413 || err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    return createError('BODY_TOO_LARGE', [bodyLimit]);
+  }
+  // A path out of the static folder (403 from @fastify/static) names no file: 404.
+  if (status === 403 || status === 404) return notFound(`no file ${req.url}`);
+  if (status !== undefined && status >= 400 && status < 500) {
+    return createError(CLIENT_ERRORS_BY_STATUS.get(status) ?? 'BAD_REQUEST', [err.message]);
+  }
+  return createError('INTERNAL', []);
+}
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -104,30 +122,31 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: opts.logger ?? false,
     bodyLimit: opts.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // The router's own refusals, in the registry's shape like every other.
     frameworkErrors: (err, _req, reply) => {
-      const e =
+      const { status, body } = answerOf(
         err.code === 'FST_ERR_MAX_PARAM_LENGTH'
-          ? ERRORS.URI_TOO_LONG
+          ? createError('URI_TOO_LONG', [MAX_PARAM_LENGTH])
           : err.code === 'FST_ERR_BAD_URL'
-            ? ERRORS.BAD_REQUEST
-            : ERRORS.INTERNAL;
-      void (reply as FastifyReply)
-        .code(e.httpStatus)
-        .send({ error: { code: e.code, message: err.message } });
+            ? createError('BAD_REQUEST', [err.message])
+            : createError('INTERNAL', []),
+      );
+      void (reply as FastifyReply).code(status).send(body);
     },
     // Node's HTTP parser refuses a request before Fastify sees it (headers past 16 KiB, a
     // malformed request line): answered here, in the registry's shape, then the socket closes.
     clientErrorHandler: (err: NodeJS.ErrnoException, socket: Socket) => {
-      const e = err.code === 'HPE_HEADER_OVERFLOW' ? ERRORS.HEADERS_TOO_LARGE : ERRORS.BAD_REQUEST;
-      const message =
-        e === ERRORS.HEADERS_TOO_LARGE
-          ? 'the request line and headers exceed 16 KiB'
-          : 'the request is not valid HTTP';
-      const body = JSON.stringify({ error: { code: e.code, message } });
+      const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+      const { status, body: answer } = answerOf(
+        tooLarge
+          ? createError('HEADERS_TOO_LARGE', [])
+          : createError('BAD_REQUEST', ['the request is not valid HTTP']),
+      );
+      const body = JSON.stringify(answer);
       if (socket.writable) {
         socket.end(
-          `HTTP/1.1 ${e.httpStatus} ${e === ERRORS.HEADERS_TOO_LARGE ? 'Request Header Fields Too Large' : 'Bad Request'}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+          `HTTP/1.1 ${status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
         );
       } else socket.destroy();
     },
@@ -172,47 +191,26 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     max: opts.ingestPerMinute ?? DEFAULT_INGEST_PER_MINUTE,
     timeWindow: 60_000,
     errorResponseBuilder: (req, ctx) =>
-      new ApiError(
-        ErrorCodes.RATE_LIMITED,
-        `too many ${req.method === 'POST' ? 'uploads' : `requests to ${req.routeOptions.url} that must be computed`}: at most ${ctx.max} per client per minute; retry in ${ctx.after}`,
-      ),
+      createError('RATE_LIMITED', [
+        req.method === 'POST'
+          ? 'uploads'
+          : `requests to ${req.routeOptions.url} that must be computed`,
+        `${ctx.max} per client`,
+        ctx.after,
+      ]),
   });
 
+  const bodyLimit = opts.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
   app.setErrorHandler((err: FastifyError, req, reply) => {
-    if (err instanceof ApiError) return reply.code(err.statusCode).send(err.body());
-    if (err.validation) {
-      return reply.code(ERRORS.INVALID_REQUEST.httpStatus).send({
-        error: { code: ErrorCodes.INVALID_REQUEST, message: describeValidation(err, req) },
-      });
-    }
-    if (err.statusCode === 413 || err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return reply
-        .code(ERRORS.BODY_TOO_LARGE.httpStatus)
-        .send({ error: { code: ErrorCodes.BODY_TOO_LARGE, message: err.message } });
-    }
-    if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
-      // Fastify's and its plugins' own (a body that is not JSON, an unsupported content type, a
-      // static path that climbs out of its folder) as a registry code with that code's status,
-      // so that a client handles one set of codes, each with one status.
-      const e = CLIENT_ERRORS_BY_STATUS.get(err.statusCode) ?? ERRORS.BAD_REQUEST;
-      // A path out of the static folder (403 from @fastify/static) names no file: 404.
-      const message = err.statusCode === 403 ? `no file ${req.url}` : err.message;
-      return reply.code(e.httpStatus).send({ error: { code: e.code, message } });
-    }
-    // Anything else is ours: log it whole, tell the client only that it happened.
-    req.log.error(err);
-    return reply.code(ERRORS.INTERNAL.httpStatus).send({
-      error: { code: ErrorCodes.INTERNAL, message: 'internal error (see the server log)' },
-    });
+    const { status, body } = answerOf(apiErrorOf(err, req, bodyLimit));
+    // Anything not the client's is ours: log it whole, tell the client only that it happened.
+    if (status >= 500 && !isServerBusy(err)) req.log.error(err);
+    return reply.code(status).send(body);
   });
-  app.setNotFoundHandler((req, reply) =>
-    reply.code(ERRORS.NOT_FOUND.httpStatus).send({
-      error: {
-        code: ErrorCodes.NOT_FOUND,
-        message: `no route ${req.method} ${req.url.split('?')[0]}`,
-      },
-    }),
-  );
+  app.setNotFoundHandler((req, reply) => {
+    const { status, body } = answerOf(notFound(`no route ${req.method} ${req.url.split('?')[0]}`));
+    return reply.code(status).send(body);
+  });
 
   app.decorate('apiRoutes', []);
   app.addHook('onRoute', (route) => {

@@ -10,10 +10,9 @@
  * for a pair already being computed wait for that computation instead of starting another.
  */
 import { availableParallelism } from 'node:os';
-import { ErrorCodes } from '../common/errors.js';
+import { createError } from '../common/errors.js';
 import { type CompareStatistics, compareStatistics } from '../data/compare.js';
 import type { Store } from '../data/store.js';
-import { ApiError } from './api-error.js';
 import { runTask } from './worker-task.js';
 
 /** Pairs computed at once: one per core, less one for the event loop, at least one. */
@@ -52,10 +51,9 @@ export class CompareStatisticsCache {
     const running = this.running.get(key);
     if (running !== undefined) return running;
     if (this.running.size >= this.maxRunning) {
-      throw new ApiError(
-        ErrorCodes.SERVER_BUSY,
+      throw createError('SERVER_BUSY', [
         `the server is computing ${this.running.size} other comparison${this.running.size === 1 ? '' : 's'} (at most ${this.maxRunning} at once): retry in ${RETRY_AFTER_S} s`,
-      );
+      ]);
     }
     this.computations++;
     const computed = this.compute(baseId, headId).then(
@@ -87,10 +85,9 @@ export class CompareStatisticsCache {
       { dbFile: this.store.file, baseId, headId },
       COMPARE_TIMEOUT_MS,
       () =>
-        new ApiError(
-          ErrorCodes.SERVER_BUSY,
+        createError('SERVER_BUSY', [
           `comparing run ${headId} with run ${baseId} took over ${COMPARE_TIMEOUT_MS / 1000} s and was stopped`,
-        ),
+        ]),
     );
   }
 }

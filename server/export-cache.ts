@@ -4,10 +4,10 @@
  * memory. Four clients exporting a 12-case × 100,000-sample run used to make it four times on
  * the event loop, and /api/health waited 1.8 s at p99.
  */
-import { ErrorCodes } from '../common/errors.js';
+import { createError, ErrorCodes } from '../common/errors.js';
 import { type ExportFormat, exportRun } from '../data/export.js';
 import type { Store } from '../data/store.js';
-import { ApiError, notFound } from './api-error.js';
+import { notFound } from './api-error.js';
 import { runTask } from './worker-task.js';
 
 /** Bytes of exports kept; past it the oldest go first. */
@@ -75,10 +75,9 @@ export class ExportCache {
       { dbFile: this.store.file, runId, format },
       EXPORT_TIMEOUT_MS,
       () =>
-        new ApiError(
-          ErrorCodes.SERVER_BUSY,
+        createError('SERVER_BUSY', [
           `exporting run ${runId} took over ${EXPORT_TIMEOUT_MS / 1000} s and was stopped`,
-        ),
+        ]),
     ).then(
       (bytes) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
       (err: Error & { code?: string }) => {

@@ -4,7 +4,7 @@
  * the server's event loop (export-cache.ts starts it, keeps the bytes, and bounds its time).
  */
 import { workerData } from 'node:worker_threads';
-import { ErrorCodes, withCode } from '../common/errors.js';
+import { createError } from '../common/errors.js';
 import { type ExportFormat, exportRun } from '../data/export.js';
 import { Store } from '../data/store.js';
 import { answerTask } from './worker-task.js';
@@ -18,7 +18,7 @@ answerTask(() => {
   const store = Store.openRead(dbFile, { live: true });
   try {
     const run = store.getRunRecord(runId);
-    if (run === null) throw withCode(new Error(`no run ${runId}`), ErrorCodes.NOT_FOUND);
+    if (run === null) throw createError('NOT_FOUND', [`no run ${runId}`]);
     return Buffer.from(exportRun(run, format));
   } finally {
     store.close();

@@ -4,9 +4,8 @@
  * parsing (5,000 nested arrays overflowed the stack: a 500), finiteness after.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ErrorCodes } from '../common/errors.js';
+import { createError } from '../common/errors.js';
 import { MAX_JSON_DEPTH, nonFinitePath, tooDeepAt } from '../common/json-limits.js';
-import { ApiError } from './api-error.js';
 
 /** Replaces Fastify's application/json parser with the checked one. */
 export function registerJsonBodyParser(app: FastifyInstance): void {
@@ -19,12 +18,7 @@ export function registerJsonBodyParser(app: FastifyInstance): void {
       const body = String(text);
       const at = tooDeepAt(body, MAX_JSON_DEPTH);
       if (at >= 0) {
-        done(
-          new ApiError(
-            ErrorCodes.BODY_TOO_DEEP,
-            `body must nest arrays and objects at most ${MAX_JSON_DEPTH} deep (got deeper at byte ${at})`,
-          ),
-        );
+        done(createError('BODY_TOO_DEEP', [MAX_JSON_DEPTH, at]));
         return;
       }
       parse(req, body, (err, parsed) => {
@@ -32,10 +26,9 @@ export function registerJsonBodyParser(app: FastifyInstance): void {
         const path = nonFinitePath(parsed, 'body');
         if (path !== null) {
           return done(
-            new ApiError(
-              ErrorCodes.INVALID_REQUEST,
+            createError('INVALID_REQUEST', [
               `${path} must be a finite number (got a number beyond ±1.8e308, which JSON.parse reads as Infinity)`,
-            ),
+            ]),
           );
         }
         done(null, parsed);

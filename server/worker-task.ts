@@ -5,6 +5,7 @@
  * with its result or its error's message and code.
  */
 import { parentPort, Worker } from 'node:worker_threads';
+import { createError, type ErrorCode, errorKindOf, reviveError } from '../common/errors.js';
 
 /** What a task's worker answers: its result, or its error's message and registry code. */
 export type TaskMessage<T> = { ok: T } | { error: { message: string; code?: string } };
@@ -28,7 +29,13 @@ export function runTask<T>(
     worker.once('message', (m: TaskMessage<T>) => {
       clearTimeout(timer);
       if ('ok' in m) resolve(m.ok);
-      else reject(Object.assign(new Error(m.error.message), { code: m.error.code }));
+      // The worker's error as it was made; one without a code is the server's own fault.
+      else
+        reject(
+          errorKindOf(m.error.code ?? '') !== undefined
+            ? reviveError(m.error as { code: ErrorCode; message: string })
+            : createError('INTERNAL', [], { cause: m.error.message }),
+        );
     });
     worker.once('error', (err) => {
       clearTimeout(timer);
@@ -37,9 +44,9 @@ export function runTask<T>(
     worker.once('exit', (code) => {
       clearTimeout(timer);
       reject(
-        new Error(
-          `the ${script.pathname.split('/').at(-1)} worker exited with code ${code} before answering`,
-        ),
+        createError('INTERNAL', [], {
+          cause: `the ${script.pathname.split('/').at(-1)} worker exited with code ${code} before answering`,
+        }),
       );
     });
   });

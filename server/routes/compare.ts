@@ -1,9 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { ErrorCodes } from '../../common/errors.js';
 import { judgeComparison, resolveSides } from '../../data/compare.js';
 import { Comparison } from '../../data/comparison.js';
 import { UnknownRefError } from '../../data/store.js';
-import { ApiError, notFound } from '../api-error.js';
+import { isServerBusy, notFound } from '../api-error.js';
 import { RETRY_AFTER_S } from '../compare-statistics.js';
 import { sendCached } from '../response-cache.js';
 import { ErrorBody } from '../schemas.js';
@@ -70,7 +69,7 @@ export const compareRoutes: FastifyPluginAsyncTypebox = async (app) => {
         if (stats instanceof Promise) return judgeComparison(await stats, opts);
         return sendCached(reply, app.cache, key, () => judgeComparison(stats, opts));
       } catch (err) {
-        if (err instanceof ApiError && err.code === ErrorCodes.SERVER_BUSY) {
+        if (isServerBusy(err)) {
           reply.header('retry-after', String(RETRY_AFTER_S));
         }
         throw err;

@@ -1,11 +1,11 @@
 /** Runs: list, one run, a case's samples and trace, export, and ingest from other machines. */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { ErrorCodes } from '../../common/errors.js';
+import { createError } from '../../common/errors.js';
 import { RunRecord, Trace } from '../../data/run-record.js';
 import { runRulesProblem } from '../../data/run-record-check.js';
 import { Samples, StoredRun } from '../../data/stored.js';
-import { ApiError, notFound } from '../api-error.js';
+import { notFound } from '../api-error.js';
 import { sendCached } from '../response-cache.js';
 import { ErrorBody } from '../schemas.js';
 import {
@@ -54,15 +54,8 @@ function storeError<T>(f: () => T): T {
   try {
     return f();
   } catch (err) {
-    const code = (err as { code?: string }).code;
-    if (code === ErrorCodes.SHARD_EXISTS || code === ErrorCodes.INVALID_SWEEP)
-      throw new ApiError(code, (err as Error).message);
-    if (code === 'SQLITE_FULL') {
-      throw new ApiError(
-        ErrorCodes.STORAGE_FULL,
-        "the server's disk is full: the run was not stored (nothing of it was written)",
-      );
-    }
+    // SHARD_EXISTS and INVALID_SWEEP are the registry's already: the error handler answers them.
+    if ((err as { code?: string }).code === 'SQLITE_FULL') throw createError('STORAGE_FULL', []);
     throw err;
   }
 }
@@ -188,39 +181,34 @@ export const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
       // Authenticate before the body is validated: a stranger learns nothing about the schema.
       onRequest: async (req, reply) => {
         if (app.ingestToken === null) {
-          throw new ApiError(
-            ErrorCodes.INGEST_DISABLED,
-            'uploads are off: start the server with FLUSHBENCH_TOKEN set',
-          );
+          throw createError('INGEST_DISABLED', []);
         }
         // An address that failed too often waits, whatever it sends now.
         const wait = app.authFailures.blockedFor(req.ip);
         if (wait > 0) {
           reply.header('retry-after', String(wait));
-          throw new ApiError(
-            ErrorCodes.RATE_LIMITED,
-            `too many failed authentications from this address: at most ${app.authFailures.max} per minute; retry in ${wait} s`,
-          );
+          throw createError('RATE_LIMITED', [
+            'failed authentications from this address',
+            app.authFailures.max,
+            `${wait} s`,
+          ]);
         }
         const header = req.headers.authorization ?? '';
         const m = /^Bearer (\S+)$/.exec(header);
         if (!m) {
           app.authFailures.fail(req.ip);
-          throw new ApiError(
-            ErrorCodes.UNAUTHORIZED,
-            'an Authorization: Bearer <token> header is required',
-          );
+          throw createError('UNAUTHORIZED', ['none was sent']);
         }
         if (!tokenMatches(m[1], app.ingestToken)) {
           app.authFailures.fail(req.ip);
-          throw new ApiError(ErrorCodes.UNAUTHORIZED, 'the token is not valid');
+          throw createError('UNAUTHORIZED', ['the token is not valid']);
         }
       },
     },
     async (req, reply) => {
       const run = req.body;
       const problem = runRulesProblem(run, 'body');
-      if (problem !== null) throw new ApiError(ErrorCodes.BAD_REQUEST, problem);
+      if (problem !== null) throw createError('BAD_REQUEST', [problem]);
       // A shard of a sweep waits for the others; the last one makes them one run (202, then 201).
       if (run.sweep !== undefined && run.sweep.shard !== null) {
         const status = storeError(() => app.store.addShard(run));

@@ -6,6 +6,7 @@
  */
 
 import { Bench } from 'tinybench';
+import { cpuCrashed } from '../shared/errors.js';
 import {
   CSD_CALL_AFTER,
   CSD_CALL_BEFORE,
@@ -153,7 +154,7 @@ export class Initiator {
     if (result.state !== 'completed') {
       throw result.state === 'errored'
         ? result.error
-        : new Error(`tinybench ended in state ${result.state}`);
+        : cpuCrashed(`tinybench ended in state ${result.state}`, this.ctx.id);
     }
     this.tinybenchRme = result.latency.rme;
     return Float64Array.from(result.latency.samples ?? [], (ms) => ms * 1e6);

@@ -10,7 +10,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { type Summary, summarize } from '../../common/stats.js';
-import { invalidRange } from '../shared/errors.js';
+import { cpuCrashed, invalidRange, isFlushbenchError } from '../shared/errors.js';
 import { BASELINE_PROTOCOL, HEADLINE_PROTOCOL } from '../shared/protocols.js';
 import { Machine } from './machine.js';
 
@@ -134,13 +134,24 @@ function pingPongSamples(rounds: number, timeoutMs = PING_PONG_TIMEOUT_MS): Prom
     new Worker(url, { workerData: { sab, role, rounds, timeoutMs } });
   const ping = spawn('ping');
   const pong = spawn('pong');
-  const ended = (w: Worker) =>
+  // The ping side is CPU 0, the pong side CPU 1.
+  const ended = (w: Worker, cpu: number) =>
     new Promise<Float64Array | null>((resolve, reject) => {
       w.once('message', resolve);
-      w.once('error', reject);
-      w.once('exit', (code) => reject(new Error(`ping-pong worker exited with code ${code}`)));
+      w.once('error', (err) =>
+        reject(
+          isFlushbenchError(err)
+            ? err
+            : cpuCrashed(`calibration ping-pong: CPU ${cpu} crashed: ${err.message}`, cpu, err),
+        ),
+      );
+      w.once('exit', (code) =>
+        reject(
+          cpuCrashed(`calibration ping-pong: CPU ${cpu}'s worker exited with code ${code}`, cpu),
+        ),
+      );
     });
-  return Promise.all([ended(ping), ended(pong)])
+  return Promise.all([ended(ping, 0), ended(pong, 1)])
     .then(([samples]) => samples!)
     .finally(() => Promise.all([ping.terminate(), pong.terminate()]));
 }

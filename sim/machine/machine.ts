@@ -11,10 +11,12 @@ import type { CpuInit } from '../cpu/cpu.js';
 import { sliceStart } from '../cpu/scheduler.js';
 import {
   cpuCrashed,
+  cpuStuck,
   ErrorCodes,
   type FlushbenchError,
   machineUnusable,
   reviveError,
+  runAborted,
 } from '../shared/errors.js';
 import { computeLayout, kExitedCpu, type Layout, type LayoutParams } from '../shared/layout.js';
 import { abortRun, resetMachineState } from '../shared/machine-state.js';
@@ -63,7 +65,8 @@ export class Machine {
   private readonly workers: Worker[] = [];
   private pending: PendingCase | null = null;
   private state: 'starting' | 'ready' | 'running' | 'broken' | 'closed' = 'starting';
-  private brokenBy: Error | null = null;
+  /** Why the machine broke, told by every later call. */
+  private brokenBy: string | null = null;
   private closing: Promise<void> | null = null;
 
   private constructor(options: ResolvedMachineOptions) {
@@ -127,7 +130,7 @@ export class Machine {
       const fail = (err: Error) => {
         clearTimeout(timer);
         this.state = 'broken';
-        this.brokenBy = err;
+        this.brokenBy = err.message;
         void this.terminateAll();
         reject(err);
       };
@@ -170,7 +173,7 @@ export class Machine {
       throw machineUnusable(
         this.state === 'running'
           ? 'the machine is already running a case'
-          : `the machine is ${this.state}${this.brokenBy ? `: ${this.brokenBy.message}` : ''}`,
+          : `the machine is ${this.state}${this.brokenBy ? `: ${this.brokenBy}` : ''}`,
       );
     }
     const options = resolveCaseOptions(opts, this.options);
@@ -228,11 +231,7 @@ export class Machine {
       p.deadlineTimer = setTimeout(() => {
         this.fail(
           p,
-          errorReport(
-            0,
-            ErrorCodes.CPU_STUCK,
-            `the case did not finish within ${caseTimeoutMs} ms`,
-          ),
+          errorReport(0, cpuStuck(`the case did not finish within ${caseTimeoutMs} ms`, 0)),
         );
       }, caseTimeoutMs);
       for (const w of this.workers) w.postMessage({ type: 'run', config });
@@ -256,17 +255,15 @@ export class Machine {
     this.state = 'broken';
     const exited = Atomics.load(this.i32, kExitedCpu) - 1;
     const cpu = exited >= spec.first && exited < spec.first + spec.count ? exited : spec.first;
-    this.brokenBy ??= new Error(message(cpu));
+    this.brokenBy ??= message(cpu);
     const p = this.pending;
     if (!p) return;
     if (p.reports[cpu] === null) {
-      this.onReport(errorReport(cpu, ErrorCodes.CPU_CRASHED, message(cpu)));
+      this.onReport(errorReport(cpu, cpuCrashed(message(cpu), cpu)));
     }
     for (let c = spec.first; c < spec.first + spec.count; c++) {
       if (this.pending === p && p.reports[c] === null) {
-        this.onReport(
-          errorReport(c, ErrorCodes.RUN_ABORTED, `CPU ${c} stopped because CPU ${cpu} crashed`),
-        );
+        this.onReport(errorReport(c, runAborted(c, `CPU ${cpu} crashed`)));
       }
     }
   }
@@ -282,7 +279,7 @@ export class Machine {
     p.graceTimer = setTimeout(() => {
       // Whoever has not reported by now is beyond saving: end the machine.
       this.state = 'broken';
-      this.brokenBy ??= new Error('a CPU did not stop after the run was aborted');
+      this.brokenBy ??= 'a CPU did not stop after the run was aborted';
       void this.terminateAll();
       p.done();
     }, FAILURE_GRACE_MS);
@@ -309,8 +306,9 @@ export class Machine {
   }
 }
 
-function errorReport(cpu: number, code: ErrorMessage['code'], message: string): ErrorMessage {
-  return { type: 'error', cpu, about: cpu, code, message };
+/** The report a CPU that cannot report (stuck, or its worker gone) would have sent. */
+function errorReport(cpu: number, err: FlushbenchError): ErrorMessage {
+  return { type: 'error', cpu, about: cpu, code: err.code, message: err.message };
 }
 
 function paramsOf(l: Layout): LayoutParams {

@@ -4,6 +4,7 @@
  * `ping` side times each round trip.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { cpuStuck } from '../shared/errors.js';
 
 export interface PingPongInit {
   sab: SharedArrayBuffer;
@@ -23,7 +24,10 @@ const i32 = new Int32Array(sab);
 const deadline = performance.now() + timeoutMs;
 
 function stuck(what: string): never {
-  throw new Error(`calibration ping-pong: the ${role} side waited ${timeoutMs} ms for ${what}`);
+  throw cpuStuck(
+    `calibration ping-pong: the ${role} side waited ${timeoutMs} ms for ${what}`,
+    role === 'ping' ? 0 : 1,
+  );
 }
 
 /** Spins until i32[idx] === value, looking at the clock every 4096 polls. */

@@ -4,11 +4,11 @@
  * and the value.
  */
 import {
+  createError,
   type ErrorCode,
   ErrorCodes,
   type FlushbenchError,
   isFlushbenchError,
-  withCode,
 } from '../../common/errors.js';
 
 // Option errors are the registry's own (common/errors.ts), shared by every floor.
@@ -24,32 +24,29 @@ export {
 } from '../../common/errors.js';
 
 export function invalidProfile(message: string, cause?: unknown): Error & FlushbenchError {
-  return withCode(new Error(message, { cause }), ErrorCodes.INVALID_PROFILE);
+  return createError('INVALID_PROFILE', [message], { cause });
 }
 
 export function cpuStuck(message: string, cpu: number): Error & FlushbenchError {
-  return withCode(new Error(message), ErrorCodes.CPU_STUCK, cpu);
+  return createError('CPU_STUCK', [message], { cpu });
 }
 
 export function cpuCrashed(message: string, cpu: number, cause?: unknown): Error & FlushbenchError {
-  return withCode(new Error(message, { cause }), ErrorCodes.CPU_CRASHED, cpu);
+  return createError('CPU_CRASHED', [message], { cpu, cause });
 }
 
-export function runAborted(cpu: number): Error & FlushbenchError {
-  return withCode(
-    new Error(`CPU ${cpu} stopped because another CPU failed`),
-    ErrorCodes.RUN_ABORTED,
-    cpu,
-  );
+/** "CPU 3 stopped because another CPU failed", or because of the CPU named in `why`. */
+export function runAborted(cpu: number, why = 'another CPU failed'): Error & FlushbenchError {
+  return createError('RUN_ABORTED', [`CPU ${cpu}`, why], { cpu });
 }
 
 export function machineUnusable(message: string): Error & FlushbenchError {
-  return withCode(new Error(message), ErrorCodes.MACHINE_UNUSABLE);
+  return createError('MACHINE_UNUSABLE', [message]);
 }
 
 /** `modeled cycles p50 must be a finite number (got NaN)`: the case is stored as failed. */
 export function nonFiniteStatistic(message: string): Error & FlushbenchError {
-  return withCode(new Error(message), ErrorCodes.NON_FINITE_STATISTIC);
+  return createError('NON_FINITE_STATISTIC', [message]);
 }
 
 /** The code a CPU reports for an error of its own: anything unexpected is a crash. */
