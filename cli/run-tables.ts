@@ -72,14 +72,17 @@ export function formatRunTables(run: RunRecord): string {
           '',
           recordVerdict(c) === 'not-caught' ? ORACLE_MARK['not-caught'] : `✗ ${c.error.code}`,
         ];
-      const speed = (base: number | undefined, x: number) =>
-        base === undefined ? '–' : `${(base / x).toFixed(2)}×`;
-      // Not hardware-like: more CPUs than cores, or one worker thread interleaving the CPUs (this
-      // case's or its sync's). A noisy run's speedups are in parentheses too.
-      const marks = `${c.cpus > cores ? MARK.oversubscribed : ''}${cooperative(c) || cooperative(sync) ? MARK.cooperative : ''}`;
+      // The wall speedup the run's verdict stores (wall p50 over the baseline's).
+      const wallSpeedup = c.verdict?.wallSpeedup;
+      const speed = wallSpeedup == null ? '–' : `${wallSpeedup.toFixed(2)}×`;
+      // Not hardware-like, as the verdict says: more CPUs than cores; or one worker thread
+      // interleaving the CPUs (this case's or its sync's). A noisy run's speedups are in
+      // parentheses too.
+      const oversubscribed = c.verdict?.oversubscribed === true;
+      const marks = `${oversubscribed ? MARK.oversubscribed : ''}${cooperative(c) || cooperative(sync) ? MARK.cooperative : ''}`;
       return [
         c.protocol,
-        `${c.cpus}${c.cpus > cores ? MARK.oversubscribed : ''}${cooperative(c) ? MARK.cooperative : ''}`,
+        `${c.cpus}${oversubscribed ? MARK.oversubscribed : ''}${cooperative(c) ? MARK.cooperative : ''}`,
         String(c.pages),
         formatNs(c.wallNs.p50),
         // A margin of error past 100 % of the mean says the mean means nothing.
@@ -98,15 +101,13 @@ export function formatRunTables(run: RunRecord): string {
           : `${c.verdict.speedup.toFixed(2)}×`,
         // Never bare where the wall-clock is not hardware-like or the run noisy: in parentheses,
         // tied to the footnote that says why.
-        marks !== '' || noise?.noisy
-          ? `(${speed(sync?.wallNs?.p50, c.wallNs.p50)})${marks || MARK.noisy}`
-          : speed(sync?.wallNs?.p50, c.wallNs.p50),
+        marks !== '' || c.verdict?.noisy ? `(${speed})${marks || MARK.noisy}` : speed,
         ORACLE_MARK[recordVerdict(c)],
       ];
     });
     out.push(`\nworkload ${workload} (profile ${run.profile})`, ...textTable(header, rows));
   }
-  if (simulated.some((c) => c.cpus > cores)) {
+  if (simulated.some((c) => c.verdict?.oversubscribed)) {
     out.push(
       `\n${MARK.oversubscribed} more CPUs than this machine's ${cores} cores: the wall-clock is the simulator's, not hardware-like, so its speedups are in parentheses; modeled cycles are the metric that scales`,
     );

@@ -8,10 +8,10 @@
 import { ErrorCodes } from '../common/errors.js';
 import {
   type CaseRecord,
-  type CaseVerdict,
   engineOf,
   type OracleVerdictName,
   type RunRecord,
+  type StoredVerdict,
 } from './run-record.js';
 
 /** How the oracle's findings are judged, and against which protocol speedups are priced. */
@@ -44,6 +44,11 @@ export function storedFactsOracle(c: CaseRecord): OracleVerdictName {
   return violationCount(c) > 0 ? 'caught' : 'clean';
 }
 
+/** How many times faster than the baseline: its p50 over the case's; null without both. */
+function ratio(base: number | undefined, p50: number | undefined): number | null {
+  return base !== undefined && base > 0 && p50 !== undefined && p50 > 0 ? base / p50 : null;
+}
+
 const sliceKey = (c: CaseRecord) =>
   `${c.profile}\u0000${c.workload}\u0000${c.cpus}\u0000${c.pages}`;
 
@@ -51,25 +56,25 @@ const sliceKey = (c: CaseRecord) =>
 export function withVerdicts(run: RunRecord, judge: Judge): RunRecord {
   const noise = run.config.noise as { noisy?: unknown } | undefined;
   const noisy = noise?.noisy === true;
-  const baselineP50 = new Map<string, number>();
+  // The baseline's modeled and wall-clock p50 in each slice of the run.
+  const baselineP50 = new Map<string, { modeled?: number; wall?: number }>();
   if (judge.baseline !== null) {
     for (const c of run.cases) {
-      const p50 = c.modeledCycles?.p50;
-      if (c.protocol === judge.baseline && p50 !== undefined && p50 > 0) {
-        baselineP50.set(sliceKey(c), p50);
-      }
+      if (c.protocol !== judge.baseline || c.status === 'errored') continue;
+      baselineP50.set(sliceKey(c), { modeled: c.modeledCycles?.p50, wall: c.wallNs.p50 });
     }
   }
   return {
     ...run,
     cases: run.cases.map((c) => {
       const base = baselineP50.get(sliceKey(c));
-      const p50 = c.modeledCycles?.p50;
+      const measured = c.status === 'errored' ? undefined : c;
       const cores = (c.host ?? run.host).cores;
-      const verdict: CaseVerdict = {
+      const verdict: StoredVerdict = {
         oracle: judge.oracle(c),
         baseline: judge.baseline,
-        speedup: base !== undefined && p50 !== undefined && p50 > 0 ? base / p50 : null,
+        speedup: ratio(base?.modeled, measured?.modeledCycles?.p50),
+        wallSpeedup: ratio(base?.wall, measured?.wallNs.p50),
         // Simulated on more CPUs than the machine's cores, on either engine (the host's kernel
         // runs on the CPUs it has).
         oversubscribed: engineOf(c) !== null && c.cpus > cores,

@@ -43,6 +43,7 @@ const VERDICT_COLUMNS = Object.freeze({
   oracle: (c: CaseRecord) => c.verdict?.oracle,
   speedup_vs: (c: CaseRecord) => c.verdict?.baseline,
   speedup_modeled: (c: CaseRecord) => c.verdict?.speedup,
+  speedup_wall: (c: CaseRecord) => c.verdict?.wallSpeedup,
   wall_oversubscribed: (c: CaseRecord) => c.verdict?.oversubscribed,
   wall_noisy: (c: CaseRecord) => c.verdict?.noisy,
 });

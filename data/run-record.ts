@@ -243,6 +243,8 @@ export type Schedule = Static<typeof Schedule>;
  * - `baseline`, `speedup`: the protocol every speedup is against (the protocol table's baseline
  *   row when the run was made), and its modeled p50 over this case's, in the same run, profile,
  *   workload, CPU and page count; null where either is missing.
+ * - `wallSpeedup`: the same ratio of wall-clock p50s. Whether it is hardware-like the two flags
+ *   below say; a record from a bench before it has none, and the store prices it on insert.
  * - `oversubscribed`: wall-clock of more simulated CPUs than the measuring machine's cores, on
  *   either engine: the simulator's, not hardware-like.
  * - `noisy`: the run's noise check found the machine busy: its wall-clock is not judged.
@@ -256,14 +258,22 @@ export const ORACLE_VERDICTS = Object.freeze([
   'unchecked',
 ] as const);
 export type OracleVerdictName = (typeof ORACLE_VERDICTS)[number];
-export const CaseVerdict = Type.Object({
+const verdictFields = {
   oracle: Type.Enum([...ORACLE_VERDICTS]),
   baseline: Nullable(Type.String({ minLength: 1, maxLength: 64 })),
   speedup: Nullable(Type.Number({ exclusiveMinimum: 0 })),
   oversubscribed: Type.Boolean(),
   noisy: Type.Boolean(),
+};
+const wallSpeedup = Nullable(Type.Number({ exclusiveMinimum: 0 }));
+export const CaseVerdict = Type.Object({
+  ...verdictFields,
+  wallSpeedup: Type.Optional(wallSpeedup),
 });
 export type CaseVerdict = Static<typeof CaseVerdict>;
+/** A stored case's verdict: every one has its wall speedup (migration 10 priced older ones). */
+export const StoredVerdict = Type.Object({ ...verdictFields, wallSpeedup });
+export type StoredVerdict = Static<typeof StoredVerdict>;
 
 export const caseExecution = {
   /**

@@ -159,6 +159,20 @@ export const MIGRATIONS: readonly string[] = Object.freeze([
         THEN 'true' ELSE 'false' END)
   );
   `,
+  // 10: each verdict's wall speedup, as data/case-verdict.ts prices it: the wall-clock p50 of the
+  // baseline the verdict names over the case's, in the same run, profile, workload, CPU and page
+  // count; null where the verdict names no baseline or either p50 is missing.
+  `
+  UPDATE cases SET verdict = json_set(verdict, '$.wallSpeedup', (
+    SELECT b.wall_p50_ns / cases.wall_p50_ns FROM cases AS b
+    WHERE b.run_id = cases.run_id
+      AND b.protocol = json_extract(cases.verdict, '$.baseline')
+      AND b.profile = cases.profile AND b.workload = cases.workload
+      AND b.cpus = cases.cpus AND b.pages = cases.pages
+      AND b.status != 'errored' AND b.wall_p50_ns > 0 AND cases.wall_p50_ns > 0
+    LIMIT 1
+  ));
+  `,
 ]);
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

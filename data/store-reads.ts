@@ -3,11 +3,11 @@
 import { statsOfRow } from './case-columns.js';
 import {
   type CaseRecord,
-  type CaseVerdict,
   type caseExecution,
   type Engine,
   type RunRecord,
   type Schedule,
+  type StoredVerdict,
   type Trace,
   VALIDATION_SUITE,
 } from './run-record.js';
@@ -296,7 +296,7 @@ function executionOfRow(
   };
 }
 
-/** A stored case's verdict (migration 9 gave every case one). */
-function verdictOfRow(c: Record<string, unknown>): CaseVerdict {
-  return JSON.parse(c.verdict as string) as CaseVerdict;
+/** A stored case's verdict (migrations 9 and 10 gave every case one, wall speedup included). */
+function verdictOfRow(c: Record<string, unknown>): StoredVerdict {
+  return JSON.parse(c.verdict as string) as StoredVerdict;
 }

@@ -6,13 +6,13 @@
 import { type Static, Type } from 'typebox';
 import {
   byStatus,
-  CaseVerdict,
   caseExecution,
   caseIdentity,
   failed,
   measured,
   Nullable,
   runFields,
+  StoredVerdict,
 } from './run-record.js';
 import { ValidationScore } from './validation.js';
 
@@ -21,8 +21,8 @@ export const StoredCase = byStatus([
     id: Type.Integer(),
     ...caseIdentity,
     ...caseExecution,
-    /** Every stored case has one (migration 9 judged the cases stored before it). */
-    verdict: CaseVerdict,
+    /** Every stored case has one (migrations 9 and 10 judged the cases stored before them). */
+    verdict: StoredVerdict,
     ...measured,
     samplesTotal: Type.Integer({ minimum: 0 }),
     hasTrace: Type.Boolean(),
@@ -31,7 +31,7 @@ export const StoredCase = byStatus([
     id: Type.Integer(),
     ...caseIdentity,
     ...caseExecution,
-    verdict: CaseVerdict,
+    verdict: StoredVerdict,
     ...failed,
     samplesTotal: Type.Literal(0),
     hasTrace: Type.Literal(false),

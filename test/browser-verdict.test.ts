@@ -1,13 +1,15 @@
 /**
  * The overview leads with the verdict: per CPU count, how much the newer protocols take off
- * sync's modeled cycles, equal to the API's figures; speedup bars grow from the 1× line; and a
- * series hidden from the legend stays hidden across a reload.
+ * sync's modeled cycles, equal to the API's figures; speedup bars grow from the 1× line and show
+ * the speedups each case's verdict stores; and a series hidden from the legend stays hidden
+ * across a reload.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
+import Database from 'better-sqlite3';
 import type { Browser, Page } from 'playwright-core';
 import type { StoredRun } from '../data/stored.js';
 import { buildApp } from '../server/app.js';
@@ -23,6 +25,11 @@ let run: StoredRun;
 before(async () => {
   const file = join(mkdtempSync(join(tmpdir(), 'flushbench-verdict-')), 'runs.db');
   const ids = seedDatabase(file, { cpus: [1, 2, 4] });
+  // Verdicts no division of the charts' own could give: the bars must read them, not price them.
+  const db = new Database(file);
+  db.exec(`UPDATE cases SET verdict = json_set(verdict, '$.wallSpeedup', 2.5)
+    WHERE protocol = 'async-inline' AND cpus = 2`);
+  db.close();
   app = await buildApp({ dbFile: file, logger: false });
   base = await listen(app);
   run = (await (await fetch(`${base}/api/runs/${ids.at(-1)}`)).json()) as StoredRun;
@@ -77,6 +84,22 @@ it("the verdict's numbers are the API's modeled p50 against sync's", {
       .getAttribute('data-protocol'),
     'async-inline',
   );
+});
+
+it("the speedup bars are the verdicts': modeled for a modeled metric, wall p50 for a wall one", {
+  timeout: 60_000,
+}, async () => {
+  const at2 = async () => {
+    const chart = await chartOf(page, 'chart-overview-speedup');
+    const i = (chart.labels as string[]).indexOf('2');
+    return (chart.datasets.find((d) => d.label === 'async-inline')!.data as number[])[i];
+  };
+  await show(page, '#/overview?metric=modeled', 'overview');
+  const stored = run.cases.find((c) => c.protocol === 'async-inline' && c.cpus === 2)!;
+  assert.equal(await at2(), stored.verdict.speedup);
+  await show(page, '#/overview?metric=wall-p99', 'overview');
+  assert.equal(await at2(), 2.5, 'a wall metric shows the wall p50 speedup the verdict stores');
+  await show(page, '#/overview', 'overview');
 });
 
 it('speedup bars grow from 1×; a series hidden in the legend stays hidden after a reload', {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { runBench } from '../bench/runner.js';
-import { completeVerdicts } from '../data/case-verdict.js';
+import { completeVerdicts, storedFactsOracle, withVerdicts } from '../data/case-verdict.js';
 import { SCHEMA_VERSION } from '../data/schema.js';
 import { Store } from '../data/store.js';
 import { BASELINE_PROTOCOL, CONTROL_PROTOCOLS, HEADLINE_PROTOCOL } from '../sim/index.js';
@@ -46,6 +46,8 @@ test('a bench run stores every case’s verdict: oracle, speedup over the baseli
         base.modeledCycles!.p50 / head.modeledCycles!.p50,
         `${HEADLINE_PROTOCOL} at ${cpus} CPUs`,
       );
+      assert.equal(base.verdict.wallSpeedup, 1);
+      assert.equal(head.verdict.wallSpeedup, base.wallNs!.p50 / head.wallNs!.p50);
       assert.equal(base.verdict.oracle, 'clean');
       assert.equal(base.verdict.oversubscribed, cpus > run.host.cores);
       assert.equal(base.verdict.noisy, false);
@@ -77,6 +79,7 @@ test('a record without verdicts is judged on its stored facts, with no baseline 
       oracle: 'clean',
       baseline: null,
       speedup: null,
+      wallSpeedup: null,
       oversubscribed: 4 > run.host.cores,
       noisy: true,
     });
@@ -91,6 +94,7 @@ test('a merge prices speedups over the whole run: the baseline case may be anoth
     return {
       ...c,
       modeledCycles: { ...c.modeledCycles!, p50 },
+      wallNs: { ...c.wallNs!, p50: p50 * 3 },
       verdict: {
         oracle: 'clean' as const,
         baseline: 'sync',
@@ -107,9 +111,13 @@ test('a merge prices speedups over the whole run: the baseline case may be anoth
     merged.cases.map((c) => c.verdict?.speedup),
     [1000 / 800, 1],
   );
+  assert.deepEqual(
+    merged.cases.map((c) => c.verdict?.wallSpeedup),
+    [3000 / 2400, 1],
+  );
 });
 
-test('migration 9 judges the cases stored before it', () => {
+test('migrations 9 and 10 judge the cases stored before them', () => {
   const file = tempDb();
   const store = Store.open(file);
   store.insertRun(
@@ -124,7 +132,7 @@ test('migration 9 judges the cases stored before it', () => {
   // As flushbench at schema 8 left it: no verdict column.
   const db = new Database(file);
   db.exec('ALTER TABLE cases DROP COLUMN verdict');
-  db.pragma(`user_version = ${SCHEMA_VERSION - 1}`);
+  db.pragma(`user_version = ${SCHEMA_VERSION - 2}`);
   db.close();
   const again = Store.open(file);
   try {
@@ -135,9 +143,48 @@ test('migration 9 judges the cases stored before it', () => {
         oracle: 'clean',
         baseline: null,
         speedup: null,
+        wallSpeedup: null,
         oversubscribed: cpus > 2,
         noisy: false,
       })),
+    );
+  } finally {
+    again.close();
+  }
+});
+
+test('migration 10 prices the wall speedup of verdicts stored with a baseline', () => {
+  const file = tempDb();
+  const store = Store.open(file);
+  const at = (protocol: string, cpus: number, wall: number) => {
+    const c = syntheticCase({ protocol, cpus });
+    return { ...c, wallNs: { ...c.wallNs!, p50: wall } };
+  };
+  const runId = store.insertRun(
+    withVerdicts(
+      syntheticRun({
+        cases: [at('sync', 2, 900), at('async-inline', 2, 600), at('async-inline', 4, 500)],
+      }),
+      { baseline: 'sync', oracle: storedFactsOracle },
+    ),
+  );
+  const before = store.getRun(runId)!.cases.map((c) => c.verdict);
+  store.close();
+  // 900 / 600 at 2 CPUs; no sync case at 4 CPUs, so none there.
+  assert.deepEqual(
+    before.map((v) => v.wallSpeedup),
+    [1, 1.5, null],
+  );
+  // As flushbench at schema 9 left it: verdicts without a wall speedup.
+  const db = new Database(file);
+  db.exec("UPDATE cases SET verdict = json_remove(verdict, '$.wallSpeedup')");
+  db.pragma(`user_version = ${SCHEMA_VERSION - 1}`);
+  db.close();
+  const again = Store.open(file);
+  try {
+    assert.deepEqual(
+      again.getRun(runId)!.cases.map((c) => c.verdict),
+      before,
     );
   } finally {
     again.close();

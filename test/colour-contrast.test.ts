@@ -1,7 +1,8 @@
 /**
  * Every series colour keeps WCAG 2.1's contrast for graphical objects (at least 3:1, success
  * criterion 1.4.11) against the panel it is drawn on, in the light scheme and in the dark one:
- * each protocol's row colour, compare's verdict colours and the oracle's violation kinds. The
+ * each protocol's row colour, compare's verdict colours, the oracle's violation kinds and the
+ * edge of each flush phase's bar (its fill is pastel, its edge holds the contrast). The
  * panel colours are read from web/style.css, so a change to either side is checked.
  */
 import assert from 'node:assert/strict';
@@ -48,6 +49,11 @@ test('every series colour has contrast ≥ 3 against the panel in both schemes',
     ['improvement', palette.IMPROVEMENT_COLOR],
     ['neutral', palette.NEUTRAL_COLOR],
     ...Object.entries(palette.VIOLATION_COLORS as Record<string, string>),
+    // A phase's bar is pastel, outlined in its edge: the edge is what must stand out.
+    ...(palette.FLUSH_PHASES as { id: string; color: string }[]).map((p): [string, string] => [
+      `phase ${p.id} (edge)`,
+      palette.phaseEdge(p.color),
+    ]),
   ];
   const low = series.flatMap(([name, color]) =>
     [light, dark]

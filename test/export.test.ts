@@ -14,7 +14,7 @@ test('the CSV header is the same columns in the same order as ever, new ones aft
   const [header] = exportRun(syntheticRun(), 'csv').split('\n');
   assert.equal(
     header,
-    'key,protocol,workload,cpus,pages,profile,status,wall_p50_ns,wall_p99_ns,wall_mean_ns,wall_rme_pct,samples,modeled_p50_cycles,modeled_mean_cycles,modeled_p99_cycles,modeled_iteration_cycles,checked_accesses,stale_uses,lost_writes,ack_window_violations,freed_table_walks,error,engine,workers,schedule_seed,oracle,speedup_vs,speedup_modeled,wall_oversubscribed,wall_noisy',
+    'key,protocol,workload,cpus,pages,profile,status,wall_p50_ns,wall_p99_ns,wall_mean_ns,wall_rme_pct,samples,modeled_p50_cycles,modeled_mean_cycles,modeled_p99_cycles,modeled_iteration_cycles,checked_accesses,stale_uses,lost_writes,ack_window_violations,freed_table_walks,error,engine,workers,schedule_seed,oracle,speedup_vs,speedup_modeled,speedup_wall,wall_oversubscribed,wall_noisy',
   );
 });
 

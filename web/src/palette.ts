@@ -29,6 +29,39 @@ export const DARK =
 export const INK_COLOR = DARK ? '#e6e9ef' : '#1f2430';
 export const GRID_COLOR = DARK ? '#323847' : '#e6e9ef';
 
+/** sRGB channel (0–255) to linear light, and back: WCAG 2.1's relative luminance works in linear. */
+const toLinear = (c: number) => {
+  const s = c / 255;
+  return s <= 0.04045 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+};
+const toSrgb = (l: number) =>
+  Math.round(255 * (l <= 0.0031308 ? l * 12.92 : 1.055 * l ** (1 / 2.4) - 0.055));
+
+/**
+ * The luminance of a phase's edge: 4.2:1 against the light panel (#ffffff) and 3.9:1 against
+ * the dark one (#1b1f27), so that one edge colour holds WCAG's 3:1 for graphics in both schemes.
+ */
+const EDGE_LUMINANCE = 0.2;
+
+/**
+ * The edge a phase's bar is outlined in: its fill's hue, scaled in linear light to
+ * EDGE_LUMINANCE. The fills are pastel so that a stack of phases reads as one bar; the edge is
+ * what keeps each segment visible against the panel (test/colour-contrast.test.ts).
+ */
+export function phaseEdge(fill: string): string {
+  const n = Number.parseInt(fill.slice(1), 16);
+  const rgb = [(n >> 16) & 255, (n >> 8) & 255, n & 255].map(toLinear);
+  const lum = 0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2];
+  const k = EDGE_LUMINANCE / Math.max(lum, 1e-6);
+  return `#${rgb
+    .map((l) =>
+      toSrgb(Math.min(1, l * k))
+        .toString(16)
+        .padStart(2, '0'),
+    )
+    .join('')}`;
+}
+
 /**
  * Phases of one flush on the timeline, in the order a flush goes through them. Waiting is
  * tinted red: it is the time the protocols compete to remove.

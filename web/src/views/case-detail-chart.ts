@@ -11,7 +11,7 @@ import {
   tickFormatter,
   valueAxis,
 } from '../chart-theme.js';
-import { protocolColor, withAlpha } from '../palette.js';
+import { phaseEdge, protocolColor, withAlpha } from '../palette.js';
 
 /** Percentiles per protocol: one group of bars per percentile. */
 export function percentilesChart(
@@ -142,8 +142,8 @@ export function breakdownChart(
         label: p.label,
         data: p.cycles,
         backgroundColor: p.color,
-        borderColor: withAlpha('#000000', 0.15),
-        borderWidth: 1,
+        borderColor: phaseEdge(p.color),
+        borderWidth: 1.5,
         stack: 'flush',
       })),
     },

@@ -104,7 +104,10 @@ export const caseDetailView: View = {
     );
     for (const text of fallbackNotes({ workload, pages, cpus }))
       ctx.root.append(note(text, 'note warn'));
-    if (kind.id === 'wall' && cpus && cpus.value > run.host.cores) {
+    // As the cases' verdicts say: more simulated CPUs than the cores they were measured on.
+    const oversubscribed =
+      cpus != null && ofPages.some((c) => c.cpus === cpus.value && c.verdict.oversubscribed);
+    if (kind.id === 'wall' && cpus && oversubscribed) {
       ctx.root.append(
         note(
           `${cpus.value} CPUs on ${run.host.cores} cores: this wall-clock is the simulator's, not hardware-like; modeled cycles are the metric that scales.`,

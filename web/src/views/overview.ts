@@ -161,7 +161,10 @@ export const overviewView: View = {
         ? host.filter((c) => c.workload === hostWorkload.value && c.pages === pages.value)
         : [];
     const hostLabel = hostWorkload ? `this host's kernel (${hostWorkload.value}, measured)` : '';
-    const oversubscribed = cpus.map((n) => metric.wallClock && n > run.host.cores);
+    // As each case's verdict says: its wall-clock is the simulator's at this CPU count.
+    const oversubscribed = cpus.map(
+      (n) => metric.wallClock && slice.some((c) => c.cpus === n && c.verdict.oversubscribed),
+    );
     const cooperativeAt = cpus.map((n) =>
       slice.some((c) => c.cpus === n && engineOf(c) === 'cooperative'),
     );
@@ -171,14 +174,16 @@ export const overviewView: View = {
     );
     const hidden = (ctx.params.get('hide') ?? '').split(',').filter((p) => p !== '');
     // The run's own noise check (bench/noise.ts): a noisy run's wall speedups are greyed too.
-    const noise = (run.config as { noise?: { noisy?: boolean; reason?: string | null } }).noise;
-    const noisy = metric.wallClock && noise?.noisy === true;
+    const noise = (run.config as { noise?: { reason?: string | null } }).noise;
+    const noisy = metric.wallClock && slice.some((c) => c.verdict.noisy);
 
     const latency = chartBox('chart-overview-latency', 'tall');
     const speedup = chartBox('chart-overview-speedup', 'tall');
     // Speedups over the baseline: the protocols a verdict weighs (the protocol table's roles).
     const speedupProtocols = protocols.filter((p) => verdictProtocols().includes(p));
     const hasBaseline = protocols.includes(baselineProtocol());
+    // The speedup the verdicts store for this metric's kind: of modeled or of wall-clock p50s.
+    const speedupOf = metric.wallClock ? 'wall p50' : 'modeled cycles p50';
     ctx.root.append(
       verdict(slice, cpus, {
         profile: run.profile,
@@ -210,11 +215,11 @@ export const overviewView: View = {
             : null,
         ),
         panel(
-          `Speedup over ${baselineProtocol()} — ${metric.label}`,
+          `Speedup over ${baselineProtocol()} — ${speedupOf}`,
           speedup.box,
           note(
             hasBaseline
-              ? `${baselineProtocol()}'s ${metric.label} divided by each protocol's: bars grow up from 1× when faster than ${baselineProtocol()}, down when slower. Click a protocol in the legend to hide it (kept in the link).${
+              ? `${baselineProtocol()}'s ${speedupOf} divided by each protocol's, as each case's verdict stores it: bars grow up from 1× when faster than ${baselineProtocol()}, down when slower. Click a protocol in the legend to hide it (kept in the link).${
                   noisy
                     ? ` Grey everywhere: ${noise?.reason ?? 'the run was noisy'}.`
                     : `${
@@ -233,7 +238,7 @@ export const overviewView: View = {
       ),
       panel(
         `Cases — ${metric.label}`,
-        casesTable(slice, protocols, cpus, metric, run.id, run.host.cores, ghz),
+        casesTable(slice, protocols, cpus, metric, run.id, oversubscribed, ghz),
       ),
       host.length > 0 ? hostPanel(host) : '',
     );
@@ -259,7 +264,9 @@ export const overviewView: View = {
     ctx.track(
       speedupChart(speedup.canvas, {
         cpuLabels,
-        metricName: metric.label,
+        // The speedups each case's verdict stores: of modeled p50s for a modeled metric, of wall
+        // p50s for a wall-clock one (the chart divides nothing itself).
+        metricName: speedupOf,
         log,
         hidden,
         onToggle: (h) => recordParams({ hide: h.join(',') }),
@@ -274,14 +281,9 @@ export const overviewView: View = {
         ),
         series: (hasBaseline ? speedupProtocols : []).map((p) => ({
           protocol: p,
-          // Modeled: the speedup each case stores; a wall-clock metric's ratio is this chart's own.
           values: cpus.map((n) => {
-            if (metric.id === 'modeled') {
-              return slice.find((c) => c.protocol === p && c.cpus === n)?.verdict.speedup ?? null;
-            }
-            const base = valueAt(baselineProtocol(), n);
-            const v = valueAt(p, n);
-            return base !== null && v !== null && v > 0 ? base / v : null;
+            const v = slice.find((c) => c.protocol === p && c.cpus === n)?.verdict;
+            return (metric.wallClock ? v?.wallSpeedup : v?.speedup) ?? null;
           }),
         })),
       }),
@@ -296,18 +298,19 @@ function casesTable(
   cpus: readonly number[],
   metric: LatencyMetric,
   runId: number,
-  cores: number,
+  /** Per CPU count: the verdicts' oversubscribed wall-clock, for a wall-clock metric. */
+  oversubscribed: readonly boolean[],
   ghz: number,
 ): HTMLTableElement {
   const head = h(
     'tr',
     {},
     h('th', {}, 'protocol'),
-    ...cpus.map((n) =>
+    ...cpus.map((n, i) =>
       h(
         'th',
         { class: 'num', 'data-cpus': String(n) },
-        `${n} CPU${n === 1 ? '' : 's'}${metric.wallClock && n > cores ? ' △' : ''}`,
+        `${n} CPU${n === 1 ? '' : 's'}${oversubscribed[i] ? ' △' : ''}`,
         // Compact: the engine is a property of how these CPUs were simulated, said in the title.
         slice.some((c) => c.cpus === n && engineOf(c) === 'cooperative')
           ? h('span', { class: 'tag engine-cooperative', title: COOPERATIVE_NOTE }, 'coop')

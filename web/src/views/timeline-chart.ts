@@ -9,7 +9,7 @@ import {
   type Format,
   make,
 } from '../chart-theme.js';
-import { INK_COLOR, withAlpha } from '../palette.js';
+import { INK_COLOR, phaseEdge } from '../palette.js';
 
 export interface Phase {
   id: string;
@@ -87,8 +87,8 @@ export function timelineChart(
       .filter((s) => s.phase === p.id)
       .map((s) => ({ x: [s.start, s.end], y: s.lane, detail: s.detail })),
     backgroundColor: p.color,
-    borderColor: withAlpha(INK_COLOR, 0.35),
-    borderWidth: 1,
+    borderColor: phaseEdge(p.color),
+    borderWidth: 1.5,
     borderSkipped: false,
     grouped: false,
     barPercentage: 0.9,
