@@ -13,7 +13,12 @@ import Fastify, {
   type FastifyReply,
   type FastifyRequest,
 } from 'fastify';
-import { createError, type FlushbenchError, isFlushbenchError } from '../common/errors.js';
+import {
+  createError,
+  errorKindOf,
+  type FlushbenchError,
+  isFlushbenchError,
+} from '../common/errors.js';
 import { CASE_STATUSES } from '../data/run-record.js';
 import { Store } from '../data/store.js';
 import { refuseOtherHosts } from './allowed-hosts.js';
@@ -86,7 +91,9 @@ const CLIENT_ERRORS_BY_STATUS: ReadonlyMap<number, 'BAD_REQUEST' | 'UNSUPPORTED_
  * nothing more.
  */
 function apiErrorOf(err: FastifyError, req: FastifyRequest, bodyLimit: number): FlushbenchError {
-  if (isFlushbenchError(err)) return err;
+  // The client's to hear: bad input and the server's refusals. A failed run or store is ours.
+  const kind = isFlushbenchError(err) ? errorKindOf(err.code)!.kind : null;
+  if (kind === 'input' || kind === 'http') return err as FlushbenchError;
   if (err.validation) return createError('INVALID_REQUEST', [describeValidation(err, req)]);
   const status = err.statusCode;
   if (status === 413 || err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
-import { ErrorCodes } from '../common/errors.js';
+import { createError, ErrorCodes } from '../common/errors.js';
 import { Store } from '../data/store.js';
 import { buildApp } from '../server/app.js';
 import { serve } from '../server/main.js';
@@ -38,6 +38,19 @@ test('a 500 is logged with its error at warn level; a 400 is not', async (t) => 
   assert.equal(logged.length, 1, JSON.stringify(lines));
   assert.match(logged[0].err?.message ?? '', /database connection is not open/);
   assert.ok(logged[0].err?.stack, 'the stack is in the log');
+});
+
+test('a registry error that is not the client’s (a failed run or store) is answered INTERNAL', async (t) => {
+  const app = await buildApp({ dbFile: emptyDb(), logger: false });
+  t.after(() => app.close());
+  t.mock.method(app.store, 'listRuns', () => {
+    throw createError('STORE', ['the database file /srv/secret.db cannot be read']);
+  });
+  const r = await app.inject({ url: '/api/runs' });
+  assert.equal(r.statusCode, 500);
+  assert.deepEqual(r.json(), {
+    error: { code: ErrorCodes.INTERNAL, message: 'internal error (see the server log)' },
+  });
 });
 
 test('serve logs at warn to stderr by default: a 500 leaves its cause there', async (t) => {
