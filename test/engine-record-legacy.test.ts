@@ -38,8 +38,8 @@ function legacyDatabase(run: ReturnType<typeof syntheticRun>): string {
 test('a run from schema 6 migrates, reads back as written and reads as the threads engine', async (t) => {
   assert.equal(
     SCHEMA_VERSION,
-    LEGACY_SCHEMA + 3,
-    'three migrations since: the engine, sweeps, verdicts',
+    LEGACY_SCHEMA + 4,
+    'four migrations since: the engine, sweeps, verdicts, wall speedups',
   );
   const run = syntheticRun({
     uuid: 'legacy-run',
@@ -60,7 +60,7 @@ test('a run from schema 6 migrates, reads back as written and reads as the threa
   t.after(() => store.close());
   assert.ok(columns().includes('engine') && columns().includes('schedule'), 'migrated');
   const back = store.getRunRecord(1)!;
-  // As written, and judged by migration 9 on its stored facts.
+  // As written, and judged by migrations 9 and 10 on its stored facts.
   assert.deepEqual(back, completeVerdicts(run), 'read back as written');
   for (const c of back.cases) {
     assert.equal('engine' in c || 'workers' in c || 'schedule' in c, false, c.key);

@@ -1,11 +1,14 @@
 /**
  * A wall-clock speedup measured with more simulated CPUs than the machine had cores is the
- * simulator waiting for a core, not the protocol: the bench table never prints it bare.
+ * simulator waiting for a core, not the protocol: the bench table never prints it bare. The
+ * runs are judged as the runner judges them; the table reads their verdicts.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { RUNNER_JUDGE } from '../bench/case-judge.js';
 import { judge } from '../bench/noise.js';
 import { formatRunTables } from '../cli/run-tables.js';
+import { withVerdicts } from '../data/case-verdict.js';
 import { syntheticCase, syntheticRun } from './helpers.js';
 
 test('the bench table puts oversubscribed wall speedups in parentheses, tied to the footnote', () => {
@@ -24,7 +27,7 @@ test('the bench table puts oversubscribed wall speedups in parentheses, tied to 
       at('async-inline', 4, 3000),
     ],
   });
-  const lines = formatRunTables(run).split('\n');
+  const lines = formatRunTables(withVerdicts(run, RUNNER_JUDGE)).split('\n');
   const header = lines.find((l) => l.startsWith('protocol'))!;
   const wallAt = header.indexOf('vs sync (wall)');
   const cell = (protocol: string, cpus: string) =>
@@ -67,7 +70,7 @@ test('a run is noisy when the ping-pong moved past the bound or the machine was 
     config: { suite: 'smoke', noise: moved },
     cases: [at('sync', 1000), at('async-inline', 500)],
   });
-  const text = formatRunTables(run);
+  const text = formatRunTables(withVerdicts(run, RUNNER_JUDGE));
   assert.match(text, /\(2\.00×\)†/);
   assert.match(
     text,
