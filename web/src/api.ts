@@ -99,7 +99,15 @@ async function getJson<T>(url: string): Promise<T> {
   try {
     res = await fetch(url, { headers: { accept: 'application/json' } });
   } catch (cause) {
-    throw new ApiError(`could not reach the server for ${url}`, ERR_NETWORK, 0, url, cause);
+    // The registry row's words (common/errors.ts, NETWORK): the server, then why.
+    const why = (cause as Error | undefined)?.message || 'no answer';
+    throw new ApiError(
+      `could not reach the server at ${location.origin}: ${why} (${url})`,
+      ERR_NETWORK,
+      0,
+      url,
+      cause,
+    );
   }
   let body: unknown;
   try {
