@@ -46,29 +46,25 @@ export interface Validation {
   run: RunRecord;
 }
 
-function bad(message: string): Error {
-  return invalidRange(message);
-}
-
 /** Reads and checks the file: every measurement must name what validate can run. */
 export function loadPublished(file: string = PUBLISHED_FILE): Published {
   const raw = readJsonFile(file, (reason) =>
-    bad(`--file must be a readable JSON file of measurements (${file} ${reason})`),
+    invalidRange(`--file must be a readable JSON file of measurements (${file} ${reason})`),
   ) as Published;
   const t = raw?.tolerance?.ratio;
   if (typeof t !== 'number' || !(t > 0 && t < 1)) {
-    throw bad(
+    throw invalidRange(
       `${file}: tolerance.ratio must be a number between 0 and 1 (got ${JSON.stringify(t)})`,
     );
   }
   if (!Array.isArray(raw.measurements) || raw.measurements.length === 0) {
-    throw bad(`${file}: measurements must be a non-empty array`);
+    throw invalidRange(`${file}: measurements must be a non-empty array`);
   }
   for (const m of raw.measurements) {
     const where = `${file}: measurement ${JSON.stringify(m?.id)}`;
     // A built-in profile, or a profile file (validate --host's, or one being written).
     if (!profileNames().includes(m.profile) && !/\.json$/.test(String(m.profile)))
-      throw bad(
+      throw invalidRange(
         `${where}: profile must be one of ${profileNames().join(', ')} or a profile file ending in .json (got ${JSON.stringify(m.profile)})`,
       );
     const authors = m.source?.authors;
@@ -77,38 +73,42 @@ export function loadPublished(file: string = PUBLISHED_FILE): Published {
       authors.length === 0 ||
       !authors.every((a) => typeof a === 'string' && a.trim() !== '')
     )
-      throw bad(
+      throw invalidRange(
         `${where}: source.authors must list who measured it (got ${JSON.stringify(authors)})`,
       );
     if (!(WORKLOADS as readonly string[]).includes(m.workload))
-      throw bad(
+      throw invalidRange(
         `${where}: workload must be one of ${WORKLOADS.join(', ')} (got ${JSON.stringify(m.workload)})`,
       );
     if (m.metric !== 'iteration' && m.metric !== 'call' && m.metric !== 'flush')
-      throw bad(
+      throw invalidRange(
         `${where}: metric must be iteration, call or flush (got ${JSON.stringify(m.metric)})`,
       );
     if (m.unit !== 'ns' && m.unit !== 'cycles' && m.unit !== 'ops/s')
-      throw bad(`${where}: unit must be ns, cycles or ops/s (got ${JSON.stringify(m.unit)})`);
+      throw invalidRange(
+        `${where}: unit must be ns, cycles or ops/s (got ${JSON.stringify(m.unit)})`,
+      );
     if (m.unit === 'ops/s' && m.metric !== 'iteration')
-      throw bad(
+      throw invalidRange(
         `${where}: unit ops/s counts iterations, so the metric must be iteration (got ${JSON.stringify(m.metric)})`,
       );
     if (!Array.isArray(m.points) || m.points.length < 2)
-      throw bad(`${where}: points must list at least two figures (the first is the baseline)`);
+      throw invalidRange(
+        `${where}: points must list at least two figures (the first is the baseline)`,
+      );
     for (const [i, pt] of m.points.entries()) {
       if (!(PROTOCOLS as readonly string[]).includes(pt.protocol))
-        throw bad(
+        throw invalidRange(
           `${where}: points[${i}].protocol names no protocol (got ${JSON.stringify(pt.protocol)})`,
         );
       for (const k of ['cpus', 'pages'] as const) {
         if (!Number.isInteger(pt[k]) || pt[k] < 1)
-          throw bad(
+          throw invalidRange(
             `${where}: points[${i}].${k} must be a positive integer (got ${JSON.stringify(pt[k])})`,
           );
       }
       if (typeof pt.published !== 'number' || !(pt.published > 0))
-        throw bad(
+        throw invalidRange(
           `${where}: points[${i}].published must be a positive number (got ${JSON.stringify(pt.published)})`,
         );
     }

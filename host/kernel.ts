@@ -73,10 +73,6 @@ export interface KernelCase {
   };
 }
 
-function bad(message: string): Error {
-  return invalidRange(message);
-}
-
 /** What checkHost looks at; the real process and /proc unless a test says otherwise. */
 export interface Platform {
   os: string;
@@ -120,23 +116,25 @@ export function checkHost(platform: Platform = THIS_PLATFORM): HostContext {
 export function checkKernelOptions(o: KernelOptions, context: HostContext): void {
   const online = context.onlineCpus.length;
   if (!Number.isInteger(o.cpus) || o.cpus < 1 || o.cpus > online) {
-    throw bad(
+    throw invalidRange(
       `--cpus must be whole numbers from 1 to this host's ${online} online CPUs (got ${o.cpus})`,
     );
   }
   if (!Number.isInteger(o.pages) || o.pages < 1 || o.pages > KERNEL_LIMITS.maxPages) {
-    throw bad(
+    throw invalidRange(
       `--pages must be a whole number from 1 to ${KERNEL_LIMITS.maxPages} (got ${o.pages})`,
     );
   }
   if (!(KERNEL_WORKLOADS as readonly string[]).includes(o.workload)) {
-    throw bad(
+    throw invalidRange(
       `--workload must be one of ${KERNEL_WORKLOADS.join(', ')} (got ${JSON.stringify(o.workload)})`,
     );
   }
   const { minIterations: lo, maxIterations: hi } = KERNEL_LIMITS;
   if (!Number.isInteger(o.iterations) || o.iterations < lo || o.iterations > hi) {
-    throw bad(`--iterations must be a whole number from ${lo} to ${hi} (got ${o.iterations})`);
+    throw invalidRange(
+      `--iterations must be a whole number from ${lo} to ${hi} (got ${o.iterations})`,
+    );
   }
 }
 

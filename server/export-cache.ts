@@ -4,7 +4,7 @@
  * memory. Four clients exporting a 12-case × 100,000-sample run used to make it four times on
  * the event loop, and /api/health waited 1.8 s at p99.
  */
-import { createError, ErrorCodes } from '../common/errors.js';
+import { createError } from '../common/errors.js';
 import { type ExportFormat, exportRun } from '../data/export.js';
 import type { Store } from '../data/store.js';
 import { notFound } from './api-error.js';
@@ -70,6 +70,7 @@ export class ExportCache {
         return Buffer.from(exportRun(run, format));
       });
     }
+    // A run the worker cannot find comes back as its NOT_FOUND (runTask revives registry errors).
     return runTask<Uint8Array>(
       new URL('./export-worker.js', import.meta.url),
       { dbFile: this.store.file, runId, format },
@@ -78,11 +79,6 @@ export class ExportCache {
         createError('SERVER_BUSY', [
           `exporting run ${runId} took over ${EXPORT_TIMEOUT_MS / 1000} s and was stopped`,
         ]),
-    ).then(
-      (bytes) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
-      (err: Error & { code?: string }) => {
-        throw err.code === ErrorCodes.NOT_FOUND ? notFound(err.message) : err;
-      },
-    );
+    ).then((bytes) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   }
 }

@@ -117,6 +117,17 @@ test('a merge prices speedups over the whole run: the baseline case may be anoth
   );
 });
 
+/** Leaves the database file as flushbench at schema `version` would have: `sql`, then the version. */
+function rewind(file: string, version: number, sql: string): void {
+  const db = new Database(file);
+  try {
+    db.exec(sql);
+    db.pragma(`user_version = ${version}`);
+  } finally {
+    db.close();
+  }
+}
+
 test('migrations 9 and 10 judge the cases stored before them', () => {
   const file = tempDb();
   const store = Store.open(file);
@@ -130,10 +141,7 @@ test('migrations 9 and 10 judge the cases stored before them', () => {
   );
   store.close();
   // As flushbench at schema 8 left it: no verdict column.
-  const db = new Database(file);
-  db.exec('ALTER TABLE cases DROP COLUMN verdict');
-  db.pragma(`user_version = ${SCHEMA_VERSION - 2}`);
-  db.close();
+  rewind(file, SCHEMA_VERSION - 2, 'ALTER TABLE cases DROP COLUMN verdict');
   const again = Store.open(file);
   try {
     const cases = again.getRun(1)!.cases;
@@ -176,10 +184,11 @@ test('migration 10 prices the wall speedup of verdicts stored with a baseline', 
     [1, 1.5, null],
   );
   // As flushbench at schema 9 left it: verdicts without a wall speedup.
-  const db = new Database(file);
-  db.exec("UPDATE cases SET verdict = json_remove(verdict, '$.wallSpeedup')");
-  db.pragma(`user_version = ${SCHEMA_VERSION - 1}`);
-  db.close();
+  rewind(
+    file,
+    SCHEMA_VERSION - 1,
+    "UPDATE cases SET verdict = json_remove(verdict, '$.wallSpeedup')",
+  );
   const again = Store.open(file);
   try {
     assert.deepEqual(
