@@ -205,10 +205,11 @@ export class CpuContext {
     return deadline;
   }
 
-  /** Gives `cpu` a reason to look again, and wakes it if it is parked (or switched out). */
+  /**
+   * Gives `cpu` a reason to look again, after the store it waits for: the engine wakes it if it
+   * is parked (threads: its wake sequence) or switched out (cooperative: its scheduler).
+   */
   wake(cpu: number): void {
-    // Pairs with the parking thread's Atomics.wait on this sequence (thread-host.ts).
-    Atomics.add(this.i32, irqBlock(this.layout, cpu) + kCpuWakeSeq, 1);
     this.host.woken(cpu);
   }
 

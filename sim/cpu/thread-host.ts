@@ -25,6 +25,9 @@ export class ThreadHost implements CpuHost {
 
   woken(cpu: number): void {
     const l = irqBlock(this.layout, cpu);
+    // Pairs with the parking thread's Atomics.wait on this sequence (runBlocking): a wake that
+    // lands between its last look and its wait cuts the wait short.
+    Atomics.add(this.i32, l + kCpuWakeSeq, 1);
     // Dekker with runBlocking's store of kCpuParked: either we see it parked, or it sees the new
     // sequence (the waker's Atomics.add came first) and does not sleep.
     if (Atomics.load(this.i32, l + kCpuParked) !== 0) Atomics.notify(this.i32, l + kCpuWakeSeq);

@@ -87,7 +87,10 @@ export const kCpuAccessSeq = 2;
  * writes it; it remembers the last value it handled, so taking an IPI costs no store.
  */
 export const kCpuDoorbell = 0;
-/** Bumped by anyone who gives this CPU work (IPI, csd unlock); a parked CPU waits on it. */
+/**
+ * Threads engine: bumped by anyone who gives this CPU work (IPI, csd unlock); a parked CPU waits
+ * on it. The cooperative engine wakes through its schedulers instead (worker-wakes.ts).
+ */
 export const kCpuWakeSeq = 1;
 /** 1 while the CPU is (about to be) in Atomics.wait on kCpuWakeSeq: wakers must notify. */
 export const kCpuParked = 2;
