@@ -32,8 +32,10 @@ export function parseShard(value: string): Shard {
 
 /**
  * Wall time of one flush per simulated CPU, µs, as `npm run bench:engine` measured them on a
- * 2-core VM (README, Engines): the cooperative engine 74–88 µs per flush at 64 CPUs, the threads
- * engine 2.9–12 ms. Only their ratio and their growth with CPUs shape the partition.
+ * 2-core VM before it warmed the threads engine up (README, Engines): the cooperative engine
+ * 74–88 µs per flush at 64 CPUs, warm; the threads engine 2.9–12 ms, a short run's figure, as a
+ * suite's cases are short runs (warm, after some 2,000 flushes, it is about 1 ms). Estimates: only
+ * their ratio and their growth with CPUs shape the partition.
  */
 const US_PER_CPU_FLUSH = { cooperative: 1.3, threads: 90 } as const;
 /** A case's fixed part, µs: its machine's warm pass and barriers, its record. */
