@@ -13,10 +13,14 @@ import {
   CONTROL_PROTOCOLS,
   HEADLINE_PROTOCOL,
   linuxProtocolOf,
+  mustBeCaught,
+  oracleVerdict,
   PROTOCOL_TRAITS,
   PROTOCOLS,
   SAFE_PROTOCOLS,
   VERDICT_PROTOCOLS,
+  WORKLOADS,
+  type Workload,
 } from '../sim/index.js';
 import { PROTOCOLS as OPTION_PROTOCOLS } from '../sim/shared/options.js';
 
@@ -94,4 +98,28 @@ test('the dashboard orders by the server’s table and draws a name it lacks las
     'async-unsafe',
     'async-new-idea',
   ]);
+});
+
+test("a control's violations are its being caught; a run must catch it only where every run does", () => {
+  for (const protocol of CONTROL_PROTOCOLS) {
+    for (const workload of WORKLOADS) {
+      for (const freedTables of [false, true]) {
+        const c = { workload, cpus: 2, freedTables };
+        assert.equal(oracleVerdict(protocol, c, 1), 'caught', `${protocol} × ${workload}`);
+        const none = mustBeCaught(protocol, c) ? 'not-caught' : 'clean';
+        assert.equal(oracleVerdict(protocol, c, 0), none, `${protocol} × ${workload}`);
+      }
+    }
+  }
+  for (const protocol of SAFE_PROTOCOLS) {
+    const c = { workload: 'madvise' as const, cpus: 2, freedTables: true };
+    assert.equal(oracleVerdict(protocol, c, 1), 'violated', protocol);
+    assert.equal(oracleVerdict(protocol, c, 0), 'clean', protocol);
+  }
+  // A freed-table walk needs the target's paging-structure cache to hold the initiator's table
+  // when it acknowledges: every run finds that with one initiator, not where every CPU initiates
+  // and empties its own cache at each of its flushes.
+  const freed = (workload: Workload) => ({ workload, cpus: 2, freedTables: true });
+  assert.equal(mustBeCaught('async-ignore-freed-tables', freed('madvise')), true);
+  assert.equal(mustBeCaught('async-ignore-freed-tables', freed('tlb_flush1')), false);
 });

@@ -86,7 +86,11 @@ export interface ControlTraits {
   breaks: string;
   /** The oracle's count that must be above zero wherever it applies. */
   caughtBy: 'ackWindowViolations' | 'freedTableWalks';
-  /** Whether a case gives it the chance to break it (it behaves safely otherwise). */
+  /**
+   * Whether every run of a case catches it: the case gives it the chance to break its guarantee,
+   * and it does so on every interleaving. Elsewhere it behaves safely, or breaks it only on some
+   * interleavings — then a run may catch it, and need not.
+   */
   appliesTo(c: ControlCase): boolean;
 }
 
@@ -202,7 +206,14 @@ export const PROTOCOL_TRAITS = Object.freeze({
       breaks:
         'condition 1: when page tables are freed, wait for the remote flushes and flush lazy CPUs',
       caughtBy: 'freedTableWalks',
-      appliesTo: (c) => c.cpus >= 2 && c.freedTables,
+      // Caught when a target acknowledges while its paging-structure cache still holds the
+      // initiator's table. With one initiator every target refills it from the next burst after
+      // each flush, so some acknowledgement of a run finds it. Where every CPU initiates, each
+      // empties its cache at its own flush, so finding it takes an IPI that lands between a
+      // burst and that flush: on the threads engine with the cores busy, 2 of 30 runs of
+      // tlb_flush1 --freed-tables at 2 CPUs had none. It may be caught there; it need not be.
+      appliesTo: (c) =>
+        c.cpus >= 2 && c.freedTables && !WORKLOAD_TRAITS[c.workload].everyCpuInitiates,
     },
     summary:
       'negative control: async-inline that neither waits for remote flushes nor flushes lazy CPUs when page tables are freed',
@@ -280,8 +291,9 @@ export const CONTROL_PROTOCOLS: readonly Protocol[] = Object.freeze(
 );
 
 /**
- * What the oracle's findings mean for a protocol in a case: a safe protocol (or a control where
- * it cannot break anything) must be clean; a control where it can must be caught.
+ * What the oracle's findings mean for a protocol in a case: a safe protocol must be clean; a
+ * control's violations are its being caught, and where every run must catch it (mustBeCaught),
+ * a run without any has missed it.
  */
 export type OracleVerdict = 'clean' | 'violated' | 'caught' | 'not-caught';
 
@@ -290,13 +302,14 @@ export function oracleVerdict(
   c: ControlCase,
   violations: number,
 ): OracleVerdict {
-  if (mustBeCaught(protocol, c)) return violations > 0 ? 'caught' : 'not-caught';
-  return violations > 0 ? 'violated' : 'clean';
+  if (violations > 0) return PROTOCOL_TRAITS[protocol].control !== null ? 'caught' : 'violated';
+  return mustBeCaught(protocol, c) ? 'not-caught' : 'clean';
 }
 
 /**
- * Whether this case must catch the protocol: true for a negative control in a case where it can
- * break its guarantee, false for a safe protocol or a control that behaves safely here.
+ * Whether every run of this case must catch the protocol: true for a negative control in a case
+ * where it breaks its guarantee on every interleaving, false for a safe protocol or a control
+ * that behaves safely here or breaks it only on some interleavings.
  */
 export function mustBeCaught(protocol: Protocol, c: ControlCase): boolean {
   return PROTOCOL_TRAITS[protocol].control?.appliesTo(c) ?? false;
