@@ -87,11 +87,15 @@ test('a bench on a full disk keeps the old runs and saves its run for import', {
   const before = await runMain(['export', '--run', '1', '--format', 'json', '--db', seed]);
   assert.equal(before.code, 0, before.stderr);
 
+  // A run big enough not to fit (6 cases × 6,000 samples), made on the cooperative engine: the
+  // threads engine's two workers wait on each other through the OS, and with both cores busy
+  // this bench took over 280 s on it (55 s against 5.4 s with a test suite and two spinning
+  // processes running beside it).
   const { db, out, stderr, status } = onFullDisk(
     work,
     seed,
     (node, db, out) => `
-    ${node} bench --protocols sync,async-inline --cpus 2 --pages 1,8,64 --time 10 --iterations 6000 --db '${db}' > '${out}/stdout' 2> '${out}/stderr'
+    ${node} bench --engine cooperative --protocols sync,async-inline --cpus 2 --pages 1,8,64 --time 10 --iterations 6000 --db '${db}' > '${out}/stdout' 2> '${out}/stderr'
     echo $? > '${out}/status'
     ${node} export --run 1 --format json --db '${db}' > '${out}/after.json'
     ${node} runs --json --db '${db}' > '${out}/runs.json'`,
